@@ -1,0 +1,454 @@
+"""`bereik build`: from an OSM extract (and user files) to a build folder.
+
+Stages: read OSM (one pyosmium pass) -> networks per profile -> facilities -> villages and
+municipalities -> snapping and indicators -> write tables, networks and GeoPackage.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from accessibility.crs import WGS84, choose_metric_crs
+from accessibility.errors import BuildNotFoundError, InputFileError
+from accessibility.facilities import (
+    FACILITY_COLUMNS,
+    CategoryRules,
+    facilities_from_file,
+    facilities_from_osm,
+    load_categories,
+)
+from accessibility.indicators import (
+    DEFAULT_RADII_KM,
+    cbs_nabijheid_table,
+    municipality_indicators,
+    village_indicators,
+)
+from accessibility.network import Network, build_network, project_osm
+from accessibility.osm import read_osm
+from accessibility.profiles import PROFILES, check_profile
+from accessibility.snapping import DEFAULT_MAX_SNAP_M
+from accessibility.store import (
+    SCHEMA_VERSION,
+    AtomicBuildDir,
+    build_key,
+    file_sha256,
+    is_up_to_date,
+    library_versions,
+    read_manifest,
+    write_json_atomic,
+)
+from accessibility.villages import (
+    assign_municipality,
+    boundaries_from_file,
+    villages_from_file,
+    villages_from_osm,
+)
+
+
+@dataclass(frozen=True)
+class FacilityFile:
+    """A user facilities file and how to read it."""
+
+    path: Path
+    category: str | None = None
+    xy_crs: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildParams:
+    """Everything that determines a build (and its cache key)."""
+
+    extract: Path
+    facilities: tuple[FacilityFile, ...] = ()
+    osm_facilities: bool = True
+    villages: Path | None = None
+    villages_crs: str | None = None
+    boundaries: Path | None = None
+    admin_level: str = "8"
+    categories: Path | None = None
+    profiles: tuple[str, ...] = PROFILES
+    radii_km: tuple[float, ...] = DEFAULT_RADII_KM
+    max_snap_m: float = DEFAULT_MAX_SNAP_M
+
+    def input_files(self) -> dict[str, Path]:
+        """Named input files (hashed into the key and the manifest)."""
+        files = {"extract": self.extract}
+        for i, f in enumerate(self.facilities):
+            files[f"facilities[{i}]"] = f.path
+        if self.villages:
+            files["villages"] = self.villages
+        if self.boundaries:
+            files["boundaries"] = self.boundaries
+        files["categories"] = self.categories or load_categories().source
+        return files
+
+    def parameters(self) -> dict[str, Any]:
+        """Non-file parameters (JSON-able)."""
+        return {
+            "osm_facilities": self.osm_facilities,
+            "facility_files": [{"category": f.category, "xy_crs": f.xy_crs}
+                               for f in self.facilities],  # fmt: skip
+            "villages_crs": self.villages_crs,
+            "admin_level": self.admin_level,
+            "profiles": list(self.profiles),
+            "radii_km": list(self.radii_km),
+            "max_snap_m": self.max_snap_m,
+        }
+
+
+@dataclass
+class BuildResult:
+    """What a build produced (also when it was already up to date)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    up_to_date: bool = False
+    indicators: pd.DataFrame | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def _hash_inputs(params: BuildParams) -> dict[str, str]:
+    out = {}
+    for name, p in params.input_files().items():
+        p = Path(p)
+        if not p.is_file():
+            if name == "extract":
+                from accessibility.osm import check_extract
+
+                check_extract(p)
+            msg = f"{p}: {name} file not found"
+            raise InputFileError(msg)
+        out[name] = file_sha256(p)
+    return out
+
+
+def run_build(
+    params: BuildParams,
+    out_dir: str | Path,
+    *,
+    force: bool = False,
+    progress: bool = False,
+) -> BuildResult:
+    """Build (or reuse) the build folder ``out_dir`` for ``params``.
+
+    Returns immediately with ``up_to_date=True`` when ``out_dir`` already holds a build with
+    the same cache key (unless ``force``).
+    """
+    for p in params.profiles:
+        check_profile(p)
+    out = Path(out_dir)
+    hashes = _hash_inputs(params)
+    key = build_key(hashes, params.parameters())
+    if not force and is_up_to_date(out, key):
+        return BuildResult(path=out, manifest=read_manifest(out), up_to_date=True)
+
+    timings: dict[str, float] = {}
+    stages = ["read OSM", "networks", "facilities", "villages", "indicators", "write"]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(stages), desc="build", unit="stage", leave=True)
+
+    def stage(name: str) -> None:
+        if bar is not None:
+            bar.set_description(f"build: {name}")
+
+    t = time.perf_counter()
+
+    def done(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        timings[name] = round(now - t, 3)
+        t = now
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        return _run_stages(params, out, key, hashes, stage, done, timings, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildResult:  # noqa: ANN001, PLR0913
+    rules = load_categories(params.categories)
+    stage("read OSM")
+    osm = read_osm(params.extract, poi_keys=rules.keys, progress=bar is not None)
+    done("read OSM")
+
+    stage("networks")
+    crs = choose_metric_crs(osm.node_lon, osm.node_lat)
+    xy = project_osm(osm, crs)
+    networks = {p: build_network(osm, p, crs=crs, xy=xy) for p in params.profiles}
+    done("networks")
+
+    stage("facilities")
+    facilities = _facilities(params, osm.pois, rules)
+    done("facilities")
+
+    stage("villages")
+    villages, village_polys, boundaries = _villages(params, osm)
+    done("villages")
+
+    stage("indicators")
+    ind, cbs_counts, reports = village_indicators(
+        networks, villages, facilities, rules,
+        radii_km=params.radii_km, max_snap_m=params.max_snap_m,
+    )  # fmt: skip
+    mun = municipality_indicators(ind, radii_km=params.radii_km)
+    nabij = cbs_nabijheid_table(ind, cbs_counts, villages, rules)
+    for r in reports:
+        facilities[f"snap_distance_m_{r.profile}"] = r.facility_snap_distance_m
+    done("indicators")
+
+    stage("write")
+    manifest = {
+        "name": out.name,
+        "key": key,
+        "schema_version": SCHEMA_VERSION,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs": {k: {"path": str(v), "sha256": hashes[k]}
+                   for k, v in params.input_files().items()},  # fmt: skip
+        "parameters": params.parameters(),
+        "osm_replication_timestamp": osm.replication_timestamp,
+        "crs": crs,
+        "categories": {n: {"label": c.label, "cbs": c.cbs}
+                       for n, c in rules.categories.items()},  # fmt: skip
+        "counts": {
+            "osm": osm.stats,
+            "networks": {p: n.stats for p, n in networks.items()},
+            "facilities": {k: int(v) for k, v in facilities["category"].value_counts().items()},
+            "facilities_off_network": {
+                r.profile: int((~r.facility_ok).sum()) for r in reports
+            },
+            "villages": len(villages),
+            "villages_with_population": int(villages["population"].notna().sum()),
+            "villages_without_municipality": int(villages["municipality"].isna().sum()),
+        },
+        "libraries": library_versions(),
+        "attribution": "© OpenStreetMap contributors (ODbL 1.0)",
+    }
+    with AtomicBuildDir(out) as tmp:
+        _write_tables(tmp, villages, village_polys, facilities, ind, mun, nabij, boundaries,
+                      networks)  # fmt: skip
+        manifest["timings_s"] = timings
+        write_json_atomic(tmp / "manifest.json", manifest)
+    done("write")
+    write_json_atomic(out / "manifest.json", manifest)
+    return BuildResult(path=out, manifest=manifest, indicators=ind, timings_s=timings)
+
+
+def _facilities(params: BuildParams, pois: pd.DataFrame, rules: CategoryRules) -> pd.DataFrame:
+    parts = []
+    if params.osm_facilities:
+        parts.append(facilities_from_osm(pois, rules))
+    for f in params.facilities:
+        parts.append(facilities_from_file(f.path, rules, category=f.category, xy_crs=f.xy_crs))
+    if not parts:
+        return pd.DataFrame(columns=FACILITY_COLUMNS)
+    fac = pd.concat(parts, ignore_index=True)
+    dup = fac.duplicated(subset=["facility_id", "category"])
+    if dup.any():
+        warnings.warn(
+            f"{int(dup.sum())} facilities occur twice with the same id and category "
+            f"(e.g. {fac.loc[dup, 'facility_id'].iloc[0]!r}); kept the first",
+            stacklevel=2,
+        )
+        fac = fac[~dup].reset_index(drop=True)
+    return fac
+
+
+def _villages(params: BuildParams, osm) -> tuple[pd.DataFrame, gpd.GeoDataFrame | None,
+                                                 gpd.GeoDataFrame]:  # noqa: ANN001 # fmt: skip
+    polys = None
+    if params.villages is not None:
+        villages, polys = villages_from_file(params.villages, xy_crs=params.villages_crs)
+    else:
+        villages = villages_from_osm(osm.places)
+        if len(villages) == 0:
+            msg = (
+                f"{params.extract}: no place=city/town/village/hamlet nodes in the extract; "
+                "pass your villages with --villages FILE"
+            )
+            raise InputFileError(msg)
+    if params.boundaries is not None:
+        boundaries = boundaries_from_file(params.boundaries)
+        villages["municipality"] = assign_municipality(villages, boundaries, admin_level=None)
+    else:
+        boundaries = osm.boundaries
+        if "admin_level" in boundaries.columns:
+            boundaries = boundaries[boundaries["admin_level"].astype(str) == params.admin_level]
+        boundaries = boundaries[["name", "geometry"]].reset_index(drop=True)
+        villages["municipality"] = assign_municipality(villages, boundaries, admin_level=None)
+    cols = ["village_id", "village_name", "place", "population", "municipality", "lon", "lat"]
+    return villages[cols], polys, boundaries
+
+
+def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84)
+
+
+def _write_tables(
+    tmp: Path,
+    villages: pd.DataFrame,
+    village_polys: gpd.GeoDataFrame | None,
+    facilities: pd.DataFrame,
+    ind: pd.DataFrame,
+    mun: pd.DataFrame,
+    nabij: pd.DataFrame,
+    boundaries: gpd.GeoDataFrame,
+    networks: dict[str, Network],
+) -> None:
+    gv = _points(villages)
+    gf = _points(facilities)
+    gv.to_parquet(tmp / "villages.parquet")
+    gf.to_parquet(tmp / "facilities.parquet")
+    if village_polys is not None:
+        village_polys.to_parquet(tmp / "village_polygons.parquet")
+    if len(boundaries):
+        boundaries.to_parquet(tmp / "municipalities.parquet")
+    ind.to_parquet(tmp / "indicators.parquet", index=False)
+    ind.to_csv(tmp / "indicators.csv", index=False)
+    mun.to_csv(tmp / "municipalities.csv", index=False)
+    nabij.to_csv(tmp / "nabijheid.csv", index=False)
+    for p, net in networks.items():
+        net.save(tmp / f"network_{p}.npz")
+    gpkg = tmp / "bereik.gpkg"
+    gv.to_file(gpkg, layer="villages", driver="GPKG")
+    gf.to_file(gpkg, layer="facilities", driver="GPKG")
+    gi = ind.merge(villages[["village_id", "lon", "lat"]], on="village_id", how="left")
+    _points(gi).drop(columns=["lon", "lat"]).to_file(gpkg, layer="indicators", driver="GPKG")
+    if len(boundaries):
+        gm = boundaries.rename(columns={"name": "municipality"}).merge(mun, on="municipality")
+        gm.to_file(gpkg, layer="municipalities", driver="GPKG")
+    for p, net in networks.items():
+        edges = gpd.GeoDataFrame(
+            {"u": net.node_osmid[net.edge_u], "v": net.node_osmid[net.edge_v],
+             "osmid": net.edge_way_id, "highway": net.edge_highway, "name": net.edge_name,
+             "length_m": net.edge_length_m, "speed_kph": net.edge_speed_kph,
+             "travel_time_s": net.edge_time_s, "forward": net.edge_forward,
+             "backward": net.edge_backward},  # fmt: skip
+            geometry=net.edge_lines,
+            crs=net.crs,
+        ).to_crs(WGS84)
+        edges.to_file(gpkg, layer=f"edges_{p}", driver="GPKG")
+
+
+@dataclass(frozen=True, eq=False)
+class Build:
+    """A build folder loaded read-only (what the API and the CLI serve from)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    villages: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    indicators: pd.DataFrame
+    municipalities: pd.DataFrame
+    municipality_polygons: gpd.GeoDataFrame | None
+    networks: dict[str, Network]
+
+    @property
+    def name(self) -> str:
+        """The build's name (its folder name)."""
+        return self.path.name
+
+    @property
+    def profiles(self) -> list[str]:
+        """Profiles with a network in this build."""
+        return list(self.networks)
+
+    @property
+    def categories(self) -> list[str]:
+        """Facility categories of this build."""
+        return list(self.manifest.get("categories", {}))
+
+
+def load_build(path: str | Path) -> Build:
+    """Load a build folder (tables and networks) read-only.
+
+    Raises
+    ------
+    BuildNotFoundError
+        When the folder is missing, incomplete or damaged.
+    """
+    p = Path(path)
+    manifest = read_manifest(p)
+    try:
+        villages = gpd.read_parquet(p / "villages.parquet")
+        facilities = gpd.read_parquet(p / "facilities.parquet")
+        indicators = pd.read_parquet(p / "indicators.parquet")
+        municipalities = pd.read_csv(p / "municipalities.csv")
+        mp = p / "municipalities.parquet"
+        polys = gpd.read_parquet(mp) if mp.exists() else None
+        networks = {
+            prof: Network.load(p / f"network_{prof}.npz")
+            for prof in manifest["parameters"]["profiles"]
+        }
+    except (OSError, ValueError, KeyError) as exc:
+        msg = f"{p}: incomplete or damaged build ({exc}); rebuild with `bereik build --force`"
+        raise BuildNotFoundError(msg) from exc
+    return Build(path=p, manifest=manifest, villages=villages, facilities=facilities,
+                 indicators=indicators, municipalities=municipalities,
+                 municipality_polygons=polys, networks=networks)  # fmt: skip
+
+
+def params_to_dict(params: BuildParams) -> dict[str, Any]:
+    """JSON-able view of the parameters (for logs)."""
+    d = asdict(params)
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
+
+
+def summary_lines(result: BuildResult, *, top: int = 5) -> list[str]:
+    """A short, human summary of a build: counts per category and the worst villages."""
+    m = result.manifest
+    c = m["counts"]
+    lines = [
+        f"build {m['name']} ({'up to date' if result.up_to_date else 'built'}): {result.path}",
+        f"  OSM timestamp {m.get('osm_replication_timestamp')}, CRS {m['crs']}",
+        f"  villages: {c['villages']} ({c['villages_with_population']} with population)",
+        "  networks: " + ", ".join(f"{p} {s['nodes']} nodes/{s['edges']} edges"
+                                   for p, s in c["networks"].items()),  # fmt: skip
+    ]
+    ind = result.indicators
+    if ind is None:
+        ind_path = Path(result.path) / "indicators.parquet"
+        if not ind_path.exists():
+            return lines
+        ind = pd.read_parquet(ind_path)
+    prof = "car" if "car" in set(ind["profile"]) else str(ind["profile"].iloc[0])
+    lines.append(f"  {'category':<18}{'facilities':>11}{'mean ' + prof + ' km':>12}  worst village")
+    for cat in m["categories"]:
+        sub = ind[(ind["category"] == cat) & (ind["profile"] == prof)]
+        n = c["facilities"].get(cat, 0)
+        d = sub["distance_m"].to_numpy(dtype=float)
+        if np.isfinite(d).any():
+            i = int(np.nanargmax(d))
+            worst = f"{sub['village_name'].iloc[i]} {d[i] / 1000:.1f} km"
+            mean = f"{np.nanmean(d) / 1000:.1f}"
+        else:
+            worst, mean = "-", "-"
+        lines.append(f"  {cat:<18}{n:>11}{mean:>12}  {worst}")
+    return lines
+
+
+def resolve_build(path_or_name: str | Path, builds_dir: Path) -> Path:
+    """A build path, or a name under ``builds_dir``."""
+    p = Path(path_or_name)
+    if p.exists():
+        return p
+    q = builds_dir / str(path_or_name)
+    if q.exists():
+        return q
+    msg = f"no build at {p} or {q}; run `bereik build` first"
+    raise BuildNotFoundError(msg)

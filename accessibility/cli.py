@@ -1,0 +1,200 @@
+"""The `bereik` command line: build, info, export (and serve, from the app package).
+
+Every subcommand is one library call; errors are one line on stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+DEFAULT_EXTRACT = Path("data/samples/liechtenstein-2015-07-27.osm.pbf")
+DEFAULT_BUILDS_DIR = Path("data/builds")
+DEFAULT_NAME = "demo"
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        vals = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError as exc:
+        msg = f"expected comma-separated numbers such as 1,3,5; got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from exc
+    if not vals or any(v <= 0 for v in vals):
+        msg = f"expected positive numbers such as 1,3,5; got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return vals
+
+
+def _profiles(text: str) -> tuple[str, ...]:
+    from accessibility.profiles import PROFILES
+
+    vals = tuple(v.strip() for v in text.split(",") if v.strip())
+    bad = [v for v in vals if v not in PROFILES]
+    if bad or not vals:
+        msg = f"unknown profile(s) {bad or text!r}; expected a subset of {','.join(PROFILES)}"
+        raise argparse.ArgumentTypeError(msg)
+    return vals
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to document the commands)."""
+    p = argparse.ArgumentParser(
+        prog="bereik",
+        description="Accessibility of villages to facilities, from OpenStreetMap.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser(
+        "build",
+        help="build networks, facilities, villages and indicators from an OSM extract",
+        description=(
+            "Turn an OSM extract (.osm.pbf/.osm/.osm.bz2/.osm.gz) into a build folder: "
+            "indicators.csv/.parquet, municipalities.csv, nabijheid.csv, bereik.gpkg, "
+            "networks and manifest.json. Without EXTRACT, builds the embedded sample."
+        ),
+    )
+    b.add_argument("extract", nargs="?", type=Path, default=DEFAULT_EXTRACT,
+                   help=f"OSM extract (default: {DEFAULT_EXTRACT})")  # fmt: skip
+    b.add_argument("--name", default=None,
+                   help=f"build name under --builds-dir (default: {DEFAULT_NAME!r} for the "
+                        "embedded sample, else the extract's file stem)")  # fmt: skip
+    b.add_argument("--out", type=Path, default=None, help="build folder (overrides --name)")
+    b.add_argument("--builds-dir", type=Path, default=DEFAULT_BUILDS_DIR,
+                   help=f"folder of named builds (default: {DEFAULT_BUILDS_DIR})")  # fmt: skip
+    b.add_argument("--facilities", type=Path, action="append", default=[], metavar="FILE",
+                   help="facilities CSV/GeoJSON/GeoPackage (category,lon,lat[,id,name]); "
+                        "repeatable; the DUO school CSV is read as is")  # fmt: skip
+    b.add_argument("--facilities-category", default=None, metavar="CAT",
+                   help="category for facility rows without one")  # fmt: skip
+    b.add_argument("--facilities-crs", default=None, metavar="CRS",
+                   help="CRS of x,y columns in facility CSVs (e.g. EPSG:28992)")  # fmt: skip
+    b.add_argument("--no-osm-facilities", action="store_true",
+                   help="use only the --facilities files, not the OSM POIs")  # fmt: skip
+    b.add_argument("--villages", type=Path, default=None, metavar="FILE",
+                   help="villages CSV (id,name,population,lon,lat) or GeoJSON/GeoPackage "
+                        "points/polygons; default: OSM place=city/town/village/hamlet")  # fmt: skip
+    b.add_argument("--villages-crs", default=None, metavar="CRS",
+                   help="CRS of x,y columns in a villages CSV")  # fmt: skip
+    b.add_argument("--boundaries", type=Path, default=None, metavar="FILE",
+                   help="municipality polygons (name/statnaam column); default: OSM "
+                        "boundary=administrative at --admin-level")  # fmt: skip
+    b.add_argument("--admin-level", default="8",
+                   help="OSM admin_level of municipalities (default 8, the Dutch gemeente)")
+    b.add_argument("--categories", type=Path, default=None, metavar="FILE",
+                   help="category rules (TOML); default: the bundled categories.toml")  # fmt: skip
+    b.add_argument("--profiles", type=_profiles, default=("car", "bike", "walk"),
+                   help="comma-separated subset of car,bike,walk (default: all)")  # fmt: skip
+    b.add_argument("--radii-km", type=_floats, default=(1.0, 3.0, 5.0),
+                   help="radii of the count_<r>km columns (default 1,3,5)")  # fmt: skip
+    b.add_argument("--max-snap-m", type=float, default=500.0,
+                   help="villages farther from any road get reason not_on_network "
+                        "(default 500)")  # fmt: skip
+    b.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    b.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+
+    i = sub.add_parser("info", help="print the summary of a build",
+                       description="Print the summary table of a build (by name or path).")
+    i.add_argument("build", nargs="?", default=DEFAULT_NAME, help="build name or folder")
+    i.add_argument("--builds-dir", type=Path, default=DEFAULT_BUILDS_DIR)
+
+    e = sub.add_parser(
+        "export", help="export a build's network as GraphML or GeoPackage (osmnx conventions)",
+        description="Export the network of one profile for osmnx/networkx/QGIS users.",
+    )
+    e.add_argument("build", help="build name or folder")
+    e.add_argument("--profile", default="car", choices=["car", "bike", "walk"])
+    e.add_argument("--format", default="graphml", choices=["graphml", "gpkg"])
+    e.add_argument("--output", type=Path, required=True, help="file to write")
+    e.add_argument("--builds-dir", type=Path, default=DEFAULT_BUILDS_DIR)
+    return p
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from accessibility.build import BuildParams, FacilityFile, run_build, summary_lines
+
+    name = args.name or (DEFAULT_NAME if args.extract == DEFAULT_EXTRACT
+                         else args.extract.name.split(".")[0])  # fmt: skip
+    out = args.out or (args.builds_dir / name)
+    params = BuildParams(
+        extract=args.extract,
+        facilities=tuple(
+            FacilityFile(path=f, category=args.facilities_category, xy_crs=args.facilities_crs)
+            for f in args.facilities
+        ),
+        osm_facilities=not args.no_osm_facilities,
+        villages=args.villages,
+        villages_crs=args.villages_crs,
+        boundaries=args.boundaries,
+        admin_level=str(args.admin_level),
+        categories=args.categories,
+        profiles=args.profiles,
+        radii_km=args.radii_km,
+        max_snap_m=args.max_snap_m,
+    )
+    result = run_build(params, out, force=args.force, progress=not args.quiet)
+    if not args.quiet:
+        print("\n".join(summary_lines(result)))
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from accessibility.build import BuildResult, resolve_build, summary_lines
+    from accessibility.store import read_manifest
+
+    path = resolve_build(args.build, args.builds_dir)
+    res = BuildResult(path=path, manifest=read_manifest(path), up_to_date=True)
+    print("\n".join(summary_lines(res)))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    import osmnx as ox
+
+    from accessibility.build import resolve_build
+    from accessibility.network import Network
+
+    path = resolve_build(args.build, args.builds_dir)
+    net_file = path / f"network_{args.profile}.npz"
+    if not net_file.exists():
+        from accessibility.errors import BuildNotFoundError
+
+        msg = f"{path}: no {args.profile} network in this build"
+        raise BuildNotFoundError(msg)
+    G = Network.load(net_file).to_networkx()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.output.with_name(args.output.name + ".tmp")
+    if args.format == "graphml":
+        ox.save_graphml(G, tmp)
+    else:
+        ox.save_graph_geopackage(G, tmp)
+    tmp.replace(args.output)
+    print(f"wrote {args.output} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
+    return 0
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:  # noqa: ANN001
+    return f"bereik: warning: {message}\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `bereik` command."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    warnings.formatwarning = _format_warning
+    from accessibility.errors import AccessibilityError
+
+    handlers = {"build": _cmd_build, "info": _cmd_info, "export": _cmd_export}
+    try:
+        return handlers[args.command](args)
+    except AccessibilityError as exc:
+        print(f"bereik: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bereik: interrupted; the last complete build was kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

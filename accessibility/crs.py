@@ -1,0 +1,63 @@
+"""Coordinate reference systems used by bereik.
+
+All metric work happens in a projected CRS: RD New (EPSG:28992) for data inside the
+Netherlands, the local UTM zone (WGS84 datum) elsewhere. GeoJSON output is WGS84 (RFC 7946).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pyproj import CRS, Transformer
+
+RD_NEW = "EPSG:28992"
+WGS84 = "EPSG:4326"
+
+# Bounding box (lon_min, lat_min, lon_max, lat_max) in which RD New is valid (the Netherlands).
+NL_BOUNDS_LONLAT = (3.2, 50.7, 7.3, 53.7)
+
+
+def utm_crs_for(lon: float, lat: float) -> str:
+    """Return the WGS84 / UTM zone EPSG code (as ``"EPSG:326zz"`` or ``"EPSG:327zz"``) for a point."""
+    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+    base = 32600 if lat >= 0 else 32700
+    return f"EPSG:{base + zone}"
+
+
+def choose_metric_crs(lon: np.ndarray, lat: np.ndarray) -> str:
+    """Pick the metric CRS for data at these WGS84 coordinates.
+
+    RD New when every point lies inside the Netherlands' bounding box, else the UTM zone of
+    the median point.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    if lon.size == 0:
+        msg = "cannot choose a metric CRS for an empty set of coordinates"
+        raise ValueError(msg)
+    x0, y0, x1, y1 = NL_BOUNDS_LONLAT
+    inside = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+    if bool(inside.all()):
+        return RD_NEW
+    return utm_crs_for(float(np.median(lon)), float(np.median(lat)))
+
+
+def to_metric(lon: np.ndarray, lat: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Project WGS84 lon/lat arrays to ``crs`` (x, y in metres)."""
+    tr = Transformer.from_crs(WGS84, crs, always_xy=True)
+    x, y = tr.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def to_wgs84(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Project metric x/y arrays in ``crs`` back to WGS84 lon/lat."""
+    tr = Transformer.from_crs(crs, WGS84, always_xy=True)
+    lon, lat = tr.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def is_metric(crs: str | CRS) -> bool:
+    """Return True when ``crs`` is projected with metre units."""
+    c = CRS.from_user_input(crs)
+    return bool(c.is_projected) and c.axis_info[0].unit_name in {"metre", "meter"}

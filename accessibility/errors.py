@@ -1,0 +1,60 @@
+"""Exceptions raised by the accessibility engine.
+
+Every exception derives from :class:`AccessibilityError`; most also derive from a builtin so
+callers can catch them the usual way (r5py style). Messages name the bad value and the fix.
+"""
+
+from __future__ import annotations
+
+
+class AccessibilityError(Exception):
+    """Base class of all bereik engine errors."""
+
+
+class OsmReadError(ValueError, AccessibilityError):
+    """An OSM extract is missing, empty, truncated or not an OSM file."""
+
+
+class InputFileError(ValueError, AccessibilityError):
+    """A user file (facilities, villages, boundaries) cannot be read or lacks columns."""
+
+
+class NoCrsError(ValueError, AccessibilityError):
+    """Geodata without a coordinate reference system where one is required."""
+
+
+class UnknownCategoryError(KeyError, AccessibilityError):
+    """A facility category that is not defined in the category rules."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownVillageError(KeyError, AccessibilityError):
+    """A village id that is not in the build."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownProfileError(KeyError, AccessibilityError):
+    """A travel profile other than car, bike or walk."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class PointOutsideNetworkError(ValueError, AccessibilityError):
+    """A point lies farther from any road of the profile than the snap limit."""
+
+
+class EmptyNetworkError(ValueError, AccessibilityError):
+    """The extract holds no road usable by a profile."""
+
+
+class BuildNotFoundError(FileNotFoundError, AccessibilityError):
+    """A build folder does not exist or is incomplete."""
+
+
+class GraphNotBuiltError(RuntimeError, AccessibilityError):
+    """A network was asked for before it was built or loaded."""

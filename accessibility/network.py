@@ -1,0 +1,338 @@
+"""Routable networks per profile, held as arrays (CSR for the hot path).
+
+A :class:`Network` is a simplified street graph in a metric CRS: nodes are junctions and
+way ends (interstitial nodes are folded into edge geometries), each undirected *edge* is a
+street segment between two nodes with its geometry, length and the directions the profile
+may use it in. Directed arcs and compressed sparse row matrices are derived from it.
+Only the largest strongly connected component is kept; what was dropped is counted.
+
+``Network.to_networkx()`` gives an osmnx-compatible ``nx.MultiDiGraph`` for analysts and
+exports (GraphML, GeoPackage); routing never goes through networkx.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from accessibility.crs import to_metric, to_wgs84
+from accessibility.errors import EmptyNetworkError
+from accessibility.osm import OsmData
+from accessibility.profiles import check_profile, way_rule
+
+NETWORK_FORMAT_VERSION = 1
+MIN_ARC_WEIGHT = 1e-9  # scipy csgraph treats a 0 entry as "no arc": keep zero-length arcs
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A routable street network for one profile (arrays; see module docstring)."""
+
+    profile: str
+    crs: str
+    node_osmid: np.ndarray  # int64 [n]
+    node_x: np.ndarray  # float64 [n], metres in ``crs``
+    node_y: np.ndarray
+    edge_u: np.ndarray  # int64 [m] node index
+    edge_v: np.ndarray
+    edge_length_m: np.ndarray  # float64 [m]
+    edge_speed_kph: np.ndarray  # float64 [m]
+    edge_forward: np.ndarray  # bool [m]: u -> v allowed
+    edge_backward: np.ndarray  # bool [m]: v -> u allowed
+    edge_way_id: np.ndarray  # int64 [m]
+    edge_highway: np.ndarray  # str [m]
+    edge_name: np.ndarray  # str [m] ("" when unnamed)
+    edge_geom_start: np.ndarray  # int64 [m] first index into coord_x/coord_y
+    edge_geom_end: np.ndarray  # int64 [m] last index (inclusive)
+    coord_x: np.ndarray  # float64 [k]
+    coord_y: np.ndarray
+    stats: dict[str, int] = field(default_factory=dict)
+
+    # --- sizes and derived arrays ---------------------------------------------------------
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_x)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected edges (street segments between junctions)."""
+        return len(self.edge_u)
+
+    @cached_property
+    def edge_time_s(self) -> np.ndarray:
+        """Travel time of each edge in seconds (length / speed)."""
+        return self.edge_length_m / (self.edge_speed_kph / 3.6)
+
+    @cached_property
+    def arcs(self) -> dict[str, np.ndarray]:
+        """Directed arcs: ``tail, head, length_m, travel_time_s, edge, forward``."""
+        f = np.flatnonzero(self.edge_forward)
+        b = np.flatnonzero(self.edge_backward)
+        edge = np.concatenate([f, b])
+        return {
+            "tail": np.concatenate([self.edge_u[f], self.edge_v[b]]),
+            "head": np.concatenate([self.edge_v[f], self.edge_u[b]]),
+            "length_m": self.edge_length_m[edge],
+            "travel_time_s": self.edge_time_s[edge],
+            "edge": edge,
+            "forward": np.concatenate([np.ones(len(f), bool), np.zeros(len(b), bool)]),
+        }
+
+    @property
+    def n_arcs(self) -> int:
+        """Number of directed arcs."""
+        return len(self.arcs["tail"])
+
+    @cached_property
+    def node_lonlat(self) -> tuple[np.ndarray, np.ndarray]:
+        """WGS84 lon/lat of the nodes."""
+        return to_wgs84(self.node_x, self.node_y, self.crs)
+
+    @cached_property
+    def edge_lines(self) -> np.ndarray:
+        """Shapely LineStrings of the edges (metric CRS), node u first."""
+        import shapely
+
+        counts = self.edge_geom_end - self.edge_geom_start + 1
+        idx = np.repeat(self.edge_geom_start - np.r_[0, np.cumsum(counts)[:-1]], counts)
+        idx = idx + np.arange(counts.sum())
+        coords = np.column_stack([self.coord_x[idx], self.coord_y[idx]])
+        return shapely.linestrings(coords, indices=np.repeat(np.arange(self.n_edges), counts))
+
+    @cached_property
+    def edge_tree(self):  # noqa: ANN201 - shapely.STRtree
+        """STRtree over :attr:`edge_lines` for nearest-edge snapping."""
+        import shapely
+
+        return shapely.STRtree(self.edge_lines)
+
+    def csr(self, weight: str = "length_m", *, reverse: bool = False) -> sp.csr_matrix:
+        """CSR matrix of the arcs, parallel arcs collapsed to the cheapest.
+
+        Parameters
+        ----------
+        weight
+            ``"length_m"`` or ``"travel_time_s"``.
+        reverse
+            Transpose (cost runs head -> tail): a search from facilities on the reversed
+            graph gives every node its cost *to* the nearest facility.
+        """
+        a = self.arcs
+        return arcs_to_csr(a["tail"], a["head"], a[weight], self.n_nodes, reverse=reverse)
+
+    # --- persistence ----------------------------------------------------------------------
+    _ARRAYS = (
+        "node_osmid", "node_x", "node_y", "edge_u", "edge_v", "edge_length_m",
+        "edge_speed_kph", "edge_forward", "edge_backward", "edge_way_id", "edge_highway",
+        "edge_name", "edge_geom_start", "edge_geom_end", "coord_x", "coord_y",
+    )  # fmt: skip
+
+    def save(self, path: str | Path) -> None:
+        """Write the network to one ``.npz`` file (loads in milliseconds)."""
+        arrays = {k: getattr(self, k) for k in self._ARRAYS}
+        arrays["edge_highway"] = arrays["edge_highway"].astype(str)
+        arrays["edge_name"] = arrays["edge_name"].astype(str)
+        meta = {"profile": self.profile, "crs": self.crs, "stats": self.stats,
+                "format_version": NETWORK_FORMAT_VERSION}  # fmt: skip
+        with Path(path).open("wb") as fh:
+            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Network:
+        """Read a network written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            arrays = {k: z[k] for k in cls._ARRAYS}
+        return cls(profile=meta["profile"], crs=meta["crs"], stats=meta.get("stats", {}),
+                   **arrays)  # fmt: skip
+
+    # --- interop --------------------------------------------------------------------------
+    def to_networkx(self, *, geometry: bool = True):  # noqa: ANN201 - nx.MultiDiGraph
+        """An osmnx-compatible ``nx.MultiDiGraph`` (projected; ``crs`` in graph attrs).
+
+        Nodes are OSM node ids with ``x``, ``y`` (metres), ``lon``, ``lat``; edges carry
+        ``osmid`` (way id), ``length`` (m), ``speed_kph``, ``travel_time`` (s), ``highway``,
+        ``name``, ``oneway``, ``reversed`` and a shapely ``geometry``.
+        """
+        import networkx as nx
+
+        G = nx.MultiDiGraph(crs=self.crs, simplified=True, profile=self.profile)
+        lon, lat = self.node_lonlat
+        ids = self.node_osmid.tolist()
+        G.add_nodes_from(
+            (ids[i], {"x": float(self.node_x[i]), "y": float(self.node_y[i]),
+                      "lon": float(lon[i]), "lat": float(lat[i]), "osmid": ids[i]})
+            for i in range(self.n_nodes)
+        )  # fmt: skip
+        lines = self.edge_lines if geometry else None
+        a = self.arcs
+        tt = self.edge_time_s
+        for tail, head, e, fwd in zip(a["tail"], a["head"], a["edge"], a["forward"],
+                                      strict=True):  # fmt: skip
+            oneway = not (self.edge_forward[e] and self.edge_backward[e])
+            attrs = {
+                "osmid": int(self.edge_way_id[e]), "length": float(self.edge_length_m[e]),
+                "speed_kph": float(self.edge_speed_kph[e]), "travel_time": float(tt[e]),
+                "highway": str(self.edge_highway[e]), "oneway": oneway,
+                "reversed": not bool(fwd),
+            }  # fmt: skip
+            if self.edge_name[e]:
+                attrs["name"] = str(self.edge_name[e])
+            if lines is not None:
+                g = lines[e]
+                attrs["geometry"] = g if fwd else g.reverse()
+            G.add_edge(ids[tail], ids[head], **attrs)
+        return G
+
+
+def arcs_to_csr(
+    tail: np.ndarray, head: np.ndarray, weight: np.ndarray, n: int, *, reverse: bool = False
+) -> sp.csr_matrix:
+    """Build an ``n x n`` CSR matrix keeping the cheapest of parallel arcs.
+
+    ``scipy.sparse`` (and ``nx.to_scipy_sparse_array``) would *sum* duplicate entries, which
+    turns two parallel roads into one road as long as both: collapse them first.
+    """
+    if reverse:
+        tail, head = head, tail
+    w = np.maximum(np.asarray(weight, dtype=np.float64), MIN_ARC_WEIGHT)
+    order = np.lexsort((w, head, tail))
+    t, h, w = tail[order], head[order], w[order]
+    first = np.ones(len(t), dtype=bool)
+    first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+    m = sp.csr_matrix((w[first], (t[first], h[first])), shape=(n, n))
+    m.sort_indices()
+    return m
+
+
+def project_osm(osm: OsmData, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Project the flat highway node coordinates of an extract to ``crs``."""
+    return to_metric(osm.node_lon, osm.node_lat, crs)
+
+
+def build_network(
+    osm: OsmData,
+    profile: str,
+    *,
+    crs: str,
+    xy: tuple[np.ndarray, np.ndarray] | None = None,
+    keep_largest_component: bool = True,
+) -> Network:
+    """Build the simplified network of ``profile`` from an extract (vectorised).
+
+    Parameters
+    ----------
+    osm
+        What :func:`accessibility.osm.read_osm` read.
+    profile
+        ``car``, ``bike`` or ``walk``.
+    crs
+        Metric CRS of the network (see :func:`accessibility.crs.choose_metric_crs`).
+    xy
+        The flat node coordinates already projected to ``crs`` (saves work when building
+        several profiles).
+    keep_largest_component
+        Keep only the largest strongly connected component (default); the number of nodes
+        and edges dropped is in ``stats``.
+
+    Raises
+    ------
+    EmptyNetworkError
+        When no way of the extract is usable by the profile.
+    """
+    check_profile(profile)
+    x_all, y_all = xy if xy is not None else project_osm(osm, crs)
+    rules = [way_rule(t, profile) for t in osm.way_tags]
+    sel = np.array([r is not None for r in rules], dtype=bool)
+    if not sel.any():
+        msg = f"{osm.path}: no road usable by profile {profile!r} in this extract"
+        raise EmptyNetworkError(msg)
+    ways = np.flatnonzero(sel)
+    fwd_w = np.array([rules[i].forward for i in ways], dtype=bool)
+    bwd_w = np.array([rules[i].backward for i in ways], dtype=bool)
+    spd_w = np.array([rules[i].speed_kph for i in ways], dtype=np.float64)
+    hw_w = np.array([osm.way_tags[i].get("highway", "") for i in ways], dtype=object)
+    nm_w = np.array([osm.way_tags[i].get("name", "") for i in ways], dtype=object)
+
+    starts = osm.way_offsets[ways]
+    lens = osm.way_offsets[ways + 1] - starts
+    total = int(lens.sum())
+    cum = np.r_[0, np.cumsum(lens)[:-1]]
+    pos = np.repeat(starts - cum, lens) + np.arange(total)  # flat positions in osm arrays
+    refs = osm.node_refs[pos]
+    x, y = x_all[pos], y_all[pos]
+    wi = np.repeat(np.arange(len(ways)), lens)
+    first = np.zeros(total, dtype=bool)
+    first[cum] = True
+    last = np.zeros(total, dtype=bool)
+    last[cum + lens - 1] = True
+
+    _, inv, counts = np.unique(refs, return_inverse=True, return_counts=True)
+    junction = (counts[inv] >= 2) | first | last
+    jstart = junction & ~last
+    seg = np.flatnonzero(~last)  # segment p -> p+1
+    seg_len = np.hypot(x[seg + 1] - x[seg], y[seg + 1] - y[seg])
+    eid_pos = np.cumsum(jstart) - 1
+    seg_eid = eid_pos[seg]
+    n_e = int(jstart.sum())
+    e_len = np.bincount(seg_eid, weights=seg_len, minlength=n_e)
+    e_nseg = np.bincount(seg_eid, minlength=n_e)
+    e_start = np.flatnonzero(jstart)
+    e_end = e_start + e_nseg
+    e_way = wi[e_start]
+    u_ref, v_ref = refs[e_start], refs[e_end]
+
+    node_refs, node_first = np.unique(np.concatenate([u_ref, v_ref]), return_index=True)
+    pos_uv = np.concatenate([e_start, e_end])[node_first]
+    u = np.searchsorted(node_refs, u_ref)
+    v = np.searchsorted(node_refs, v_ref)
+    nx_, ny_ = x[pos_uv], y[pos_uv]
+    e_fwd, e_bwd = fwd_w[e_way], bwd_w[e_way]
+
+    stats = {"ways": len(ways), "nodes_total": len(node_refs), "edges_total": n_e}
+    keep_nodes = np.ones(len(node_refs), dtype=bool)
+    if keep_largest_component:
+        loops = u == v
+        t = np.concatenate([u[e_fwd & ~loops], v[e_bwd & ~loops]])
+        h = np.concatenate([v[e_fwd & ~loops], u[e_bwd & ~loops]])
+        g = sp.csr_matrix((np.ones(len(t)), (t, h)), shape=(len(node_refs),) * 2)
+        _, labels = connected_components(g, directed=True, connection="strong")
+        largest = np.bincount(labels).argmax()
+        keep_nodes = labels == largest
+    keep_e = keep_nodes[u] & keep_nodes[v]
+    stats["nodes_dropped_outside_largest_component"] = int((~keep_nodes).sum())
+    stats["edges_dropped_outside_largest_component"] = int((~keep_e).sum())
+    new_index = np.cumsum(keep_nodes) - 1
+    ke = np.flatnonzero(keep_e)
+    net = Network(
+        profile=profile,
+        crs=crs,
+        node_osmid=node_refs[keep_nodes],
+        node_x=nx_[keep_nodes],
+        node_y=ny_[keep_nodes],
+        edge_u=new_index[u[ke]],
+        edge_v=new_index[v[ke]],
+        edge_length_m=e_len[ke],
+        edge_speed_kph=spd_w[e_way[ke]],
+        edge_forward=e_fwd[ke],
+        edge_backward=e_bwd[ke],
+        edge_way_id=osm.way_ids[ways[e_way[ke]]],
+        edge_highway=hw_w[e_way[ke]].astype(str),
+        edge_name=nm_w[e_way[ke]].astype(str),
+        edge_geom_start=e_start[ke],
+        edge_geom_end=e_end[ke],
+        coord_x=x,
+        coord_y=y,
+        stats=stats,
+    )
+    stats["nodes"] = net.n_nodes
+    stats["edges"] = net.n_edges
+    stats["arcs"] = net.n_arcs
+    return net

@@ -1,0 +1,302 @@
+"""Read an OpenStreetMap extract in one streaming pass with pyosmium.
+
+Reads .osm.pbf, .osm, .osm.bz2 and .osm.gz files from disk; never touches the network.
+What comes out is plain arrays and tables: highway ways (node ids and WGS84 coordinates),
+points of interest (nodes, and ways/areas by centroid), places and administrative
+boundaries. The network, facilities and villages modules turn them into the model.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from accessibility.crs import WGS84
+from accessibility.errors import OsmReadError
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".o5m")
+
+#: way tags kept for routing (everything else is dropped while reading)
+HIGHWAY_KEYS = (
+    "highway", "name", "ref", "oneway", "oneway:bicycle", "junction", "maxspeed", "access",
+    "vehicle", "motor_vehicle", "motorcar", "bicycle", "foot", "service", "area", "cycleway",
+    "cycleway:left", "cycleway:right", "cycleway:both", "sidewalk",
+)  # fmt: skip
+
+#: place=* values read as villages by default (CBS "kernen" are towns, villages and hamlets)
+DEFAULT_PLACE_TYPES = ("city", "town", "village", "hamlet")
+
+
+@dataclass(frozen=True)
+class OsmData:
+    """What one pass over an extract yields.
+
+    Attributes
+    ----------
+    path : Path
+        The extract.
+    way_ids, way_offsets : np.ndarray
+        Highway way ids and offsets into the flat node arrays (``len(way_ids) + 1``).
+    way_tags : list of dict
+        Routing tags per highway way (see :data:`HIGHWAY_KEYS`).
+    node_refs, node_lon, node_lat : np.ndarray
+        Flat node ids and WGS84 coordinates of all highway ways, way after way.
+    pois : pd.DataFrame
+        ``osm_type, osm_id, lon, lat, name, tags`` (``tags`` a dict) of every object that
+        carries one of the point-of-interest keys.
+    places : pd.DataFrame
+        ``osm_id, name, place, population_tag, lon, lat`` of ``place=*`` nodes.
+    boundaries : gpd.GeoDataFrame
+        ``osm_type, osm_id, name, admin_level, geometry`` (WGS84) of administrative areas.
+    replication_timestamp : str or None
+        ``osmosis_replication_timestamp`` from the file header.
+    stats : dict
+        Counts of what was read and skipped (missing node locations, degenerate ways).
+    """
+
+    path: Path
+    way_ids: np.ndarray
+    way_offsets: np.ndarray
+    way_tags: list[dict[str, str]]
+    node_refs: np.ndarray
+    node_lon: np.ndarray
+    node_lat: np.ndarray
+    pois: pd.DataFrame
+    places: pd.DataFrame
+    boundaries: gpd.GeoDataFrame
+    replication_timestamp: str | None
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_ways(self) -> int:
+        """Number of highway ways (after splitting at missing nodes)."""
+        return len(self.way_ids)
+
+
+def check_extract(path: str | Path) -> Path:
+    """Check that ``path`` names a readable, non-empty OSM file; return it as a Path.
+
+    Raises
+    ------
+    OsmReadError
+        With one line naming the file and the problem.
+    """
+    p = Path(path)
+    name = p.name.lower()
+    if not p.exists():
+        msg = f"{p}: no such file (expected an OSM extract such as drenthe-latest.osm.pbf)"
+        raise OsmReadError(msg)
+    if p.is_dir():
+        msg = f"{p}: is a folder, expected an OSM extract file (.osm.pbf, .osm, .osm.bz2)"
+        raise OsmReadError(msg)
+    if not name.endswith(SUPPORTED_SUFFIXES):
+        msg = (
+            f"{p}: unsupported file type {p.suffix!r}, expected one of "
+            f"{', '.join(SUPPORTED_SUFFIXES)}"
+        )
+        raise OsmReadError(msg)
+    if p.stat().st_size == 0:
+        msg = f"{p}: the file is empty (0 bytes); download the extract again"
+        raise OsmReadError(msg)
+    return p
+
+
+def _header(p: Path):  # noqa: ANN202 - osmium header type
+    import osmium
+
+    try:
+        reader = osmium.io.Reader(str(p), osmium.osm.osm_entity_bits.NOTHING)
+        try:
+            return reader.header()
+        finally:
+            reader.close()
+    except (RuntimeError, ValueError) as exc:
+        msg = f"{p}: not a readable OSM file ({exc})"
+        raise OsmReadError(msg) from exc
+
+
+def read_osm(
+    path: str | Path,
+    *,
+    poi_keys: tuple[str, ...] = ("amenity", "shop", "healthcare", "leisure"),
+    place_types: tuple[str, ...] = DEFAULT_PLACE_TYPES,
+    progress: bool = False,
+) -> OsmData:
+    """Read highways, POIs, places and admin boundaries from an extract in one pass.
+
+    Parameters
+    ----------
+    path
+        An .osm.pbf, .osm, .osm.bz2 or .osm.gz file.
+    poi_keys
+        Tag keys that make an object a facility candidate (see ``categories.toml``).
+    place_types
+        ``place=*`` values read as villages.
+    progress
+        Show a progress bar (objects read).
+
+    Raises
+    ------
+    OsmReadError
+        Missing, empty, truncated or non-OSM file; or a file without any highway.
+    """
+    import osmium
+
+    p = check_extract(path)
+    header = _header(p)
+    timestamp = header.get("osmosis_replication_timestamp") or None
+
+    keys = tuple(sorted({"highway", "place", "boundary", *poi_keys}))
+    poi_key_set = set(poi_keys)
+    place_set = set(place_types)
+    wkb = osmium.geom.WKBFactory()
+
+    way_ids: list[int] = []
+    way_offsets: list[int] = [0]
+    way_tags: list[dict[str, str]] = []
+    refs: list[int] = []
+    lons: list[float] = []
+    lats: list[float] = []
+    poi_rows: list[tuple] = []
+    place_rows: list[tuple] = []
+    bnd_rows: list[tuple] = []
+    stats = {"highway_ways": 0, "missing_locations": 0, "ways_split_at_missing": 0,
+             "ways_dropped_too_short": 0, "poi_areas_unassembled": 0}  # fmt: skip
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(desc="read OSM", unit=" obj", unit_scale=True, leave=False)
+
+    def add_way_run(wid: int, tags: dict[str, str], run: list[tuple[int, float, float]]) -> None:
+        if len(run) < 2:
+            stats["ways_dropped_too_short"] += 1
+            return
+        way_ids.append(wid)
+        way_tags.append(tags)
+        for r, lo, la in run:
+            refs.append(r)
+            lons.append(lo)
+            lats.append(la)
+        way_offsets.append(len(refs))
+
+    fp = (
+        osmium.FileProcessor(str(p))
+        .with_locations()
+        .with_areas(osmium.filter.KeyFilter("boundary", *poi_keys))
+        .with_filter(osmium.filter.EmptyTagFilter())
+        .with_filter(osmium.filter.KeyFilter(*keys))
+    )
+    n_obj = 0
+    try:
+        for obj in fp:
+            n_obj += 1
+            if bar is not None and n_obj % 20000 == 0:
+                bar.update(20000)
+            tags = obj.tags
+            if obj.is_node():
+                loc = obj.location
+                if not loc.valid():
+                    continue
+                if "place" in tags and tags["place"] in place_set:
+                    place_rows.append((obj.id, tags.get("name"), tags["place"],
+                                       tags.get("population"), loc.lon, loc.lat))  # fmt: skip
+                if any(k in tags for k in poi_key_set):
+                    poi_rows.append(("node", obj.id, loc.lon, loc.lat, tags.get("name"),
+                                     dict(tags)))  # fmt: skip
+            elif obj.is_way():
+                if "highway" in tags:
+                    stats["highway_ways"] += 1
+                    wt = {k: tags[k] for k in HIGHWAY_KEYS if k in tags}
+                    run: list[tuple[int, float, float]] = []
+                    split = False
+                    for n in obj.nodes:
+                        loc = n.location
+                        if loc.valid():
+                            run.append((n.ref, loc.lon, loc.lat))
+                        else:
+                            stats["missing_locations"] += 1
+                            if run:
+                                split = True
+                                add_way_run(obj.id, wt, run)
+                                run = []
+                    add_way_run(obj.id, wt, run)
+                    if split:
+                        stats["ways_split_at_missing"] += 1
+                if any(k in tags for k in poi_key_set) and not obj.is_closed():
+                    pts = [(n.location.lon, n.location.lat) for n in obj.nodes
+                           if n.location.valid()]  # fmt: skip
+                    if pts:
+                        lo, la = np.mean(np.asarray(pts), axis=0)
+                        poi_rows.append(("way", obj.id, float(lo), float(la),
+                                         tags.get("name"), dict(tags)))  # fmt: skip
+            elif obj.is_area():
+                is_poi = any(k in tags for k in poi_key_set)
+                is_bnd = tags.get("boundary") == "administrative" and "name" in tags
+                if not (is_poi or is_bnd):
+                    continue
+                try:
+                    geom = shapely.from_wkb(wkb.create_multipolygon(obj))
+                except (RuntimeError, shapely.errors.GEOSException):
+                    stats["poi_areas_unassembled"] += 1
+                    continue
+                osm_type = "way" if obj.from_way() else "relation"
+                if is_poi:
+                    c = geom.centroid if geom.is_valid else geom.representative_point()
+                    poi_rows.append((osm_type, obj.orig_id(), c.x, c.y, tags.get("name"),
+                                     dict(tags)))  # fmt: skip
+                if is_bnd:
+                    bnd_rows.append((osm_type, obj.orig_id(), tags.get("name"),
+                                     tags.get("admin_level"), geom))  # fmt: skip
+    except (RuntimeError, ValueError, OSError) as exc:
+        msg = f"{p}: cannot read the OSM data, the file looks truncated or corrupt ({exc})"
+        raise OsmReadError(msg) from exc
+    finally:
+        if bar is not None:
+            bar.update(n_obj % 20000)
+            bar.close()
+
+    if not way_ids:
+        msg = (
+            f"{p}: no highway=* ways with coordinates found ({n_obj} tagged objects read); "
+            "is this the right extract?"
+        )
+        raise OsmReadError(msg)
+
+    pois = pd.DataFrame(poi_rows, columns=["osm_type", "osm_id", "lon", "lat", "name", "tags"])
+    pois = pois.drop_duplicates(subset=["osm_type", "osm_id"]).reset_index(drop=True)
+    places = pd.DataFrame(
+        place_rows, columns=["osm_id", "name", "place", "population_tag", "lon", "lat"]
+    )
+    boundaries = gpd.GeoDataFrame(
+        bnd_rows,
+        columns=["osm_type", "osm_id", "name", "admin_level", "geometry"],
+        geometry="geometry",
+        crs=WGS84,
+    )
+    stats["pois"] = len(pois)
+    stats["places"] = len(places)
+    stats["boundaries"] = len(boundaries)
+    return OsmData(
+        path=p,
+        way_ids=np.asarray(way_ids, dtype=np.int64),
+        way_offsets=np.asarray(way_offsets, dtype=np.int64),
+        way_tags=way_tags,
+        node_refs=np.asarray(refs, dtype=np.int64),
+        node_lon=np.asarray(lons, dtype=np.float64),
+        node_lat=np.asarray(lats, dtype=np.float64),
+        pois=pois,
+        places=places,
+        boundaries=boundaries,
+        replication_timestamp=timestamp,
+        stats=stats,
+    )

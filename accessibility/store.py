@@ -1,0 +1,120 @@
+"""Builds as cached, immutable artifacts: one folder per build, written atomically.
+
+A build folder holds ``manifest.json`` (inputs with hashes, parameters, OSM timestamp,
+counts, library versions, created), the tables (CSV and Parquet), the networks (``.npz``)
+and ``bereik.gpkg`` for QGIS. It is written to a temporary sibling folder and renamed into
+place, so a killed build leaves the last good one. The cache key is a SHA-256 of the input
+bytes, the parameters, the schema version and the library versions (r5py style).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from accessibility.errors import BuildNotFoundError
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+KEY_LIBRARIES = ("bereik", "numpy", "scipy", "pandas", "shapely", "pyproj", "osmium",
+                 "geopandas", "pyogrio")  # fmt: skip
+
+
+def file_sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes (streamed)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while b := fh.read(chunk):
+            h.update(b)
+    return h.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the libraries that shape a build's results."""
+    out = {}
+    for lib in KEY_LIBRARIES:
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = "not installed"
+    return out
+
+
+def build_key(inputs: dict[str, str], parameters: dict[str, Any]) -> str:
+    """Cache key: SHA-256 over input hashes, parameters, schema and library versions."""
+    payload = {
+        "inputs": inputs,
+        "parameters": parameters,
+        "schema_version": SCHEMA_VERSION,
+        "libraries": library_versions(),
+    }
+    blob = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def read_manifest(build_dir: str | Path) -> dict[str, Any]:
+    """Read a build's manifest; BuildNotFoundError when the folder is not a build."""
+    p = Path(build_dir)
+    m = p / MANIFEST
+    if not m.is_file():
+        msg = f"{p}: not a bereik build (no {MANIFEST}); run `bereik build` first"
+        raise BuildNotFoundError(msg)
+    try:
+        return json.loads(m.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        msg = f"{m}: damaged manifest ({exc}); rebuild with `bereik build --force`"
+        raise BuildNotFoundError(msg) from exc
+
+
+def is_up_to_date(build_dir: str | Path, key: str) -> bool:
+    """True when ``build_dir`` holds a complete build with this cache key."""
+    try:
+        return read_manifest(build_dir).get("key") == key
+    except BuildNotFoundError:
+        return False
+
+
+@dataclass
+class AtomicBuildDir:
+    """Context manager: a temporary folder that replaces ``target`` on success.
+
+    On error (or kill) the temporary folder is removed (or left as ``.bereik-tmp-*``, which
+    is ignored) and ``target`` keeps its last good content.
+    """
+
+    target: Path
+
+    def __enter__(self) -> Path:
+        self.target = Path(self.target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.target.parent / f".bereik-tmp-{self.target.name}-{os.getpid()}"
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        self.tmp.mkdir()
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        old = None
+        if self.target.exists():
+            old = self.target.parent / f".bereik-tmp-old-{self.target.name}-{os.getpid()}"
+            self.target.rename(old)
+        self.tmp.rename(self.target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON to ``path`` via a temporary file and rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n",
+                   encoding="utf-8")  # fmt: skip
+    tmp.replace(path)

@@ -1,0 +1,1 @@
+"""bereik HTTP service (FastAPI): adapts the accessibility and broadband libraries."""
