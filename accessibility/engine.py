@@ -20,6 +20,8 @@ from accessibility.network import Network, arcs_to_csr
 from accessibility.snapping import Snapped
 
 WEIGHTS = ("length_m", "travel_time_s")
+#: a snapped point this close to an edge end is treated as lying on that node (metres)
+SNAP_NODE_TOLERANCE_M = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +73,25 @@ def _split_arcs(net: Network, snapped: Snapped, first_id: int) -> dict[str, np.n
     a_time = frac * net.edge_time_s[a_edge]
     f = net.edge_forward[a_edge]
     b = net.edge_backward[a_edge]
+    # A point that lies on a node (within SNAP_NODE_TOLERANCE_M) is that node: link it both
+    # ways, so a village at a junction is not stuck on the one-way edge it snapped to.
+    el_p = net.edge_length_m[e]
+    at_u = off <= SNAP_NODE_TOLERANCE_M
+    at_v = (el_p - off) <= SNAP_NODE_TOLERANCE_M
+    n_tail = np.concatenate([vid[at_u], vid[at_v]])
+    n_head = np.concatenate([net.edge_u[e[at_u]], net.edge_v[e[at_v]]])
+    n_len = np.concatenate([off[at_u], el_p[at_v] - off[at_v]])
+    n_len = np.maximum(n_len, 0.0)
+    n_edge = np.concatenate([e[at_u], e[at_v]])
+    n_el = net.edge_length_m[n_edge]
+    n_time = np.divide(n_len, n_el, out=np.zeros_like(n_len), where=n_el > 0)
+    n_time = n_time * net.edge_time_s[n_edge]
+    a_tail = np.concatenate([a_tail, n_tail])
+    a_head = np.concatenate([a_head, n_head])
+    a_len = np.concatenate([a_len, n_len])
+    a_time = np.concatenate([a_time, n_time])
+    f = np.concatenate([f, np.ones(len(n_tail), dtype=bool)])
+    b = np.concatenate([b, np.ones(len(n_tail), dtype=bool)])
     return {
         "tail": np.concatenate([a_tail[f], a_head[b]]),
         "head": np.concatenate([a_head[f], a_tail[b]]),

@@ -1,0 +1,216 @@
+"""`bereik build` end to end on the real Liechtenstein extract."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+from accessibility.build import BuildParams, FacilityFile, load_build, run_build
+from accessibility.cli import main as cli_main
+from accessibility.crs import to_metric
+from accessibility.errors import BuildNotFoundError
+from accessibility.indicators import indicator_columns
+from accessibility.snapping import snap_points
+from tests.conftest import LIECHTENSTEIN, ROOT
+
+GOLDEN = ROOT / "tests" / "data" / "expected" / "indicators_liechtenstein.csv"
+
+
+def test_build_outputs_and_manifest(demo_build):
+    b = demo_build
+    files = {p.name for p in b.path.iterdir()}
+    assert {"manifest.json", "indicators.csv", "indicators.parquet", "municipalities.csv",
+            "nabijheid.csv", "bereik.gpkg", "villages.parquet", "facilities.parquet",
+            "network_car.npz", "network_bike.npz", "network_walk.npz"} <= files  # fmt: skip
+    m = b.manifest
+    assert m["osm_replication_timestamp"] == "2015-07-27T21:14:01Z"
+    assert m["crs"] == "EPSG:32632"
+    assert m["inputs"]["extract"]["sha256"] == pytest.approx(m["inputs"]["extract"]["sha256"])
+    assert len(m["inputs"]["extract"]["sha256"]) == 64
+    assert m["counts"]["villages"] == 19
+    assert m["counts"]["villages_with_population"] == 12
+    assert m["counts"]["facilities"] == {"school": 19, "supermarket": 11, "childcare": 8,
+                                         "swimming_pool": 5, "pharmacy": 3, "hospital": 1,
+                                         "library": 1}  # fmt: skip
+    assert m["attribution"].startswith("© OpenStreetMap contributors")
+    assert set(m["libraries"]) >= {"numpy", "scipy", "osmium"}
+    layers = {name for name, _ in pyogrio.list_layers(b.path / "bereik.gpkg")}
+    assert layers == {"villages", "facilities", "indicators", "municipalities", "edges_car",
+                      "edges_bike", "edges_walk"}  # fmt: skip
+
+
+def test_indicator_table_contract(demo_build):
+    ind = demo_build.indicators
+    assert list(ind.columns) == indicator_columns()
+    assert len(ind) == 19 * len(demo_build.categories) * 3
+    # no GP in this extract: null with a reason, never 0 or a cap
+    gp = ind[ind["category"] == "gp"]
+    assert gp["distance_m"].isna().all() and gp["travel_time_s"].isna().all()
+    assert set(gp["reason"]) == {"no_facility"}
+    sup = ind[ind["category"] == "supermarket"]
+    assert sup["distance_m"].notna().all() and sup["reason"].isna().all()
+    assert (sup["distance_m"] > 0).all()
+    # municipalities from OSM admin_level=8
+    v = demo_build.villages.set_index("village_name")
+    assert v.loc["Vaduz", "municipality"] == "Vaduz"
+    assert v.loc["Malbun", "municipality"] == "Triesenberg"
+    assert v.loc["Nendeln", "municipality"] == "Eschen"
+
+
+def test_distances_bounded_by_geometry_and_networkx(demo_build):
+    """Engine distances against two independent checks.
+
+    1. never shorter than the straight line between the snapped points;
+    2. networkx on the exported osmnx graph, from the snapped edges' end nodes: the engine
+       value lies within the lengths of the two snapped edges of the node-to-node value.
+    """
+    b = demo_build
+    net = b.networks["car"]
+    G = net.to_networkx(geometry=False)
+    ind = b.indicators
+    sup = ind[(ind["category"] == "supermarket") & (ind["profile"] == "car")]
+    fac = b.facilities.drop_duplicates("facility_id").set_index("facility_id")
+    vil = b.villages.set_index("village_id")
+    for row in sup.itertuples():
+        f = fac.loc[row.nearest_by_distance_id]
+        vx, vy = to_metric(np.array([vil.loc[row.village_id, "lon"], f["lon"]]),
+                           np.array([vil.loc[row.village_id, "lat"], f["lat"]]), net.crs)  # fmt: skip
+        s = snap_points(net, vx, vy)
+        straight = np.hypot(s.x[1] - s.x[0], s.y[1] - s.y[0])
+        assert row.distance_m >= straight - 1e-6
+        ev, ef = s.edge
+        slack = net.edge_length_m[ev] + net.edge_length_m[ef]
+        ids = net.node_osmid
+        best = min(
+            nx.shortest_path_length(G, int(ids[a]), int(ids[c]), weight="length")
+            for a in (net.edge_u[ev], net.edge_v[ev])
+            for c in (net.edge_u[ef], net.edge_v[ef])
+            if nx.has_path(G, int(ids[a]), int(ids[c]))
+        )
+        assert abs(row.distance_m - best) <= slack + 1e-6
+
+
+def test_golden_indicators(demo_build):
+    """Regression guard: the sample's indicators as checked in (see tests/data/README.md)."""
+    got = demo_build.indicators
+    exp = pd.read_csv(GOLDEN)
+    assert len(got) == len(exp)
+    key = ["village_id", "category", "profile"]
+    m = got.merge(exp, on=key, suffixes=("", "_exp"))
+    assert len(m) == len(exp)
+    for col in ("distance_m", "travel_time_s", "snap_distance_m"):
+        np.testing.assert_allclose(m[col].astype(float), m[f"{col}_exp"].astype(float),
+                                   rtol=1e-6, atol=1e-3, equal_nan=True)  # fmt: skip
+    for col in ("nearest_by_distance_id", "count_1km", "count_3km", "count_5km", "reason"):
+        a = m[col].astype(object).where(m[col].notna(), "").astype(str)
+        e = m[f"{col}_exp"].astype(object).where(m[f"{col}_exp"].notna(), "").astype(str)
+        if col.startswith("count_"):
+            a, e = a.str.replace(".0", "", regex=False), e.str.replace(".0", "", regex=False)
+        assert (a == e).all(), col
+
+
+def test_municipality_aggregates(demo_build):
+    mun = demo_build.municipalities
+    ind = demo_build.indicators
+    row = mun[(mun["municipality"] == "Triesenberg") & (mun["category"] == "supermarket")
+              & (mun["profile"] == "car")].iloc[0]  # fmt: skip
+    sub = ind[(ind["municipality"] == "Triesenberg") & (ind["category"] == "supermarket")
+              & (ind["profile"] == "car")]  # fmt: skip
+    # only Triesenberg itself has a population: the weighted mean is its distance
+    known = sub[sub["population"].notna()]
+    assert len(known) == 1
+    assert row["mean_distance_m"] == pytest.approx(known["distance_m"].iloc[0])
+    assert row["weighting"] == "population"
+    assert row["worst_village_name"] == sub.loc[sub["distance_m"].idxmax(), "village_name"]
+    assert row["share_beyond_5km"] == 0.0
+
+
+def test_cbs_wide_table(demo_build):
+    nab = pd.read_csv(demo_build.path / "nabijheid.csv")
+    assert {"AF_ARTSPR", "AV1_ARTSPR", "AV3_ARTSPR", "AV5_ARTSPR", "AF_SUPERM",
+            "AV1_SUPERM", "AF_ONDBAS", "AF_ONDVRT", "AV10_ONDVRT"} <= set(nab.columns)  # fmt: skip
+    car = demo_build.indicators.query("category == 'supermarket' and profile == 'car'")
+    d = dict(zip(car["village_id"], car["distance_m"], strict=True))
+    for r in nab.itertuples():
+        assert r.AF_SUPERM == pytest.approx(round(d[r.village_id] / 1000, 1))
+    assert nab["AF_ARTSPR"].isna().all()
+
+
+def test_up_to_date_force_and_atomic_failure(tmp_path, monkeypatch):
+    out = tmp_path / "b"
+    params = BuildParams(extract=LIECHTENSTEIN, profiles=("car",))
+    first = run_build(params, out)
+    assert not first.up_to_date
+    again = run_build(params, out)
+    assert again.up_to_date and again.manifest["key"] == first.manifest["key"]
+    changed = run_build(BuildParams(extract=LIECHTENSTEIN, profiles=("car",),
+                                    radii_km=(2.0,)), out)  # fmt: skip
+    assert not changed.up_to_date
+    assert "count_2km" in pd.read_parquet(out / "indicators.parquet").columns
+    before = (out / "manifest.json").read_text()
+
+    import accessibility.build as build_mod
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_mod, "_write_tables", boom)
+    with pytest.raises(OSError, match="disk full"):
+        run_build(params, out, force=True)
+    assert (out / "manifest.json").read_text() == before  # last good build kept
+    assert load_build(out).manifest["parameters"]["radii_km"] == [2.0]
+    assert [p.name for p in tmp_path.iterdir()] == ["b"]  # no temp folders left
+
+
+def test_user_facilities_and_villages(tmp_path):
+    gps = tmp_path / "huisartsen.csv"
+    gps.write_text("id,name,category,lon,lat\nV1,Praxis Vaduz,gp,9.5215,47.1410\n"
+                   "S1,Praxis Schaan,gp,9.5095,47.1650\n")  # fmt: skip
+    kernen = tmp_path / "kernen.csv"
+    kernen.write_text("id,name,population,lon,lat\nK1,Vaduz,5229,9.5228,47.1393\n"
+                      "K2,Triesen,4913,9.5275,47.1070\nK3,Far away,10,9.40,47.30\n")  # fmt: skip
+    res = run_build(BuildParams(extract=LIECHTENSTEIN, profiles=("car", "walk"),
+                                facilities=(FacilityFile(gps),), villages=kernen,
+                                osm_facilities=False), tmp_path / "b")  # fmt: skip
+    ind = res.indicators.set_index(["village_id", "category", "profile"])
+    assert ind.loc[("K1", "gp", "car"), "nearest_by_distance_id"] == "huisartsen:V1"
+    assert ind.loc[("K1", "gp", "walk"), "distance_m"] < 500
+    assert ind.loc[("K2", "gp", "car"), "distance_m"] > 2000
+    assert ind.loc[("K3", "gp", "car"), "reason"] == "not_on_network"
+    assert np.isnan(ind.loc[("K3", "gp", "car"), "distance_m"])
+    assert ind.loc[("K1", "supermarket", "car"), "reason"] == "no_facility"
+    assert res.manifest["counts"]["facilities"] == {"gp": 2}
+    nab = pd.read_csv(tmp_path / "b" / "nabijheid.csv").set_index("village_id")
+    assert nab.loc["K1", "AF_ARTSPR"] == pytest.approx(
+        round(ind.loc[("K1", "gp", "car"), "distance_m"] / 1000, 1))  # fmt: skip
+
+
+def test_cli_build_info_export(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert cli_main(["build", str(LIECHTENSTEIN), "--out", str(out), "--profiles", "car",
+                     "--quiet"]) == 0  # fmt: skip
+    assert cli_main(["info", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "villages: 19 (12 with population)" in text and "supermarket" in text
+    g = tmp_path / "car.graphml"
+    assert cli_main(["export", str(out), "--profile", "car", "--output", str(g)]) == 0
+    import osmnx as ox
+
+    G = ox.load_graphml(g)
+    assert G.number_of_nodes() == json.loads((out / "manifest.json").read_text())[
+        "counts"]["networks"]["car"]["nodes"]  # fmt: skip
+    assert cli_main(["info", str(tmp_path / "nope")]) == 2
+    assert "no build at" in capsys.readouterr().err
+
+
+def test_load_build_errors(tmp_path):
+    with pytest.raises(BuildNotFoundError, match="not a bereik build"):
+        load_build(tmp_path)
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(BuildNotFoundError, match="damaged manifest"):
+        load_build(tmp_path)

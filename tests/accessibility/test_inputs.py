@@ -1,0 +1,223 @@
+"""Facility rules, user facility/village files (incl. the DUO school CSV), municipalities."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from accessibility.errors import InputFileError, NoCrsError, UnknownCategoryError
+from accessibility.facilities import (
+    facilities_from_file,
+    facilities_from_osm,
+    load_categories,
+    match_categories,
+)
+from accessibility.villages import (
+    assign_municipality,
+    boundaries_from_file,
+    parse_population,
+    villages_from_file,
+)
+from tests.conftest import DRENTHE
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_categories()
+
+
+def test_default_categories(rules):
+    assert rules.names[:3] == ["gp", "gp_post", "pharmacy"]
+    for c in ("supermarket", "school_primary", "school_secondary", "school", "childcare",
+              "library", "swimming_pool", "hospital"):  # fmt: skip
+        assert c in rules.names
+    assert rules.categories["gp"].cbs == "ARTSPR"
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"amenity": "doctors"}, {"gp"}),
+        ({"healthcare": "doctor", "healthcare:speciality": "dermatology"}, set()),
+        ({"amenity": "school", "isced:level": "1;2"}, {"school_primary", "school_secondary",
+                                                        "school"}),  # fmt: skip
+        ({"amenity": "school"}, {"school"}),  # unknown level: generic school only
+        ({"amenity": "school", "school:nl": "basisschool"}, {"school_primary", "school"}),
+        ({"shop": "supermarket"}, {"supermarket"}),
+        ({"shop": "convenience"}, set()),
+        ({"amenity": "pharmacy"}, {"pharmacy"}),
+        ({"leisure": "swimming_pool"}, set()),  # a garden pool is no public facility
+        ({"leisure": "sports_centre", "sport": "swimming"}, {"swimming_pool"}),
+    ],
+)
+def test_tag_rules(rules, tags, expected):
+    assert set(match_categories(tags, rules)) == expected
+
+
+def test_facilities_from_osm_one_row_per_category(rules):
+    pois = pd.DataFrame([("node", 1, 6.5, 52.8, "De Bron", {"amenity": "school",
+                                                            "isced:level": "1;2"})],
+                        columns=["osm_type", "osm_id", "lon", "lat", "name", "tags"])  # fmt: skip
+    f = facilities_from_osm(pois, rules)
+    assert sorted(f["category"]) == ["school", "school_primary", "school_secondary"]
+    assert set(f["facility_id"]) == {"node/1"}
+
+
+def test_user_rules_file(tmp_path):
+    p = tmp_path / "cats.toml"
+    p.write_text('[categories.bakery]\nlabel = "Bakker"\nrules = [{ shop = "bakery" }]\n')
+    r = load_categories(p)
+    assert r.names == ["bakery"] and r.keys == ("shop",)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[categories.x\n")
+    with pytest.raises(InputFileError, match="not valid TOML"):
+        load_categories(bad)
+
+
+def test_csv_lonlat(tmp_path, rules):
+    p = tmp_path / "huisartsen.csv"
+    p.write_text("id,name,category,lon,lat\nA1,Praktijk Zuid,gp,6.55,52.99\n"
+                 "A2,Praktijk Noord,gp,6.56,53.01\n")  # fmt: skip
+    f = facilities_from_file(p, rules)
+    assert list(f["facility_id"]) == ["huisartsen:A1", "huisartsen:A2"]
+    assert list(f["category"]) == ["gp", "gp"]
+    assert f["lon"].tolist() == [6.55, 6.56]
+
+
+def test_csv_xy_needs_crs(tmp_path, rules):
+    p = tmp_path / "rd.csv"
+    p.write_text("category;x;y\ngp;233000;557000\n")
+    with pytest.raises(NoCrsError, match="--facilities-crs"):
+        facilities_from_file(p, rules)
+    f = facilities_from_file(p, rules, xy_crs="EPSG:28992")
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True).transform(
+        233000, 557000
+    )
+    assert (f["lon"].iloc[0], f["lat"].iloc[0]) == pytest.approx((lon, lat), abs=1e-9)
+    assert 6.5 < lon < 6.6 and 52.9 < lat < 53.1  # near Assen
+
+
+def test_unknown_category_and_missing_columns(tmp_path, rules):
+    p = tmp_path / "x.csv"
+    p.write_text("category,lon,lat\nbakery,6.5,52.9\n")
+    with pytest.raises(UnknownCategoryError, match="'bakery'.*expected one of gp"):
+        facilities_from_file(p, rules)
+    q = tmp_path / "y.csv"
+    q.write_text("category,longitude,latitude\ngp,6.5,52.9\n")
+    with pytest.raises(InputFileError, match="missing coordinate columns"):
+        facilities_from_file(q, rules)
+    r = tmp_path / "z.csv"
+    r.write_text("name,lon,lat\nA,6.5,52.9\n")
+    with pytest.raises(InputFileError, match="no `category` column"):
+        facilities_from_file(r, rules)
+    s = tmp_path / "swapped.csv"
+    s.write_text("category,lon,lat\ngp,233000,557000\n")
+    with pytest.raises(InputFileError, match="outside WGS84 range"):
+        facilities_from_file(s, rules)
+
+
+def test_rows_without_coordinates_are_counted_not_silently_dropped(tmp_path, rules):
+    p = tmp_path / "f.csv"
+    p.write_text("category,lon,lat\ngp,6.5,52.9\ngp,,\nsupermarket,6.6,52.8\n")
+    with pytest.warns(UserWarning, match="1 of 3 rows have no coordinates"):
+        f = facilities_from_file(p, rules)
+    assert len(f) == 2
+
+
+def test_duo_school_file(rules):
+    with pytest.warns(UserWarning, match="PC4 centroid"):
+        f = facilities_from_file(DRENTHE / "duo_basisscholen_drenthe.csv", rules)
+    assert len(f) == 253
+    assert set(f["category"]) == {"school_primary"}
+    assert f["facility_id"].iloc[0] == "duo_basisscholen_drenthe:32JK00"
+    assert f["name"].iloc[0] == "BBS de Verwondering"
+    assert f["lon"].between(6.1, 7.1).all() and f["lat"].between(52.6, 53.2).all()
+
+
+def test_duo_file_in_cp1252(tmp_path, rules):
+    text = (DRENTHE / "duo_basisscholen_drenthe.csv").read_text(encoding="utf-8")
+    p = tmp_path / "duo_basisscholen_cp1252.csv"
+    p.write_bytes(text.encode("cp1252", errors="replace"))
+    with pytest.warns(UserWarning, match="PC4"):
+        f = facilities_from_file(p, rules)
+    assert len(f) == 253
+
+
+def test_geojson_facilities(tmp_path, rules):
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"category": "supermarket", "id": 7, "name": "Coop"},
+         "geometry": {"type": "Point", "coordinates": [6.51, 52.86]}}]}  # fmt: skip
+    p = tmp_path / "shops.geojson"
+    p.write_text(json.dumps(fc))
+    f = facilities_from_file(p, rules)
+    assert f.iloc[0][["facility_id", "category", "name"]].tolist() == [
+        "shops:7", "supermarket", "Coop"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("5229", 5229), ("5'229", 5229), ("1 357", 1357), ("4.284", 4284), ("about 300", None),
+     (None, None), ("-5", None)],
+)
+def test_parse_population(raw, value):
+    got = parse_population(raw)
+    assert (np.isnan(got) if value is None else got == value)
+
+
+def test_villages_csv(tmp_path):
+    p = tmp_path / "kernen.csv"
+    p.write_text("id,name,population,lon,lat\nWP1,Zorgvlied,420,6.2535,52.9215\n"
+                 "WP2,Drijber,510,6.5495,52.7878\n")  # fmt: skip
+    v, polys = villages_from_file(p)
+    assert polys is None
+    assert v["village_id"].tolist() == ["WP1", "WP2"]
+    assert v["population"].tolist() == [420.0, 510.0]
+
+
+def test_villages_duplicate_ids_rejected(tmp_path):
+    p = tmp_path / "dup.csv"
+    p.write_text("id,name,lon,lat\nA,X,6.5,52.9\nA,Y,6.6,52.9\n")
+    with pytest.raises(InputFileError, match="'A' occurs more than once"):
+        villages_from_file(p)
+
+
+def test_villages_polygons_give_points_and_polygons(tmp_path):
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "K1", "name": "Kern", "population": 900},
+         "geometry": {"type": "Polygon", "coordinates": [[[6.50, 52.85], [6.52, 52.85],
+                      [6.52, 52.87], [6.50, 52.87], [6.50, 52.85]]]}}]}  # fmt: skip
+    p = tmp_path / "kernen.geojson"
+    p.write_text(json.dumps(fc))
+    v, polys = villages_from_file(p)
+    assert v["lon"].iloc[0] == pytest.approx(6.51, abs=0.01)
+    assert len(polys) == 1 and polys.geometry.iloc[0].geom_type == "Polygon"
+
+
+def test_woonplaatsen_and_municipalities_of_drenthe():
+    v, _ = villages_from_file(DRENTHE / "woonplaatsen_2016.geojson")
+    assert len(v) == 213 and v["population"].isna().all()
+    b = boundaries_from_file(DRENTHE / "gemeenten_2025.geojson")
+    assert len(b) == 12
+    v["municipality"] = assign_municipality(v, b, admin_level=None)
+    mun = dict(zip(v["village_name"], v["municipality"], strict=True))
+    # the province's worst-served GP villages in 2014 and their municipalities
+    assert mun["Zorgvlied"] == "Westerveld"
+    assert mun["Drijber"] == "Midden-Drenthe"
+    assert mun["Assen"] == "Assen"
+    assert v["municipality"].notna().mean() > 0.95
+
+
+def test_boundaries_without_crs_or_name(tmp_path):
+    p = tmp_path / "b.geojson"
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": 1}, "geometry": {"type": "Polygon",
+         "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}]}))  # fmt: skip
+    with pytest.raises(InputFileError, match="no name column"):
+        boundaries_from_file(p)
+    with pytest.raises(InputFileError, match="not found"):
+        boundaries_from_file(tmp_path / "none.gpkg")

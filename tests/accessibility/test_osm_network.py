@@ -1,0 +1,242 @@
+"""Reading OSM files and building per-profile networks (tiny hand-written extracts)."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+
+import networkx as nx
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+from accessibility.cli import main as cli_main
+from accessibility.crs import RD_NEW, choose_metric_crs
+from accessibility.errors import EmptyNetworkError, OsmReadError
+from accessibility.network import Network, build_network, project_osm
+from accessibility.osm import read_osm
+from accessibility.profiles import parse_maxspeed, way_rule
+from tests.conftest import AMSTERDAM, LIECHTENSTEIN
+
+# node id -> (lon, lat): a small street pattern near Beilen (Drenthe)
+NODES = {
+    1: (6.5000, 52.8600), 2: (6.5010, 52.8600), 3: (6.5020, 52.8600), 4: (6.5030, 52.8600),
+    5: (6.5020, 52.8610), 6: (6.5020, 52.8590), 7: (6.5100, 52.8700), 8: (6.5110, 52.8700),
+}  # fmt: skip
+WAYS = [
+    # id, nodes, tags
+    (10, [1, 2, 3], {"highway": "residential", "name": "Brink"}),  # 2 is interstitial
+    (11, [3, 4], {"highway": "residential", "oneway": "yes", "maxspeed": "50"}),
+    (12, [5, 3, 6], {"highway": "tertiary"}),
+    (13, [4, 5], {"highway": "footway"}),
+    (14, [6, 1], {"highway": "service", "access": "private"}),
+    (15, [7, 8], {"highway": "residential"}),  # detached: outside the largest component
+    (16, [4, 6], {"highway": "residential", "oneway": "yes", "oneway:bicycle": "no"}),
+]
+
+
+def osm_xml(nodes=NODES, ways=WAYS, extra: str = "") -> str:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for i, (lon, lat) in nodes.items():
+        out.append(f'<node id="{i}" version="1" lat="{lat}" lon="{lon}"/>')
+    out.append(extra)
+    for wid, refs, tags in ways:
+        out.append(f'<way id="{wid}" version="1">')
+        out += [f'<nd ref="{r}"/>' for r in refs]
+        out += [f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        out.append("</way>")
+    out.append("</osm>")
+    return "\n".join(out)
+
+
+@pytest.fixture
+def tiny_osm(tmp_path):
+    p = tmp_path / "tiny.osm"
+    p.write_text(osm_xml())
+    return p
+
+
+def _len_m(a: int, b: int) -> float:
+    t = Transformer.from_crs("EPSG:4326", RD_NEW, always_xy=True)
+    (x0, y0), (x1, y1) = t.transform(*NODES[a]), t.transform(*NODES[b])
+    return float(np.hypot(x1 - x0, y1 - y0))
+
+
+def _net(path, profile, keep=True):
+    osm = read_osm(path)
+    crs = choose_metric_crs(osm.node_lon, osm.node_lat)
+    return build_network(osm, profile, crs=crs, keep_largest_component=keep)
+
+
+def _edges(net: Network) -> dict[tuple[int, int], tuple[float, bool, bool]]:
+    ids = net.node_osmid
+    return {(int(ids[u]), int(ids[v])): (float(length), bool(f), bool(b))
+            for u, v, length, f, b in zip(net.edge_u, net.edge_v, net.edge_length_m,
+                                          net.edge_forward, net.edge_backward, strict=True)}  # fmt: skip
+
+
+def test_car_network_simplified_oneway_access_and_component(tiny_osm):
+    net = _net(tiny_osm, "car")
+    assert net.crs == RD_NEW  # inside the Netherlands
+    e = _edges(net)
+    # node 2 is folded into the 1-3 edge; footway 4-5 and private 6-1 are not for cars
+    assert set(e) == {(1, 3), (3, 4), (5, 3), (3, 6), (4, 6)}
+    assert e[(1, 3)][0] == pytest.approx(_len_m(1, 2) + _len_m(2, 3), rel=1e-9)
+    assert e[(3, 4)][1:] == (True, False)  # oneway
+    assert e[(4, 6)][1:] == (True, False)
+    # node 1 is a dead end reachable both ways: kept; 7-8 dropped and counted
+    assert net.stats["nodes_dropped_outside_largest_component"] == 2
+    assert net.stats["edges_dropped_outside_largest_component"] == 1
+    # speeds: maxspeed=50 on the oneway, default 30 for residential
+    spd = dict(zip(zip(net.node_osmid[net.edge_u].tolist(), net.node_osmid[net.edge_v].tolist(),
+                       strict=True), net.edge_speed_kph, strict=True))  # fmt: skip
+    assert spd[(3, 4)] == 50.0 and spd[(1, 3)] == 30.0 and spd[(5, 3)] == 50.0
+
+
+def test_largest_strongly_connected_component_only(tmp_path):
+    # without the footway, node 4 can be entered (3->4) but only left by 4->6, fine; a
+    # oneway spur into a dead end is not strongly connected and is dropped
+    ways = [*WAYS, (17, [4, 7], {"highway": "residential", "oneway": "yes"})]
+    p = tmp_path / "spur.osm"
+    p.write_text(osm_xml(ways=ways))
+    net = _net(p, "car")
+    assert 7 not in set(net.node_osmid.tolist())
+    full = _net(p, "car", keep=False)
+    assert 7 in set(full.node_osmid.tolist())
+
+
+def test_bike_and_walk_profiles(tiny_osm):
+    bike = _edges(_net(tiny_osm, "bike"))
+    assert bike[(4, 6)][1:] == (True, True)  # oneway:bicycle=no
+    assert bike[(3, 4)][1:] == (True, False)
+    assert (4, 5) not in bike  # footway without bicycle=yes
+    walk = _edges(_net(tiny_osm, "walk"))
+    assert (4, 5) in walk and all(f and b for _, f, b in walk.values())
+    assert (6, 1) not in walk and (1, 6) not in walk  # access=private
+
+
+def test_travel_time_from_speed(tiny_osm):
+    net = _net(tiny_osm, "walk")
+    np.testing.assert_allclose(net.edge_time_s, net.edge_length_m / (5.0 / 3.6))
+
+
+def test_osmnx_compatible_graph_and_exports(tiny_osm, tmp_path):
+    import osmnx as ox
+
+    net = _net(tiny_osm, "car")
+    G = net.to_networkx()
+    assert isinstance(G, nx.MultiDiGraph)
+    assert G.graph["crs"] == RD_NEW
+    assert G.number_of_nodes() == net.n_nodes and G.number_of_edges() == net.n_arcs
+    d = G.get_edge_data(3, 4)[0]
+    assert {"osmid", "length", "speed_kph", "travel_time", "geometry"} <= set(d)
+    assert not G.has_edge(4, 3)
+    assert nx.shortest_path_length(G, 1, 4, weight="length") == pytest.approx(
+        _len_m(1, 2) + _len_m(2, 3) + _len_m(3, 4)
+    )
+    nodes, edges = ox.graph_to_gdfs(G)
+    assert len(edges) == net.n_arcs and str(nodes.crs) == RD_NEW
+    ox.save_graphml(G, tmp_path / "g.graphml")
+    H = ox.load_graphml(tmp_path / "g.graphml")
+    assert H.number_of_edges() == G.number_of_edges()
+
+
+def test_network_save_load_roundtrip(tiny_osm, tmp_path):
+    net = _net(tiny_osm, "bike")
+    net.save(tmp_path / "n.npz")
+    back = Network.load(tmp_path / "n.npz")
+    assert back.profile == "bike" and back.crs == net.crs and back.stats == net.stats
+    np.testing.assert_array_equal(back.edge_length_m, net.edge_length_m)
+    assert (back.csr("travel_time_s") != net.csr("travel_time_s")).nnz == 0
+
+
+def test_compressed_xml_formats(tmp_path):
+    text = osm_xml().encode()
+    (tmp_path / "a.osm.bz2").write_bytes(bz2.compress(text))
+    (tmp_path / "a.osm.gz").write_bytes(gzip.compress(text))
+    for name in ("a.osm.bz2", "a.osm.gz"):
+        assert read_osm(tmp_path / name).n_ways == len(WAYS)
+
+
+def test_missing_node_locations_split_the_way(tmp_path):
+    ways = [(20, [1, 2, 99, 3, 4], {"highway": "residential"})]
+    p = tmp_path / "clipped.osm"
+    p.write_text(osm_xml(ways=ways))
+    osm = read_osm(p)
+    assert osm.stats["missing_locations"] == 1
+    assert osm.stats["ways_split_at_missing"] == 1
+    assert osm.n_ways == 2  # 1-2 and 3-4, never a straight 2-3 shortcut
+
+
+def test_real_extracts_read():
+    osm = read_osm(LIECHTENSTEIN)
+    assert osm.replication_timestamp == "2015-07-27T21:14:01Z"
+    assert osm.stats["highway_ways"] == 4660
+    assert len(osm.places) == 19
+    assert set(osm.boundaries["name"]) >= {"Vaduz", "Schaan", "Balzers", "Triesenberg"}
+    ams = read_osm(AMSTERDAM)
+    assert choose_metric_crs(ams.node_lon, ams.node_lat) == RD_NEW
+    assert choose_metric_crs(osm.node_lon, osm.node_lat) == "EPSG:32632"
+    xy = project_osm(osm, "EPSG:32632")
+    car = build_network(osm, "car", crs="EPSG:32632", xy=xy)
+    walk = build_network(osm, "walk", crs="EPSG:32632", xy=xy)
+    assert 3000 < car.n_nodes < walk.n_nodes
+    assert car.edge_length_m.sum() < walk.edge_length_m.sum()
+
+
+def test_no_road_for_a_profile(tmp_path):
+    p = tmp_path / "foot.osm"
+    p.write_text(osm_xml(ways=[(30, [1, 2], {"highway": "footway"})]))
+    with pytest.raises(EmptyNetworkError, match="no road usable by profile 'car'"):
+        _net(p, "car")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.osm.pbf", None, "no such file"),
+        ("empty.osm.pbf", b"", "the file is empty"),
+        ("garbage.osm.pbf", b"this is not protobuf at all" * 10, "not a readable OSM file"),
+        ("page.osm", b"<html><body>404</body></html>", "not a readable OSM file"),
+        ("roads.csv", b"a,b\n1,2\n", "unsupported file type"),
+        ("nothing.osm", osm_xml(ways=[]).encode(), "no highway"),
+    ],
+)
+def test_bad_extracts_give_one_clear_line(tmp_path, capsys, name, content, message):
+    p = tmp_path / name
+    if content is not None:
+        p.write_bytes(content)
+    with pytest.raises(OsmReadError, match=message) as info:
+        read_osm(p)
+    assert str(p) in str(info.value)
+    rc = cli_main(["build", str(p), "--out", str(tmp_path / "b"), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1 and err[0].startswith("bereik: error:") and message in err[0]
+    assert not (tmp_path / "b").exists()
+
+
+def test_truncated_pbf(tmp_path, capsys):
+    p = tmp_path / "cut.osm.pbf"
+    p.write_bytes(LIECHTENSTEIN.read_bytes()[:300_000])
+    with pytest.raises(OsmReadError, match="truncated or corrupt"):
+        read_osm(p)
+    assert cli_main(["build", str(p), "--out", str(tmp_path / "b"), "--quiet"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_maxspeed_parsing_and_way_rules():
+    assert parse_maxspeed("50") == 50.0
+    assert parse_maxspeed("30 mph") == pytest.approx(48.28, abs=0.01)
+    assert parse_maxspeed("NL:urban") == 50.0 and parse_maxspeed("NL:rural") == 80.0
+    assert parse_maxspeed("60;30") == 30.0
+    assert parse_maxspeed("signals") is None and parse_maxspeed(None) is None
+    assert way_rule({"highway": "motorway"}, "car").backward is False
+    assert way_rule({"highway": "motorway"}, "bike") is None
+    assert way_rule({"highway": "residential", "motor_vehicle": "no"}, "car") is None
+    assert way_rule({"highway": "residential", "access": "private", "motor_vehicle": "yes"},
+                    "car") is not None  # fmt: skip
+    assert way_rule({"highway": "footway", "bicycle": "designated"}, "bike") is not None
+    rb = way_rule({"highway": "primary", "junction": "roundabout"}, "car")
+    assert (rb.forward, rb.backward) == (True, False)
+    assert way_rule({"highway": "residential", "oneway": "-1"}, "walk").backward is True
