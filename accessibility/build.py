@@ -28,23 +28,22 @@ from accessibility.facilities import (
     load_categories,
 )
 from accessibility.indicators import (
-    DEFAULT_RADII_KM,
     cbs_nabijheid_table,
     municipality_indicators,
     village_indicators,
 )
 from accessibility.network import Network, build_network, project_osm
 from accessibility.osm import read_osm
-from accessibility.profiles import PROFILES, check_profile
-from accessibility.snapping import DEFAULT_MAX_SNAP_M
+from accessibility.params import BuildParams, FacilityFile, hash_inputs, manifest_summary_lines
+from accessibility.profiles import check_profile
 from accessibility.store import (
     SCHEMA_VERSION,
     AtomicBuildDir,
     build_key,
-    file_sha256,
     is_up_to_date,
     library_versions,
     read_manifest,
+    resolve_build,
     write_json_atomic,
 )
 from accessibility.villages import (
@@ -53,57 +52,6 @@ from accessibility.villages import (
     villages_from_file,
     villages_from_osm,
 )
-
-
-@dataclass(frozen=True)
-class FacilityFile:
-    """A user facilities file and how to read it."""
-
-    path: Path
-    category: str | None = None
-    xy_crs: str | None = None
-
-
-@dataclass(frozen=True)
-class BuildParams:
-    """Everything that determines a build (and its cache key)."""
-
-    extract: Path
-    facilities: tuple[FacilityFile, ...] = ()
-    osm_facilities: bool = True
-    villages: Path | None = None
-    villages_crs: str | None = None
-    boundaries: Path | None = None
-    admin_level: str = "8"
-    categories: Path | None = None
-    profiles: tuple[str, ...] = PROFILES
-    radii_km: tuple[float, ...] = DEFAULT_RADII_KM
-    max_snap_m: float = DEFAULT_MAX_SNAP_M
-
-    def input_files(self) -> dict[str, Path]:
-        """Named input files (hashed into the key and the manifest)."""
-        files = {"extract": self.extract}
-        for i, f in enumerate(self.facilities):
-            files[f"facilities[{i}]"] = f.path
-        if self.villages:
-            files["villages"] = self.villages
-        if self.boundaries:
-            files["boundaries"] = self.boundaries
-        files["categories"] = self.categories or load_categories().source
-        return files
-
-    def parameters(self) -> dict[str, Any]:
-        """Non-file parameters (JSON-able)."""
-        return {
-            "osm_facilities": self.osm_facilities,
-            "facility_files": [{"category": f.category, "xy_crs": f.xy_crs}
-                               for f in self.facilities],  # fmt: skip
-            "villages_crs": self.villages_crs,
-            "admin_level": self.admin_level,
-            "profiles": list(self.profiles),
-            "radii_km": list(self.radii_km),
-            "max_snap_m": self.max_snap_m,
-        }
 
 
 @dataclass
@@ -115,21 +63,6 @@ class BuildResult:
     up_to_date: bool = False
     indicators: pd.DataFrame | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
-
-
-def _hash_inputs(params: BuildParams) -> dict[str, str]:
-    out = {}
-    for name, p in params.input_files().items():
-        p = Path(p)
-        if not p.is_file():
-            if name == "extract":
-                from accessibility.osm import check_extract
-
-                check_extract(p)
-            msg = f"{p}: {name} file not found"
-            raise InputFileError(msg)
-        out[name] = file_sha256(p)
-    return out
 
 
 def run_build(
@@ -147,7 +80,7 @@ def run_build(
     for p in params.profiles:
         check_profile(p)
     out = Path(out_dir)
-    hashes = _hash_inputs(params)
+    hashes = hash_inputs(params)
     key = build_key(hashes, params.parameters())
     if not force and is_up_to_date(out, key):
         return BuildResult(path=out, manifest=read_manifest(out), up_to_date=True)
@@ -238,6 +171,7 @@ def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildRes
         },
         "libraries": library_versions(),
         "attribution": "© OpenStreetMap contributors (ODbL 1.0)",
+        "summary": _summary(ind, rules, facilities),
     }
     with AtomicBuildDir(out) as tmp:
         _write_tables(tmp, villages, village_polys, facilities, ind, mun, nabij, boundaries,
@@ -409,46 +343,26 @@ def params_to_dict(params: BuildParams) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
 
 
-def summary_lines(result: BuildResult, *, top: int = 5) -> list[str]:
-    """A short, human summary of a build: counts per category and the worst villages."""
-    m = result.manifest
-    c = m["counts"]
-    lines = [
-        f"build {m['name']} ({'up to date' if result.up_to_date else 'built'}): {result.path}",
-        f"  OSM timestamp {m.get('osm_replication_timestamp')}, CRS {m['crs']}",
-        f"  villages: {c['villages']} ({c['villages_with_population']} with population)",
-        "  networks: " + ", ".join(f"{p} {s['nodes']} nodes/{s['edges']} edges"
-                                   for p, s in c["networks"].items()),  # fmt: skip
-    ]
-    ind = result.indicators
-    if ind is None:
-        ind_path = Path(result.path) / "indicators.parquet"
-        if not ind_path.exists():
-            return lines
-        ind = pd.read_parquet(ind_path)
-    prof = "car" if "car" in set(ind["profile"]) else str(ind["profile"].iloc[0])
-    lines.append(f"  {'category':<18}{'facilities':>11}{'mean ' + prof + ' km':>12}  worst village")
-    for cat in m["categories"]:
+def _summary(ind: pd.DataFrame, rules: CategoryRules, facilities: pd.DataFrame) -> dict:
+    """Per category: facilities, mean and worst distance (car if built, else the first)."""
+    profiles = list(dict.fromkeys(ind["profile"]))
+    prof = "car" if "car" in profiles else (profiles[0] if profiles else "")
+    counts = facilities["category"].value_counts()
+    out: dict[str, Any] = {"profile": prof, "categories": {}}
+    for cat in rules.names:
         sub = ind[(ind["category"] == cat) & (ind["profile"] == prof)]
-        n = c["facilities"].get(cat, 0)
         d = sub["distance_m"].to_numpy(dtype=float)
+        entry: dict[str, Any] = {"facilities": int(counts.get(cat, 0)), "mean_distance_m": None,
+                                 "worst_village": None, "worst_distance_m": None}  # fmt: skip
         if np.isfinite(d).any():
             i = int(np.nanargmax(d))
-            worst = f"{sub['village_name'].iloc[i]} {d[i] / 1000:.1f} km"
-            mean = f"{np.nanmean(d) / 1000:.1f}"
-        else:
-            worst, mean = "-", "-"
-        lines.append(f"  {cat:<18}{n:>11}{mean:>12}  {worst}")
-    return lines
+            entry.update(mean_distance_m=round(float(np.nanmean(d)), 1),
+                         worst_village=str(sub["village_name"].iloc[i]),
+                         worst_distance_m=round(float(d[i]), 1))  # fmt: skip
+        out["categories"][cat] = entry
+    return out
 
 
-def resolve_build(path_or_name: str | Path, builds_dir: Path) -> Path:
-    """A build path, or a name under ``builds_dir``."""
-    p = Path(path_or_name)
-    if p.exists():
-        return p
-    q = builds_dir / str(path_or_name)
-    if q.exists():
-        return q
-    msg = f"no build at {p} or {q}; run `bereik build` first"
-    raise BuildNotFoundError(msg)
+def summary_lines(result: BuildResult) -> list[str]:
+    """A short, human summary of a build: counts per category and the worst villages."""
+    return manifest_summary_lines(result.manifest, result.path, up_to_date=result.up_to_date)

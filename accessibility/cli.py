@@ -112,7 +112,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from accessibility.build import BuildParams, FacilityFile, run_build, summary_lines
+    from accessibility.params import BuildParams, FacilityFile, hash_inputs, manifest_summary_lines
+    from accessibility.store import build_key, is_up_to_date, read_manifest
 
     name = args.name or (DEFAULT_NAME if args.extract == DEFAULT_EXTRACT
                          else args.extract.name.split(".")[0])  # fmt: skip
@@ -133,6 +134,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
         radii_km=args.radii_km,
         max_snap_m=args.max_snap_m,
     )
+    # fast path: unchanged inputs and parameters need neither the geodata stack nor work
+    if not args.force and is_up_to_date(out, build_key(hash_inputs(params), params.parameters())):
+        if not args.quiet:
+            print("\n".join(manifest_summary_lines(read_manifest(out), out, up_to_date=True)))
+        return 0
+    from accessibility.build import run_build, summary_lines
+
     result = run_build(params, out, force=args.force, progress=not args.quiet)
     if not args.quiet:
         print("\n".join(summary_lines(result)))
@@ -140,20 +148,19 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from accessibility.build import BuildResult, resolve_build, summary_lines
-    from accessibility.store import read_manifest
+    from accessibility.params import manifest_summary_lines
+    from accessibility.store import read_manifest, resolve_build
 
     path = resolve_build(args.build, args.builds_dir)
-    res = BuildResult(path=path, manifest=read_manifest(path), up_to_date=True)
-    print("\n".join(summary_lines(res)))
+    print("\n".join(manifest_summary_lines(read_manifest(path), path, up_to_date=True)))
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     import osmnx as ox
 
-    from accessibility.build import resolve_build
     from accessibility.network import Network
+    from accessibility.store import resolve_build
 
     path = resolve_build(args.build, args.builds_dir)
     net_file = path / f"network_{args.profile}.npz"

@@ -118,3 +118,15 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n",
                    encoding="utf-8")  # fmt: skip
     tmp.replace(path)
+
+
+def resolve_build(path_or_name: str | Path, builds_dir: Path) -> Path:
+    """A build path, or a name under ``builds_dir``."""
+    p = Path(path_or_name)
+    if p.exists():
+        return p
+    q = builds_dir / str(path_or_name)
+    if q.exists():
+        return q
+    msg = f"no build at {p} or {q}; run `bereik build` first"
+    raise BuildNotFoundError(msg)

@@ -196,7 +196,7 @@ def test_cli_build_info_export(tmp_path, capsys):
                      "--quiet"]) == 0  # fmt: skip
     assert cli_main(["info", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "villages: 19 (12 with population)" in text and "supermarket" in text
+    assert "villages: 19 (12 with population" in text and "supermarket" in text
     g = tmp_path / "car.graphml"
     assert cli_main(["export", str(out), "--profile", "car", "--output", str(g)]) == 0
     import osmnx as ox

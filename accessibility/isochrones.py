@@ -1,0 +1,652 @@
+"""Isochrones and catchments: bounded Dijkstra from points -> nested contour polygons.
+
+The method is Valhalla's grid idea, vectorised:
+
+1. snap the location(s) and add them as virtual nodes (:func:`routing.add_virtual_nodes`);
+2. one bounded ``scipy.sparse.csgraph.dijkstra(limit=largest contour)`` on the forward
+   graph (``direction="from"``: reachable from the point) or the reversed graph
+   (``"to"``: can reach the point), in seconds for ``minutes`` or metres for ``meters``;
+3. every edge piece with a reached end contributes the part of it one gets along before
+   the budget runs out (partly reached edges count); those parts are sampled every
+   ``cell_m / 2`` with plain numpy (no per-edge Python loop), each sample with its cost;
+4. the samples give a per-cell minimum-cost raster; contour k is ``cost <= limit_k``,
+   grown by :data:`GROW_CELLS` (the land along a road), closed by :data:`CLOSE_CELLS`
+   (small gaps between nearby roads) and with holes below :data:`MAX_HOLE_CELLS` cells
+   filled;
+5. ``rasterio.features.shapes`` turns each mask into polygons, which are simplified
+   (``cell_m / 2``), kept valid, reprojected to WGS84 and unioned with the next smaller
+   contour, so contours NEST (every raster step is monotone in the mask, and the union
+   undoes what simplifying and reprojecting move); ``area_m2`` is the area of the returned
+   polygon in the metric CRS of the network.
+
+A contour therefore covers the cells that reached roads pass through plus about one cell
+of land on either side, small gaps and holes closed: the area served by the roads one can
+drive (cycle, walk) in time, not a smooth blob and not a convex hull. Travel off the road
+from the snapped location is not modelled (its length is ``snap_distance_m``).
+
+Buffering and unioning road segments with GEOS gives nicer edges but takes seconds to
+minutes; this takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from affine import Affine
+from geopandas.array import from_shapely
+from rasterio.features import shapes
+from scipy import ndimage
+from scipy.sparse.csgraph import dijkstra
+
+from accessibility.crs import WGS84
+from accessibility.errors import NoCrsError, PointOutsideNetworkError
+from accessibility.network import Network
+from accessibility.routing import (
+    VirtualGraph,
+    add_virtual_nodes,
+    check_max_snap,
+    locate,
+    to_metric,
+    to_wgs84,
+)
+from accessibility.snapping import DEFAULT_MAX_SNAP_M, Snapped
+
+#: At most this many contours per request (guard against absurd input).
+MAX_CONTOURS = 10
+DIRECTIONS = ("from", "to")
+#: ``unit -> (weight of the search, cost units per contour unit)``.
+UNITS = {"minutes": ("travel_time_s", 60.0), "meters": ("length_m", 1.0)}
+#: Reached cells grow by this many cells (4-neighbour steps): the land along a road.
+GROW_CELLS = 1
+#: Closing radius (cells): gaps between reached roads up to about twice this are closed.
+CLOSE_CELLS = 2
+#: Holes (unreached pockets inside a contour) smaller than this many cells are filled.
+MAX_HOLE_CELLS = 16
+#: Largest raster one request may allocate (cells); beyond it ``cell_m`` is too small.
+MAX_GRID_CELLS = 16_000_000
+#: Most sample points along reached roads one request may create.
+MAX_SAMPLES = 8_000_000
+#: Smallest and largest allowed cell size (metres).
+CELL_M_RANGE = (1.0, 10_000.0)
+
+_EIGHT = np.ones((3, 3), dtype=bool)
+_WGS84_CRS = pyproj.CRS.from_user_input(WGS84)
+
+
+# --- validation -----------------------------------------------------------------------------
+def _check_contours(
+    minutes: Sequence[float] | float | None, meters: Sequence[float] | float | None
+) -> tuple[str, np.ndarray]:
+    """Return ``(unit, sorted unique contour values)``, or raise ValueError."""
+    if (minutes is None) == (meters is None):
+        got = "both" if minutes is not None else "neither"
+        msg = f"give exactly one of minutes or meters, got {got}"
+        raise ValueError(msg)
+    unit = "minutes" if minutes is not None else "meters"
+    raw = minutes if minutes is not None else meters
+    try:
+        values = np.atleast_1d(np.asarray(raw, dtype=float))
+    except (TypeError, ValueError):
+        msg = f"{unit} must be a sequence of positive numbers, got {raw!r}"
+        raise ValueError(msg) from None
+    if values.ndim != 1 or len(values) == 0:
+        msg = f"{unit} must hold at least one positive number, got {raw!r}"
+        raise ValueError(msg)
+    if len(values) > MAX_CONTOURS:
+        msg = f"{unit}: got {len(values)} contours, expected at most {MAX_CONTOURS}"
+        raise ValueError(msg)
+    bad = ~np.isfinite(values) | (values <= 0)
+    if bad.any():
+        msg = f"{unit} must be finite and > 0, got {raw!r}"
+        raise ValueError(msg)
+    return unit, np.unique(values)
+
+
+def _check_direction(direction: str) -> str:
+    if direction not in DIRECTIONS:
+        msg = f"direction must be one of {DIRECTIONS}, got {direction!r}"
+        raise ValueError(msg)
+    return direction
+
+
+def _check_cell(cell_m: float) -> float:
+    value = float(cell_m)
+    lo, hi = CELL_M_RANGE
+    if not np.isfinite(value) or not lo <= value <= hi:
+        msg = f"cell_m must be between {lo:g} and {hi:g} metres, got {cell_m!r}"
+        raise ValueError(msg)
+    return value
+
+
+# --- geometry index of a network (cached per Network object) -----------------------------------
+@dataclass(frozen=True)
+class _GeomIndex:
+    cum_m: np.ndarray  # cumulative length over the flat coordinate arrays
+    seg_m: np.ndarray  # length of segment p -> p+1
+    scale: np.ndarray  # geometry length / network length per edge
+    cost_per_m: dict[str, np.ndarray]  # per edge and weight
+
+
+_GEOM_CACHE: weakref.WeakKeyDictionary[Network, _GeomIndex] = weakref.WeakKeyDictionary()
+
+
+def _geom_index(net: Network) -> _GeomIndex:
+    """Arrays to interpolate along edges with numpy (computed once per network)."""
+    cached = _GEOM_CACHE.get(net)
+    if cached is not None:
+        return cached
+    seg = np.hypot(np.diff(net.coord_x), np.diff(net.coord_y))
+    cum = np.r_[0.0, np.cumsum(seg)]
+    geom_len = cum[net.edge_geom_end] - cum[net.edge_geom_start]
+    length = net.edge_length_m
+    ok = length > 0
+    scale = np.divide(geom_len, length, out=np.ones_like(length), where=ok)
+    cost = {
+        "length_m": np.ones_like(length),
+        "travel_time_s": np.divide(net.edge_time_s, length, out=np.zeros_like(length),
+                                   where=ok),
+    }  # fmt: skip
+    index = _GeomIndex(cum_m=cum, seg_m=np.r_[seg, 0.0], scale=scale, cost_per_m=cost)
+    _GEOM_CACHE[net] = index
+    return index
+
+
+def _interpolate(
+    net: Network, gi: _GeomIndex, edge: np.ndarray, offset_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """x, y of the points ``offset_m`` (network metres from node u) along ``edge``."""
+    start = net.edge_geom_start[edge]
+    end = net.edge_geom_end[edge]
+    target = gi.cum_m[start] + offset_m * gi.scale[edge]
+    p = np.searchsorted(gi.cum_m, target, side="right") - 1
+    p = np.clip(p, start, np.maximum(end - 1, start))
+    q = np.minimum(p + 1, len(gi.cum_m) - 1)
+    seg = gi.seg_m[p]
+    frac = np.divide(target - gi.cum_m[p], seg, out=np.zeros_like(target), where=seg > 0)
+    frac = np.clip(frac, 0.0, 1.0)
+    x = net.coord_x[p] + frac * (net.coord_x[q] - net.coord_x[p])
+    y = net.coord_y[p] + frac * (net.coord_y[q] - net.coord_y[p])
+    return x, y
+
+
+# --- reached edge parts -> cost samples ---------------------------------------------------------
+def _pieces(net: Network, vg: VirtualGraph) -> dict[str, np.ndarray]:
+    """Every piece of the augmented graph: unsplit edges ``u -> v`` and the split ones."""
+    plain = np.ones(net.n_edges, dtype=bool)
+    plain[vg.piece_edge] = False
+    pe = np.flatnonzero(plain)
+    return {
+        "edge": np.concatenate([pe, vg.piece_edge]),
+        "a_m": np.concatenate([np.zeros(len(pe)), vg.piece_a_m]),
+        "b_m": np.concatenate([net.edge_length_m[pe], vg.piece_b_m]),
+        "node_a": np.concatenate([net.edge_u[pe], vg.piece_node_a]),
+        "node_b": np.concatenate([net.edge_v[pe], vg.piece_node_b]),
+    }
+
+
+def _samples(
+    net: Network,
+    pieces: dict[str, np.ndarray],
+    cost: np.ndarray,
+    *,
+    weight: str,
+    limit: float,
+    direction: str,
+    step_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points every <= ``step_m`` along the reached parts of the pieces, with their cost.
+
+    A position ``s`` of a piece ``a -> b`` is reached through end ``a`` at cost
+    ``cost[a] + c * (s - a)`` when travel from ``a`` towards ``b`` is allowed (forward for
+    ``"from"``; for ``"to"`` the path runs from ``s`` to ``a``, so backward), likewise
+    through ``b``; ``c`` is the edge's cost per metre.
+    """
+    gi = _geom_index(net)
+    e = pieces["edge"]
+    a, b = pieces["a_m"], pieces["b_m"]
+    ca, cb = cost[pieces["node_a"]], cost[pieces["node_b"]]
+    fwd, bwd = net.edge_forward[e], net.edge_backward[e]
+    ok_a, ok_b = (fwd, bwd) if direction == "from" else (bwd, fwd)
+    ok_a = ok_a & (ca <= limit)
+    ok_b = ok_b & (cb <= limit)
+    keep = ok_a | ok_b
+    e, a, b, ca, cb, ok_a, ok_b = (v[keep] for v in (e, a, b, ca, cb, ok_a, ok_b))
+    c = gi.cost_per_m[weight][e]
+    span = b - a
+    # how far one gets from each end (metres, capped at the piece); -1 = not from this end
+    reach_a = np.where(ok_a, np.minimum(span, _safe_div(limit - ca, c)), -1.0)
+    reach_b = np.where(ok_b, np.minimum(span, _safe_div(limit - cb, c)), -1.0)
+    full = ok_a & ok_b & (reach_a + reach_b >= span)
+    part_a = ok_a & ~full
+    part_b = ok_b & ~full
+    iv_piece = np.concatenate([np.flatnonzero(full), np.flatnonzero(part_a),
+                               np.flatnonzero(part_b)])  # fmt: skip
+    iv_lo = np.concatenate([a[full], a[part_a], (b - reach_b)[part_b]])
+    iv_hi = np.concatenate([b[full], (a + reach_a)[part_a], b[part_b]])
+    n = np.ceil((iv_hi - iv_lo) / step_m).astype(np.int64) + 1
+    if n.sum() > MAX_SAMPLES:
+        msg = (
+            f"the reached roads would need {int(n.sum())} samples, more than {MAX_SAMPLES}; "
+            f"got cell_m={2 * step_m:g}, expected a larger cell size for this extent"
+        )
+        raise ValueError(msg)
+    rep = np.repeat(np.arange(len(n)), n)
+    j = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    frac = j / np.maximum(n - 1, 1)[rep]
+    s = iv_lo[rep] + (iv_hi - iv_lo)[rep] * frac
+    pc = iv_piece[rep]
+    inf = np.inf
+    cost_s = np.minimum(
+        np.where(ok_a[pc], ca[pc] + c[pc] * (s - a[pc]), inf),
+        np.where(ok_b[pc], cb[pc] + c[pc] * (b[pc] - s), inf),
+    )
+    x, y = _interpolate(net, gi, e[pc], s)
+    return x, y, cost_s
+
+
+def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den``, +inf where ``den`` is 0 (a zero-cost edge is reached entirely)."""
+    return np.divide(num, den, out=np.full_like(num, np.inf), where=den > 0)
+
+
+# --- raster -> nested polygons -------------------------------------------------------------------
+def _dilate(mask: np.ndarray, cells: int) -> np.ndarray:
+    """Binary dilation by a 4-neighbour cross, ``cells`` times (numpy shifts; fast)."""
+    for _ in range(cells):
+        m = mask
+        mask = m.copy()
+        mask[1:] |= m[:-1]
+        mask[:-1] |= m[1:]
+        mask[:, 1:] |= m[:, :-1]
+        mask[:, :-1] |= m[:, 1:]
+    return mask
+
+
+def _erode(mask: np.ndarray, cells: int) -> np.ndarray:
+    """Binary erosion by a 4-neighbour cross, ``cells`` times (the mask keeps off borders)."""
+    for _ in range(cells):
+        m = mask
+        mask = m.copy()
+        mask[1:] &= m[:-1]
+        mask[:-1] &= m[1:]
+        mask[:, 1:] &= m[:, :-1]
+        mask[:, :-1] &= m[:, 1:]
+    return mask
+
+
+def _fill_small_holes(mask: np.ndarray) -> np.ndarray:
+    """Fill background pockets of fewer than MAX_HOLE_CELLS cells not touching the border."""
+    labels, n = ndimage.label(~mask, structure=_EIGHT)
+    if n == 0:
+        return mask
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    small = sizes < MAX_HOLE_CELLS
+    small[0] = False
+    small[border] = False
+    return mask | small[labels]
+
+
+def _contour_mask(raster: np.ndarray, limit: float) -> np.ndarray:
+    """Cells of one contour: reached cells, grown, closed, small holes filled (monotone)."""
+    mask = _dilate(raster <= limit, GROW_CELLS + CLOSE_CELLS)
+    mask = _erode(mask, CLOSE_CELLS)
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0:
+        return mask
+    # fill holes in the bounding box (plus one empty cell around: what touches it is outside)
+    r0, r1 = max(rows[0] - 1, 0), rows[-1] + 2
+    c0, c1 = max(cols[0] - 1, 0), cols[-1] + 2
+    mask[r0:r1, c0:c1] = _fill_small_holes(mask[r0:r1, c0:c1])
+    return mask
+
+
+def _polygonise(mask: np.ndarray, x0: float, y1: float, cell_m: float) -> shapely.Geometry:
+    """Polygon/MultiPolygon of the True cells (4-connected regions, holes kept).
+
+    ``x0, y1`` is the upper-left corner of the grid; only the bounding box of the True
+    cells is handed to ``rasterio.features.shapes``.
+    """
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0:
+        return shapely.Polygon()
+    sub = np.ascontiguousarray(mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    transform = Affine(cell_m, 0.0, x0 + cols[0] * cell_m, 0.0, -cell_m, y1 - rows[0] * cell_m)
+    polys = []
+    for geom, _ in shapes(sub.view(np.uint8), mask=sub, connectivity=4,
+                          transform=transform):  # fmt: skip
+        rings = [shapely.linearrings(np.asarray(r, dtype=float)) for r in geom["coordinates"]]
+        polys.append(shapely.polygons(rings[0], holes=rings[1:] or None))
+    if not polys:
+        return shapely.Polygon()
+    return shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep the polygonal part of a (made-valid) geometry."""
+    if isinstance(geom, shapely.Polygon | shapely.MultiPolygon):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if isinstance(g, shapely.Polygon)]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _simplify(geom: shapely.Geometry, tolerance: float) -> shapely.Geometry:
+    """Douglas-Peucker; topology-preserving only when the fast one breaks validity."""
+    out = shapely.simplify(geom, tolerance, preserve_topology=False)
+    if out.is_empty or not out.is_valid:
+        out = shapely.simplify(geom, tolerance, preserve_topology=True)
+    if not out.is_valid:
+        out = _polygonal(shapely.make_valid(out))
+    return out
+
+
+def _check_grid(nrows: int, ncols: int, cell_m: float) -> None:
+    if nrows * ncols > MAX_GRID_CELLS:
+        msg = (
+            f"the isochrone needs a {nrows} x {ncols} grid, more than {MAX_GRID_CELLS} cells; "
+            f"got cell_m={cell_m:g}, expected a larger cell size for this extent"
+        )
+        raise ValueError(msg)
+
+
+def _contour_polygons(
+    x: np.ndarray, y: np.ndarray, cost: np.ndarray, limits: np.ndarray, *, cell_m: float
+) -> list[shapely.Geometry]:
+    """Polygons (metric CRS) of the cells with cost <= each limit (ascending).
+
+    The cell masks nest; the simplified polygons nest up to the simplification tolerance
+    (:func:`_to_wgs84` makes that exact).
+    """
+    margin = GROW_CELLS + CLOSE_CELLS + 2
+    x0 = np.floor(x.min() / cell_m) * cell_m - margin * cell_m
+    y1 = np.ceil(y.max() / cell_m) * cell_m + margin * cell_m
+    ncols = int(np.ceil((x.max() - x0) / cell_m)) + margin + 1
+    nrows = int(np.ceil((y1 - y.min()) / cell_m)) + margin + 1
+    _check_grid(nrows, ncols, cell_m)
+    col = np.floor((x - x0) / cell_m).astype(np.int64)
+    row = np.floor((y1 - y) / cell_m).astype(np.int64)
+    raster = np.full((nrows, ncols), np.inf)
+    np.minimum.at(raster, (row, col), cost)
+    out: list[shapely.Geometry] = []
+    prev_mask = np.zeros(raster.shape, dtype=bool)
+    for limit in limits:
+        mask = _contour_mask(raster, limit) | prev_mask  # monotone anyway; make it explicit
+        out.append(_simplify(_polygonise(mask, x0, y1, cell_m), cell_m / 2))
+        prev_mask = mask
+    return out
+
+
+def _to_wgs84(geoms: list[shapely.Geometry], crs: str) -> np.ndarray:
+    """Reproject contour polygons (ascending) to WGS84 and make each contain the previous.
+
+    Simplifying each contour on its own moves shared boundaries by up to the tolerance;
+    the union with the smaller contour, done after reprojecting (a union in the metric CRS
+    would again leave centimetre slivers once vertices move), makes the nesting exact.
+    """
+    out = shapely.transform(
+        np.asarray(geoms, dtype=object), lambda x, y: to_wgs84(x, y, crs), interleaved=False
+    )
+    for k in range(1, len(out)):
+        out[k] = _polygonal(shapely.union(out[k], out[k - 1]))
+    return out
+
+
+# --- public API ------------------------------------------------------------------------------
+def _bounded_polygons(
+    net: Network,
+    snapped: Snapped,
+    *,
+    unit: str,
+    values: np.ndarray,
+    direction: str,
+    cell_m: float,
+) -> list[shapely.Geometry]:
+    weight, factor = UNITS[unit]
+    limits = values * factor
+    vg = add_virtual_nodes(net, [snapped])
+    sources = vg.nodes(0, len(snapped))[snapped.ok]
+    graph = vg.csr(weight, reverse=direction == "to")
+    limit = float(limits[-1])
+    cost = dijkstra(graph, directed=True, indices=sources, limit=limit, min_only=True)
+    # refuse a huge grid before sampling: the reached nodes alone span at least this much
+    reached = np.isfinite(cost[: net.n_nodes])
+    if reached.any():
+        xs, ys = net.node_x[reached], net.node_y[reached]
+        _check_grid(int(np.ptp(ys) // cell_m) + 1, int(np.ptp(xs) // cell_m) + 1, cell_m)
+    pieces = _pieces(net, vg)
+    x, y, c = _samples(net, pieces, cost, weight=weight, limit=limit, direction=direction,
+                       step_m=cell_m / 2)  # fmt: skip
+    # the snapped locations themselves (cost 0), so a contour is never empty
+    ok = snapped.ok
+    x = np.concatenate([x, snapped.x[ok]])
+    y = np.concatenate([y, snapped.y[ok]])
+    c = np.concatenate([c, np.zeros(int(ok.sum()))])
+    return _contour_polygons(x, y, c, limits, cell_m=cell_m)
+
+
+def _frame(
+    net: Network,
+    geoms: list[shapely.Geometry],
+    *,
+    unit: str,
+    values: np.ndarray,
+    direction: str,
+    snap_distance_m: float,
+    extra: dict[str, object] | None = None,
+) -> gpd.GeoDataFrame:
+    wgs = _to_wgs84(geoms, net.crs)
+    # the area of the returned polygons, measured in the metric CRS of the network
+    metric = shapely.transform(wgs, lambda x, y: to_metric(x, y, net.crs), interleaved=False)
+    data = {
+        "contour": values.astype(float),
+        "unit": unit,
+        "profile": net.profile,
+        "direction": direction,
+        "area_m2": shapely.area(metric),
+        "snap_distance_m": float(snap_distance_m),
+    }
+    if extra:
+        data.update(extra)
+    data["geometry"] = from_shapely(wgs, crs=_WGS84_CRS)
+    return gpd.GeoDataFrame(data, geometry="geometry")
+
+
+def isochrones(
+    net: Network,
+    lon: float,
+    lat: float,
+    *,
+    minutes: Sequence[float] | None = None,
+    meters: Sequence[float] | None = None,
+    direction: str = "from",
+    cell_m: float = 50.0,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> gpd.GeoDataFrame:
+    """Nested contour polygons of what is reachable from (or can reach) one location.
+
+    Parameters
+    ----------
+    net
+        The network of one profile.
+    lon, lat
+        The location (WGS84 degrees); it is snapped to the nearest edge.
+    minutes, meters
+        Contour values: give exactly one, a sequence of 1 to :data:`MAX_CONTOURS` positive
+        numbers (travel time in minutes, or network distance in metres).
+    direction
+        ``"from"``: area reachable from the location; ``"to"``: area from which the location
+        can be reached (the search runs on the reversed graph; differs on one-way streets).
+    cell_m
+        Grid cell size (metres): the resolution of the polygons.
+    max_snap_m
+        Largest allowed distance from the location to the network (metres).
+
+    Returns
+    -------
+    gpd.GeoDataFrame
+        One row per contour, ascending: ``contour``, ``unit`` (``"minutes"`` or
+        ``"meters"``), ``profile``, ``direction``, ``area_m2`` (metric CRS),
+        ``snap_distance_m`` and a Polygon/MultiPolygon ``geometry`` in EPSG:4326. Each
+        contour contains the smaller ones.
+
+    Raises
+    ------
+    PointOutsideNetworkError
+        When the location lies beyond ``max_snap_m`` from every road.
+    ValueError
+        For bad contours (none, both units, empty, non-finite, <= 0, too many), direction,
+        cell size or coordinates.
+    """
+    unit, values = _check_contours(minutes, meters)
+    direction = _check_direction(direction)
+    cell_m = _check_cell(cell_m)
+    snapped = locate(net, lon, lat, max_snap_m=max_snap_m, what="location")
+    if len(snapped) != 1:
+        msg = f"isochrones takes one location, got {len(snapped)}; use catchment for several"
+        raise ValueError(msg)
+    geoms = _bounded_polygons(net, snapped, unit=unit, values=values, direction=direction,
+                              cell_m=cell_m)  # fmt: skip
+    return _frame(net, geoms, unit=unit, values=values, direction=direction,
+                  snap_distance_m=float(snapped.snap_distance_m[0]))  # fmt: skip
+
+
+def catchment(
+    net: Network,
+    lonlat: np.ndarray | Sequence[Sequence[float]],
+    *,
+    minutes: float,
+    direction: str = "to",
+    cell_m: float = 50.0,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> gpd.GeoDataFrame:
+    """Compute the area within ``minutes`` of ANY of several points (one search).
+
+    Parameters
+    ----------
+    net
+        The network of one profile.
+    lonlat
+        ``k x 2`` WGS84 lon/lat, e.g. the GP practices of an area. Points beyond
+        ``max_snap_m`` from every road are skipped (see ``points_used``).
+    minutes
+        The travel-time limit (one positive number).
+    direction
+        ``"to"`` (default): area from which some point can be reached in time (patients
+        driving to a practice); ``"from"``: area reachable from some point.
+    cell_m, max_snap_m
+        As in :func:`isochrones`.
+
+    Returns
+    -------
+    gpd.GeoDataFrame
+        One row with the columns of :func:`isochrones` (``snap_distance_m`` is the largest
+        snap distance of the points used) plus ``points_used``.
+
+    Raises
+    ------
+    PointOutsideNetworkError
+        When no point lies within ``max_snap_m`` of a road.
+    ValueError
+        For a bad ``minutes``, direction, cell size or coordinates.
+    """
+    unit, values = _check_contours(minutes, None)
+    if len(values) != 1:
+        msg = f"catchment takes one travel-time limit, got minutes={minutes!r}"
+        raise ValueError(msg)
+    direction = _check_direction(direction)
+    cell_m = _check_cell(cell_m)
+    max_snap_m = check_max_snap(max_snap_m)
+    pts = np.asarray(lonlat, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) == 0:  # noqa: PLR2004 - lon, lat
+        msg = f"lonlat must be a non-empty k x 2 array of lon/lat, got shape {pts.shape}"
+        raise ValueError(msg)
+    snapped = locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="point",
+                     require=False)  # fmt: skip
+    used = int(snapped.ok.sum())
+    if used == 0:
+        msg = (
+            f"none of the {len(pts)} points lies within {max_snap_m:g} m of a road of the "
+            f"{net.profile} network; check the coordinates (lon first, WGS84)"
+        )
+        raise PointOutsideNetworkError(msg)
+    geoms = _bounded_polygons(net, snapped, unit=unit, values=values, direction=direction,
+                              cell_m=cell_m)  # fmt: skip
+    snap = float(np.nanmax(snapped.snap_distance_m))
+    return _frame(net, geoms, unit=unit, values=values, direction=direction,
+                  snap_distance_m=snap, extra={"points_used": used})  # fmt: skip
+
+
+def points_within(
+    polygons: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    *,
+    weight_column: str | None = None,
+    id_column: str | None = None,
+) -> list[dict[str, object]]:
+    """Which points lie in each polygon, how many, and the sum of their weight.
+
+    Parameters
+    ----------
+    polygons
+        E.g. the result of :func:`isochrones` (one row per contour).
+    points
+        E.g. the villages of a build; reprojected to the CRS of ``polygons`` if needed.
+    weight_column
+        Column of ``points`` to sum (e.g. ``"population"``); missing values count as 0
+        and are counted in ``weight_unknown``.
+    id_column
+        Column of ``points`` that identifies them (default: the index).
+
+    Returns
+    -------
+    list of dict
+        One dict per polygon, in order: ``ids`` (list), ``count`` (int), ``weight_sum``
+        (float, None without ``weight_column``) and ``weight_unknown`` (int: points
+        inside whose weight is missing). Points on a boundary count as inside.
+
+    Raises
+    ------
+    NoCrsError
+        When either frame has no CRS.
+    ValueError
+        When ``weight_column`` or ``id_column`` is not a column of ``points``.
+    """
+    if polygons.crs is None or points.crs is None:
+        which = "polygons" if polygons.crs is None else "points"
+        msg = f"{which} have no CRS, expected a GeoDataFrame with a CRS (e.g. EPSG:4326)"
+        raise NoCrsError(msg)
+    for col in (weight_column, id_column):
+        if col is not None and col not in points.columns:
+            msg = f"column {col!r} not in points, expected one of {list(points.columns)}"
+            raise ValueError(msg)
+    if not points.crs.equals(polygons.crs):
+        points = points.to_crs(polygons.crs)
+    ids = (points[id_column] if id_column is not None else points.index).to_numpy()
+    if weight_column is not None:
+        w = pd.to_numeric(points[weight_column]).to_numpy(dtype=float, na_value=np.nan)
+    else:
+        w = np.zeros(len(points))
+    tree = shapely.STRtree(points.geometry.to_numpy())
+    poly_i, pt_i = tree.query(polygons.geometry.to_numpy(), predicate="intersects")
+    out = []
+    for k in range(len(polygons)):
+        inside = np.sort(pt_i[poly_i == k])
+        wk = w[inside]
+        unknown = ~np.isfinite(wk)
+        out.append({
+            "ids": ids[inside].tolist(),
+            "count": len(inside),
+            "weight_sum": float(np.where(unknown, 0.0, wk).sum())
+            if weight_column is not None else None,
+            "weight_unknown": int(unknown.sum()) if weight_column is not None else 0,
+        })  # fmt: skip
+    return out
