@@ -87,6 +87,8 @@ def run_build(
 
     timings: dict[str, float] = {}
     stages = ["read OSM", "networks", "facilities", "villages", "indicators", "write"]
+    if params.coverage is not None:
+        stages.insert(-1, "broadband")
     bar = None
     if progress:
         from tqdm import tqdm
@@ -145,6 +147,13 @@ def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildRes
         facilities[f"snap_distance_m_{r.profile}"] = r.facility_snap_distance_m
     done("indicators")
 
+    broadband = None
+    if params.coverage is not None:
+        stage("broadband")
+        broadband = _broadband(params, villages, village_polys, ind)
+        villages = broadband.villages
+        done("broadband")
+
     stage("write")
     manifest = {
         "name": out.name,
@@ -173,14 +182,81 @@ def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildRes
         "attribution": "© OpenStreetMap contributors (ODbL 1.0)",
         "summary": _summary(ind, rules, facilities),
     }
+    if broadband is not None:
+        manifest["broadband"] = broadband.manifest
     with AtomicBuildDir(out) as tmp:
         _write_tables(tmp, villages, village_polys, facilities, ind, mun, nabij, boundaries,
                       networks)  # fmt: skip
+        if broadband is not None:
+            broadband.write(tmp)
         manifest["timings_s"] = timings
         write_json_atomic(tmp / "manifest.json", manifest)
     done("write")
     write_json_atomic(out / "manifest.json", manifest)
     return BuildResult(path=out, manifest=manifest, indicators=ind, timings_s=timings)
+
+
+@dataclass
+class _BroadbandResult:
+    villages: pd.DataFrame
+    white_areas: gpd.GeoDataFrame
+    double_disadvantage: pd.DataFrame
+    municipalities: pd.DataFrame
+    manifest: dict[str, Any]
+
+    def write(self, tmp: Path) -> None:
+        self.white_areas.to_parquet(tmp / "white_areas.parquet")
+        self.white_areas.to_file(tmp / "bereik.gpkg", layer="white_areas", driver="GPKG")
+        self.double_disadvantage.to_csv(tmp / "double_disadvantage.csv", index=False)
+        self.municipalities.to_csv(tmp / "municipalities_broadband.csv")
+
+
+def _broadband(
+    params: BuildParams,
+    villages: pd.DataFrame,
+    village_polys: gpd.GeoDataFrame | None,
+    ind: pd.DataFrame,
+) -> _BroadbandResult:
+    """White-area overlay, white-area polygons and the double-disadvantage list."""
+    from broadband import (
+        Thresholds,
+        double_disadvantage,
+        flag_double_disadvantage,
+        municipality_broadband,
+        read_coverage,
+        white_area_overlay,
+        white_area_polygons,
+    )
+
+    cov = read_coverage(params.coverage, speed_column=params.coverage_speed_column,
+                        crs=params.coverage_crs)  # fmt: skip
+    th = Thresholds(basic_mbps=params.basic_mbps, nga_mbps=params.nga_mbps)
+    gv = _points(villages)
+    polys = None
+    if village_polys is not None:
+        polys = village_polys.set_index(gv.index)
+    ov = white_area_overlay(gv, cov, thresholds=th, village_polygons=polys)
+    ov.index = villages["village_id"].to_numpy()
+    ov.index.name = "village_id"
+    flagged = flag_double_disadvantage(ind, ov)
+    dd = double_disadvantage(ind, ov)
+    out = villages.copy()
+    for col in flagged.columns:
+        out[col] = flagged[col].to_numpy()
+    white = white_area_polygons(cov, thresholds=th).to_crs(WGS84)
+    white["synthetic"] = bool(cov.synthetic)
+    mb = municipality_broadband(out)
+    manifest = {
+        "coverage": str(params.coverage),
+        "kind": cov.kind,
+        "synthetic": bool(cov.synthetic),
+        "thresholds_mbps": [th.basic_mbps, th.nga_mbps],
+        "villages_white": int((out["broadband_class"] == "white").sum()),
+        "villages_unknown": int((out["broadband_class"] == "unknown").sum()),
+        "white_area_km2": round(float(white["area_m2"].sum()) / 1e6, 3),
+        "double_disadvantage": dd["village_name"].astype(str).tolist(),
+    }
+    return _BroadbandResult(out, white, dd, mb, manifest)
 
 
 def _facilities(params: BuildParams, pois: pd.DataFrame, rules: CategoryRules) -> pd.DataFrame:

@@ -11,6 +11,8 @@ import warnings
 from pathlib import Path
 
 DEFAULT_EXTRACT = Path("data/samples/liechtenstein-2015-07-27.osm.pbf")
+#: SYNTHETIC coverage for the embedded sample (see data/README.md); real data: --coverage
+DEFAULT_COVERAGE = Path("data/samples/synthetic-coverage-liechtenstein.tif")
 DEFAULT_BUILDS_DIR = Path("data/builds")
 DEFAULT_NAME = "demo"
 
@@ -91,6 +93,19 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--max-snap-m", type=float, default=500.0,
                    help="villages farther from any road get reason not_on_network "
                         "(default 500)")  # fmt: skip
+    b.add_argument("--coverage", type=Path, default=None, metavar="FILE",
+                   help="broadband coverage: raster of Mbit/s (GeoTIFF), polygons "
+                        "(GeoJSON/GeoPackage/Shapefile) or address points (CSV/GeoPackage); "
+                        "the embedded sample uses a SYNTHETIC raster")  # fmt: skip
+    b.add_argument("--coverage-speed-column", default=None, metavar="COL",
+                   help="speed attribute (Mbit/s) of vector/CSV coverage (default: detected)")
+    b.add_argument("--coverage-crs", default=None, metavar="CRS",
+                   help="CRS for coverage without one (e.g. x,y columns in a CSV)")  # fmt: skip
+    b.add_argument("--thresholds-mbps", type=_floats, default=(30.0, 100.0),
+                   help="EU broadband thresholds basic,nga in Mbit/s (default 30,100): "
+                        "below the first is a white area")  # fmt: skip
+    b.add_argument("--no-coverage", action="store_true",
+                   help="build the embedded sample without its synthetic coverage")  # fmt: skip
     b.add_argument("--force", action="store_true", help="rebuild even when up to date")
     b.add_argument("--quiet", action="store_true", help="no progress bars or summary")
 
@@ -112,12 +127,19 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from accessibility.errors import InputFileError
     from accessibility.params import BuildParams, FacilityFile, hash_inputs, manifest_summary_lines
     from accessibility.store import build_key, is_up_to_date, read_manifest
 
     name = args.name or (DEFAULT_NAME if args.extract == DEFAULT_EXTRACT
                          else args.extract.name.split(".")[0])  # fmt: skip
     out = args.out or (args.builds_dir / name)
+    if len(args.thresholds_mbps) != 2:  # noqa: PLR2004
+        msg = f"--thresholds-mbps takes two numbers basic,nga; got {args.thresholds_mbps}"
+        raise InputFileError(msg)
+    coverage = args.coverage
+    if coverage is None and args.extract == DEFAULT_EXTRACT and not args.no_coverage:
+        coverage = DEFAULT_COVERAGE
     params = BuildParams(
         extract=args.extract,
         facilities=tuple(
@@ -133,6 +155,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
         profiles=args.profiles,
         radii_km=args.radii_km,
         max_snap_m=args.max_snap_m,
+        coverage=coverage,
+        coverage_speed_column=args.coverage_speed_column,
+        coverage_crs=args.coverage_crs,
+        basic_mbps=args.thresholds_mbps[0],
+        nga_mbps=args.thresholds_mbps[-1],
     )
     # fast path: unchanged inputs and parameters need neither the geodata stack nor work
     if not args.force and is_up_to_date(out, build_key(hash_inputs(params), params.parameters())):
@@ -191,11 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     warnings.formatwarning = _format_warning
     from accessibility.errors import AccessibilityError
+    from broadband.errors import BroadbandError
 
     handlers = {"build": _cmd_build, "info": _cmd_info, "export": _cmd_export}
     try:
         return handlers[args.command](args)
-    except AccessibilityError as exc:
+    except (AccessibilityError, BroadbandError) as exc:
         print(f"bereik: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

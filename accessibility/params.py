@@ -43,6 +43,11 @@ class BuildParams:
     profiles: tuple[str, ...] = PROFILES
     radii_km: tuple[float, ...] = DEFAULT_RADII_KM
     max_snap_m: float = DEFAULT_MAX_SNAP_M
+    coverage: Path | None = None
+    coverage_speed_column: str | None = None
+    coverage_crs: str | None = None
+    basic_mbps: float = 30.0
+    nga_mbps: float = 100.0
 
     def input_files(self) -> dict[str, Path]:
         """Named input files (hashed into the key and the manifest)."""
@@ -53,6 +58,8 @@ class BuildParams:
             files["villages"] = self.villages
         if self.boundaries:
             files["boundaries"] = self.boundaries
+        if self.coverage:
+            files["coverage"] = self.coverage
         files["categories"] = self.categories or DEFAULT_CATEGORIES_FILE
         return files
 
@@ -67,6 +74,9 @@ class BuildParams:
             "profiles": list(self.profiles),
             "radii_km": list(self.radii_km),
             "max_snap_m": self.max_snap_m,
+            "coverage_speed_column": self.coverage_speed_column,
+            "coverage_crs": self.coverage_crs,
+            "thresholds_mbps": [self.basic_mbps, self.nga_mbps],
         }
 
 
@@ -114,4 +124,12 @@ def manifest_summary_lines(manifest: dict[str, Any], path: Path, *, up_to_date: 
             mean = f"{e['mean_distance_m'] / 1000:.1f}"
             worst = f"{e['worst_village']} {e['worst_distance_m'] / 1000:.1f} km"
         lines.append(f"  {cat:<18}{e['facilities']:>11}{mean:>13}  {worst}")
+    bb = m.get("broadband")
+    if bb:
+        label = " (SYNTHETIC sample, not real coverage data)" if bb.get("synthetic") else ""
+        lines.append(
+            f"  broadband{label}: {bb['villages_white']} of {c['villages']} villages in a white "
+            f"area (< {bb['thresholds_mbps'][0]:g} Mbit/s); double disadvantage: "
+            f"{', '.join(bb['double_disadvantage'][:8]) or 'none'}"
+        )
     return lines

@@ -490,6 +490,10 @@ def _remoteness(indicators: pd.DataFrame, remote_km: Mapping[str, float] | None)
     car = indicators.loc[
         (indicators["profile"] == "car") & indicators["category"].isin(list(limits))
     ]
+    if "reason" in car.columns:
+        # no facility of the category in the input, or a village off the road network: the
+        # distance is unknown, not long; only "unreachable" (no route) counts as remote
+        car = car.loc[~car["reason"].isin(["no_facility", "not_on_network"])]
     dist = pd.to_numeric(car["distance_m"], errors="coerce").astype(np.float64)
     pairs = (
         car.assign(distance_m=dist)

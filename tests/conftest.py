@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 LIECHTENSTEIN = SAMPLES / "liechtenstein-2015-07-27.osm.pbf"
 AMSTERDAM = SAMPLES / "amsterdam-oost-2016.osm.pbf"
+SYNTHETIC_COVERAGE = SAMPLES / "synthetic-coverage-liechtenstein.tif"
 DRENTHE = SAMPLES / "drenthe"
 
 # RD New origin for toy networks: somewhere in Drenthe (x, y in metres)
@@ -92,9 +93,9 @@ def toy_network() -> Network:
 
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory):
-    """The embedded default (Liechtenstein) built once per session into a temp folder."""
+    """The embedded default (Liechtenstein, with its SYNTHETIC coverage), built once."""
     from accessibility.build import BuildParams, load_build, run_build
 
     out = tmp_path_factory.mktemp("builds") / "demo"
-    run_build(BuildParams(extract=LIECHTENSTEIN), out)
+    run_build(BuildParams(extract=LIECHTENSTEIN, coverage=SYNTHETIC_COVERAGE), out)
     return load_build(out)

@@ -41,7 +41,7 @@ def test_build_outputs_and_manifest(demo_build):
     assert set(m["libraries"]) >= {"numpy", "scipy", "osmium"}
     layers = {name for name, _ in pyogrio.list_layers(b.path / "bereik.gpkg")}
     assert layers == {"villages", "facilities", "indicators", "municipalities", "edges_car",
-                      "edges_bike", "edges_walk"}  # fmt: skip
+                      "edges_bike", "edges_walk", "white_areas"}  # fmt: skip
 
 
 def test_indicator_table_contract(demo_build):
@@ -214,3 +214,31 @@ def test_load_build_errors(tmp_path):
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(BuildNotFoundError, match="damaged manifest"):
         load_build(tmp_path)
+
+
+def test_broadband_in_the_build_is_labelled_synthetic(demo_build):
+    b = demo_build
+    bb = b.manifest["broadband"]
+    assert bb["synthetic"] is True and bb["kind"] == "raster"
+    assert bb["thresholds_mbps"] == [30.0, 100.0]
+    v = b.villages.set_index("village_name")
+    assert {"max_mbps", "broadband_class", "share_white", "share_basic", "share_nga",
+            "double_disadvantage"} <= set(v.columns)  # fmt: skip
+    # classes follow the sampled speed and the EU thresholds
+    for r in v.itertuples():
+        exp = "white" if r.max_mbps < 30 else "basic" if r.max_mbps < 100 else "nga"
+        assert r.broadband_class == exp
+    # double disadvantage: white AND beyond 5 km by car from a supermarket (or 3 km from a
+    # primary school; GP and primary school have no facility here, so they do not count)
+    ind = b.indicators.query("profile == 'car' and category == 'supermarket'")
+    far = set(ind.loc[ind["distance_m"] > 5000, "village_name"])
+    white = set(v.index[v["broadband_class"] == "white"])
+    assert set(v.index[v["double_disadvantage"]]) == far & white
+    assert bb["double_disadvantage"] == sorted(far & white)
+    dd = pd.read_csv(b.path / "double_disadvantage.csv")
+    assert list(dd["village_name"]) == bb["double_disadvantage"]
+    import geopandas as gpd
+
+    wa = gpd.read_parquet(b.path / "white_areas.parquet")
+    assert wa["synthetic"].all() and wa.crs.to_epsg() == 4326
+    assert wa["area_m2"].sum() / 1e6 == pytest.approx(bb["white_area_km2"], rel=1e-3)

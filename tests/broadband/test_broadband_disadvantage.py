@@ -215,3 +215,23 @@ def test_municipality_without_population(village_table: pd.DataFrame) -> None:
 def test_municipality_missing_column(village_table: pd.DataFrame) -> None:
     with pytest.raises(BroadbandInputError, match="population"):
         municipality_broadband(village_table.drop(columns="population"))
+
+
+def test_no_facility_and_off_network_are_not_remote():
+    import pandas as pd
+
+    from broadband import double_disadvantage
+
+    ind = pd.DataFrame({
+        "village_id": ["a", "a", "b"], "village_name": ["A", "A", "B"],
+        "municipality": ["M", "M", "M"], "population": [100.0, 100.0, 50.0],
+        "category": ["gp", "supermarket", "gp"], "profile": ["car", "car", "car"],
+        "distance_m": [float("nan"), 7000.0, float("nan")],
+        "reason": ["no_facility", None, "not_on_network"],
+    })  # fmt: skip
+    bb = pd.DataFrame({"broadband_class": ["white", "white"], "max_mbps": [5.0, 5.0]},
+                      index=pd.Index(["a", "b"], name="village_id"))  # fmt: skip
+    out = double_disadvantage(ind, bb)
+    assert list(out["village_id"]) == ["a"]
+    assert out["remote_categories"].iloc[0] == "supermarket"
+    assert out["excess_km"].iloc[0] == 2.0
