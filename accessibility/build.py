@@ -367,6 +367,13 @@ class Build:
     municipalities: pd.DataFrame
     municipality_polygons: gpd.GeoDataFrame | None
     networks: dict[str, Network]
+    white_areas: gpd.GeoDataFrame | None = None
+    double_disadvantage: pd.DataFrame | None = None
+
+    @property
+    def synthetic_coverage(self) -> bool:
+        """True when the build's broadband coverage is a SYNTHETIC sample."""
+        return bool(self.manifest.get("broadband", {}).get("synthetic", False))
 
     @property
     def name(self) -> str:
@@ -405,12 +412,17 @@ def load_build(path: str | Path) -> Build:
             prof: Network.load(p / f"network_{prof}.npz")
             for prof in manifest["parameters"]["profiles"]
         }
+        wa = p / "white_areas.parquet"
+        white_areas = gpd.read_parquet(wa) if wa.exists() else None
+        ddp = p / "double_disadvantage.csv"
+        dd = pd.read_csv(ddp, dtype={"village_id": str}) if ddp.exists() else None
     except (OSError, ValueError, KeyError) as exc:
         msg = f"{p}: incomplete or damaged build ({exc}); rebuild with `bereik build --force`"
         raise BuildNotFoundError(msg) from exc
     return Build(path=p, manifest=manifest, villages=villages, facilities=facilities,
                  indicators=indicators, municipalities=municipalities,
-                 municipality_polygons=polys, networks=networks)  # fmt: skip
+                 municipality_polygons=polys, networks=networks, white_areas=white_areas,
+                 double_disadvantage=dd)  # fmt: skip
 
 
 def params_to_dict(params: BuildParams) -> dict[str, Any]:
