@@ -1,0 +1,1 @@
+"""The bereik accessibility engine: OSM -> networks -> facilities, villages -> indicators."""

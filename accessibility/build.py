@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +42,6 @@ from accessibility.store import (
     is_up_to_date,
     library_versions,
     read_manifest,
-    resolve_build,
     write_json_atomic,
 )
 from accessibility.villages import (
@@ -52,6 +50,16 @@ from accessibility.villages import (
     villages_from_file,
     villages_from_osm,
 )
+
+__all__ = [
+    "Build",
+    "BuildParams",
+    "BuildResult",
+    "FacilityFile",
+    "load_build",
+    "run_build",
+    "summary_lines",
+]
 
 
 @dataclass
@@ -116,7 +124,7 @@ def run_build(
             bar.close()
 
 
-def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildResult:  # noqa: ANN001, PLR0913
+def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildResult:
     rules = load_categories(params.categories)
     stage("read OSM")
     osm = read_osm(params.extract, poi_keys=rules.keys, progress=bar is not None)
@@ -138,9 +146,13 @@ def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildRes
 
     stage("indicators")
     ind, cbs_counts, reports = village_indicators(
-        networks, villages, facilities, rules,
-        radii_km=params.radii_km, max_snap_m=params.max_snap_m,
-    )  # fmt: skip
+        networks,
+        villages,
+        facilities,
+        rules,
+        radii_km=params.radii_km,
+        max_snap_m=params.max_snap_m,
+    )
     mun = municipality_indicators(ind, radii_km=params.radii_km)
     nabij = cbs_nabijheid_table(ind, cbs_counts, villages, rules)
     for r in reports:
@@ -160,20 +172,18 @@ def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildRes
         "key": key,
         "schema_version": SCHEMA_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "inputs": {k: {"path": str(v), "sha256": hashes[k]}
-                   for k, v in params.input_files().items()},  # fmt: skip
+        "inputs": {
+            k: {"path": str(v), "sha256": hashes[k]} for k, v in params.input_files().items()
+        },
         "parameters": params.parameters(),
         "osm_replication_timestamp": osm.replication_timestamp,
         "crs": crs,
-        "categories": {n: {"label": c.label, "cbs": c.cbs}
-                       for n, c in rules.categories.items()},  # fmt: skip
+        "categories": {n: {"label": c.label, "cbs": c.cbs} for n, c in rules.categories.items()},
         "counts": {
             "osm": osm.stats,
             "networks": {p: n.stats for p, n in networks.items()},
             "facilities": {k: int(v) for k, v in facilities["category"].value_counts().items()},
-            "facilities_off_network": {
-                r.profile: int((~r.facility_ok).sum()) for r in reports
-            },
+            "facilities_off_network": {r.profile: int((~r.facility_ok).sum()) for r in reports},
             "villages": len(villages),
             "villages_with_population": int(villages["population"].notna().sum()),
             "villages_without_municipality": int(villages["municipality"].isna().sum()),
@@ -185,8 +195,9 @@ def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildRes
     if broadband is not None:
         manifest["broadband"] = broadband.manifest
     with AtomicBuildDir(out) as tmp:
-        _write_tables(tmp, villages, village_polys, facilities, ind, mun, nabij, boundaries,
-                      networks)  # fmt: skip
+        _write_tables(
+            tmp, villages, village_polys, facilities, ind, mun, nabij, boundaries, networks
+        )
         if broadband is not None:
             broadband.write(tmp)
         manifest["timings_s"] = timings
@@ -228,8 +239,9 @@ def _broadband(
         white_area_polygons,
     )
 
-    cov = read_coverage(params.coverage, speed_column=params.coverage_speed_column,
-                        crs=params.coverage_crs)  # fmt: skip
+    cov = read_coverage(
+        params.coverage, speed_column=params.coverage_speed_column, crs=params.coverage_crs
+    )
     th = Thresholds(basic_mbps=params.basic_mbps, nga_mbps=params.nga_mbps)
     gv = _points(villages)
     polys = None
@@ -279,8 +291,9 @@ def _facilities(params: BuildParams, pois: pd.DataFrame, rules: CategoryRules) -
     return fac
 
 
-def _villages(params: BuildParams, osm) -> tuple[pd.DataFrame, gpd.GeoDataFrame | None,
-                                                 gpd.GeoDataFrame]:  # noqa: ANN001 # fmt: skip
+def _villages(
+    params: BuildParams, osm
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame]:
     polys = None
     if params.villages is not None:
         villages, polys = villages_from_file(params.villages, xy_crs=params.villages_crs)
@@ -344,11 +357,18 @@ def _write_tables(
         gm.to_file(gpkg, layer="municipalities", driver="GPKG")
     for p, net in networks.items():
         edges = gpd.GeoDataFrame(
-            {"u": net.node_osmid[net.edge_u], "v": net.node_osmid[net.edge_v],
-             "osmid": net.edge_way_id, "highway": net.edge_highway, "name": net.edge_name,
-             "length_m": net.edge_length_m, "speed_kph": net.edge_speed_kph,
-             "travel_time_s": net.edge_time_s, "forward": net.edge_forward,
-             "backward": net.edge_backward},  # fmt: skip
+            {
+                "u": net.node_osmid[net.edge_u],
+                "v": net.node_osmid[net.edge_v],
+                "osmid": net.edge_way_id,
+                "highway": net.edge_highway,
+                "name": net.edge_name,
+                "length_m": net.edge_length_m,
+                "speed_kph": net.edge_speed_kph,
+                "travel_time_s": net.edge_time_s,
+                "forward": net.edge_forward,
+                "backward": net.edge_backward,
+            },
             geometry=net.edge_lines,
             crs=net.crs,
         ).to_crs(WGS84)
@@ -419,10 +439,18 @@ def load_build(path: str | Path) -> Build:
     except (OSError, ValueError, KeyError) as exc:
         msg = f"{p}: incomplete or damaged build ({exc}); rebuild with `bereik build --force`"
         raise BuildNotFoundError(msg) from exc
-    return Build(path=p, manifest=manifest, villages=villages, facilities=facilities,
-                 indicators=indicators, municipalities=municipalities,
-                 municipality_polygons=polys, networks=networks, white_areas=white_areas,
-                 double_disadvantage=dd)  # fmt: skip
+    return Build(
+        path=p,
+        manifest=manifest,
+        villages=villages,
+        facilities=facilities,
+        indicators=indicators,
+        municipalities=municipalities,
+        municipality_polygons=polys,
+        networks=networks,
+        white_areas=white_areas,
+        double_disadvantage=dd,
+    )
 
 
 def params_to_dict(params: BuildParams) -> dict[str, Any]:
@@ -440,17 +468,23 @@ def _summary(ind: pd.DataFrame, rules: CategoryRules, facilities: pd.DataFrame) 
     for cat in rules.names:
         sub = ind[(ind["category"] == cat) & (ind["profile"] == prof)]
         d = sub["distance_m"].to_numpy(dtype=float)
-        entry: dict[str, Any] = {"facilities": int(counts.get(cat, 0)), "mean_distance_m": None,
-                                 "worst_village": None, "worst_distance_m": None}  # fmt: skip
+        entry: dict[str, Any] = {
+            "facilities": int(counts.get(cat, 0)),
+            "mean_distance_m": None,
+            "worst_village": None,
+            "worst_distance_m": None,
+        }
         if np.isfinite(d).any():
             i = int(np.nanargmax(d))
-            entry.update(mean_distance_m=round(float(np.nanmean(d)), 1),
-                         worst_village=str(sub["village_name"].iloc[i]),
-                         worst_distance_m=round(float(d[i]), 1))  # fmt: skip
+            entry.update(
+                mean_distance_m=round(float(np.nanmean(d)), 1),
+                worst_village=str(sub["village_name"].iloc[i]),
+                worst_distance_m=round(float(d[i]), 1),
+            )
         out["categories"][cat] = entry
     return out
 
 
 def summary_lines(result: BuildResult) -> list[str]:
-    """A short, human summary of a build: counts per category and the worst villages."""
+    """Summarise a build: counts per category and the worst villages."""
     return manifest_summary_lines(result.manifest, result.path, up_to_date=result.up_to_date)

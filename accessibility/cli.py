@@ -41,7 +41,7 @@ def _profiles(text: str) -> tuple[str, ...]:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    """The argument parser (also used to document the commands)."""
+    """Make the argument parser (also used to document the commands)."""
     p = argparse.ArgumentParser(
         prog="bereik",
         description="Accessibility of villages to facilities, from OpenStreetMap.",
@@ -57,65 +57,148 @@ def make_parser() -> argparse.ArgumentParser:
             "networks and manifest.json. Without EXTRACT, builds the embedded sample."
         ),
     )
-    b.add_argument("extract", nargs="?", type=Path, default=DEFAULT_EXTRACT,
-                   help=f"OSM extract (default: {DEFAULT_EXTRACT})")  # fmt: skip
-    b.add_argument("--name", default=None,
-                   help=f"build name under --builds-dir (default: {DEFAULT_NAME!r} for the "
-                        "embedded sample, else the extract's file stem)")  # fmt: skip
+    b.add_argument(
+        "extract",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_EXTRACT,
+        help=f"OSM extract (default: {DEFAULT_EXTRACT})",
+    )
+    b.add_argument(
+        "--name",
+        default=None,
+        help=f"build name under --builds-dir (default: {DEFAULT_NAME!r} for the "
+        "embedded sample, else the extract's file stem)",
+    )
     b.add_argument("--out", type=Path, default=None, help="build folder (overrides --name)")
-    b.add_argument("--builds-dir", type=Path, default=DEFAULT_BUILDS_DIR,
-                   help=f"folder of named builds (default: {DEFAULT_BUILDS_DIR})")  # fmt: skip
-    b.add_argument("--facilities", type=Path, action="append", default=[], metavar="FILE",
-                   help="facilities CSV/GeoJSON/GeoPackage (category,lon,lat[,id,name]); "
-                        "repeatable; the DUO school CSV is read as is")  # fmt: skip
-    b.add_argument("--facilities-category", default=None, metavar="CAT",
-                   help="category for facility rows without one")  # fmt: skip
-    b.add_argument("--facilities-crs", default=None, metavar="CRS",
-                   help="CRS of x,y columns in facility CSVs (e.g. EPSG:28992)")  # fmt: skip
-    b.add_argument("--no-osm-facilities", action="store_true",
-                   help="use only the --facilities files, not the OSM POIs")  # fmt: skip
-    b.add_argument("--villages", type=Path, default=None, metavar="FILE",
-                   help="villages CSV (id,name,population,lon,lat) or GeoJSON/GeoPackage "
-                        "points/polygons; default: OSM place=city/town/village/hamlet")  # fmt: skip
-    b.add_argument("--villages-crs", default=None, metavar="CRS",
-                   help="CRS of x,y columns in a villages CSV")  # fmt: skip
-    b.add_argument("--boundaries", type=Path, default=None, metavar="FILE",
-                   help="municipality polygons (name/statnaam column); default: OSM "
-                        "boundary=administrative at --admin-level")  # fmt: skip
-    b.add_argument("--admin-level", default="8",
-                   help="OSM admin_level of municipalities (default 8, the Dutch gemeente)")
-    b.add_argument("--categories", type=Path, default=None, metavar="FILE",
-                   help="category rules (TOML); default: the bundled categories.toml")  # fmt: skip
-    b.add_argument("--profiles", type=_profiles, default=("car", "bike", "walk"),
-                   help="comma-separated subset of car,bike,walk (default: all)")  # fmt: skip
-    b.add_argument("--radii-km", type=_floats, default=(1.0, 3.0, 5.0),
-                   help="radii of the count_<r>km columns (default 1,3,5)")  # fmt: skip
-    b.add_argument("--max-snap-m", type=float, default=500.0,
-                   help="villages farther from any road get reason not_on_network "
-                        "(default 500)")  # fmt: skip
-    b.add_argument("--coverage", type=Path, default=None, metavar="FILE",
-                   help="broadband coverage: raster of Mbit/s (GeoTIFF), polygons "
-                        "(GeoJSON/GeoPackage/Shapefile) or address points (CSV/GeoPackage); "
-                        "the embedded sample uses a SYNTHETIC raster")  # fmt: skip
-    b.add_argument("--coverage-speed-column", default=None, metavar="COL",
-                   help="speed attribute (Mbit/s) of vector/CSV coverage (default: detected)")
-    b.add_argument("--coverage-crs", default=None, metavar="CRS",
-                   help="CRS for coverage without one (e.g. x,y columns in a CSV)")  # fmt: skip
-    b.add_argument("--thresholds-mbps", type=_floats, default=(30.0, 100.0),
-                   help="EU broadband thresholds basic,nga in Mbit/s (default 30,100): "
-                        "below the first is a white area")  # fmt: skip
-    b.add_argument("--no-coverage", action="store_true",
-                   help="build the embedded sample without its synthetic coverage")  # fmt: skip
+    b.add_argument(
+        "--builds-dir",
+        type=Path,
+        default=DEFAULT_BUILDS_DIR,
+        help=f"folder of named builds (default: {DEFAULT_BUILDS_DIR})",
+    )
+    b.add_argument(
+        "--facilities",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="facilities CSV/GeoJSON/GeoPackage (category,lon,lat[,id,name]); "
+        "repeatable; the DUO school CSV is read as is",
+    )
+    b.add_argument(
+        "--facilities-category",
+        default=None,
+        metavar="CAT",
+        help="category for facility rows without one",
+    )
+    b.add_argument(
+        "--facilities-crs",
+        default=None,
+        metavar="CRS",
+        help="CRS of x,y columns in facility CSVs (e.g. EPSG:28992)",
+    )
+    b.add_argument(
+        "--no-osm-facilities",
+        action="store_true",
+        help="use only the --facilities files, not the OSM POIs",
+    )
+    b.add_argument(
+        "--villages",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="villages CSV (id,name,population,lon,lat) or GeoJSON/GeoPackage "
+        "points/polygons; default: OSM place=city/town/village/hamlet",
+    )
+    b.add_argument(
+        "--villages-crs", default=None, metavar="CRS", help="CRS of x,y columns in a villages CSV"
+    )
+    b.add_argument(
+        "--boundaries",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="municipality polygons (name/statnaam column); default: OSM "
+        "boundary=administrative at --admin-level",
+    )
+    b.add_argument(
+        "--admin-level",
+        default="8",
+        help="OSM admin_level of municipalities (default 8, the Dutch gemeente)",
+    )
+    b.add_argument(
+        "--categories",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="category rules (TOML); default: the bundled categories.toml",
+    )
+    b.add_argument(
+        "--profiles",
+        type=_profiles,
+        default=("car", "bike", "walk"),
+        help="comma-separated subset of car,bike,walk (default: all)",
+    )
+    b.add_argument(
+        "--radii-km",
+        type=_floats,
+        default=(1.0, 3.0, 5.0),
+        help="radii of the count_<r>km columns (default 1,3,5)",
+    )
+    b.add_argument(
+        "--max-snap-m",
+        type=float,
+        default=500.0,
+        help="villages farther from any road get reason not_on_network (default 500)",
+    )
+    b.add_argument(
+        "--coverage",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="broadband coverage: raster of Mbit/s (GeoTIFF), polygons "
+        "(GeoJSON/GeoPackage/Shapefile) or address points (CSV/GeoPackage); "
+        "the embedded sample uses a SYNTHETIC raster",
+    )
+    b.add_argument(
+        "--coverage-speed-column",
+        default=None,
+        metavar="COL",
+        help="speed attribute (Mbit/s) of vector/CSV coverage (default: detected)",
+    )
+    b.add_argument(
+        "--coverage-crs",
+        default=None,
+        metavar="CRS",
+        help="CRS for coverage without one (e.g. x,y columns in a CSV)",
+    )
+    b.add_argument(
+        "--thresholds-mbps",
+        type=_floats,
+        default=(30.0, 100.0),
+        help="EU broadband thresholds basic,nga in Mbit/s (default 30,100): "
+        "below the first is a white area",
+    )
+    b.add_argument(
+        "--no-coverage",
+        action="store_true",
+        help="build the embedded sample without its synthetic coverage",
+    )
     b.add_argument("--force", action="store_true", help="rebuild even when up to date")
     b.add_argument("--quiet", action="store_true", help="no progress bars or summary")
 
-    i = sub.add_parser("info", help="print the summary of a build",
-                       description="Print the summary table of a build (by name or path).")
+    i = sub.add_parser(
+        "info",
+        help="print the summary of a build",
+        description="Print the summary table of a build (by name or path).",
+    )
     i.add_argument("build", nargs="?", default=DEFAULT_NAME, help="build name or folder")
     i.add_argument("--builds-dir", type=Path, default=DEFAULT_BUILDS_DIR)
 
     e = sub.add_parser(
-        "export", help="export a build's network as GraphML or GeoPackage (osmnx conventions)",
+        "export",
+        help="export a build's network as GraphML or GeoPackage (osmnx conventions)",
         description="Export the network of one profile for osmnx/networkx/QGIS users.",
     )
     e.add_argument("build", help="build name or folder")
@@ -131,8 +214,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from accessibility.params import BuildParams, FacilityFile, hash_inputs, manifest_summary_lines
     from accessibility.store import build_key, is_up_to_date, read_manifest
 
-    name = args.name or (DEFAULT_NAME if args.extract == DEFAULT_EXTRACT
-                         else args.extract.name.split(".")[0])  # fmt: skip
+    name = args.name or (
+        DEFAULT_NAME if args.extract == DEFAULT_EXTRACT else args.extract.name.split(".")[0]
+    )
     out = args.out or (args.builds_dir / name)
     if len(args.thresholds_mbps) != 2:  # noqa: PLR2004
         msg = f"--thresholds-mbps takes two numbers basic,nga; got {args.thresholds_mbps}"
@@ -208,7 +292,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _format_warning(message, category, filename, lineno, line=None) -> str:  # noqa: ANN001
+def _format_warning(message, category, filename, lineno, line=None) -> str:
     return f"bereik: warning: {message}\n"
 
 

@@ -20,8 +20,8 @@ NL_BOUNDS_LONLAT = (3.2, 50.7, 7.3, 53.7)
 
 
 def utm_crs_for(lon: float, lat: float) -> str:
-    """Return the WGS84 / UTM zone EPSG code (as ``"EPSG:326zz"`` or ``"EPSG:327zz"``) for a point."""
-    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+    """Return the WGS84 / UTM zone code (``"EPSG:326zz"`` north, ``"EPSG:327zz"`` south)."""
+    zone = math.floor((lon + 180.0) / 6.0) % 60 + 1
     base = 32600 if lat >= 0 else 32700
     return f"EPSG:{base + zone}"
 
@@ -46,7 +46,7 @@ def choose_metric_crs(lon: np.ndarray, lat: np.ndarray) -> str:
 
 @lru_cache(maxsize=32)
 def transformer(src: str, dst: str) -> Transformer:
-    """A cached always-xy Transformer (creating one for RD New costs ~150 ms)."""
+    """Return a cached always-xy Transformer (creating one for RD New costs ~150 ms)."""
     return Transformer.from_crs(src, dst, always_xy=True)
 
 

@@ -54,8 +54,12 @@ def _split_arcs(net: Network, snapped: Snapped, first_id: int) -> dict[str, np.n
     n = len(e)
     if n == 0:
         empty = np.zeros(0)
-        return {"tail": empty.astype(np.int64), "head": empty.astype(np.int64),
-                "length_m": empty, "travel_time_s": empty}  # fmt: skip
+        return {
+            "tail": empty.astype(np.int64),
+            "head": empty.astype(np.int64),
+            "length_m": empty,
+            "travel_time_s": empty,
+        }
     first = np.ones(n, dtype=bool)
     first[1:] = e[1:] != e[:-1]
     last = np.ones(n, dtype=bool)
@@ -145,9 +149,12 @@ def nearest_source(
     if len(sources) == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
     dist, _pred, src = dijkstra(
-        graph_reverse, directed=True, indices=sources, min_only=True,
+        graph_reverse,
+        directed=True,
+        indices=sources,
+        min_only=True,
         return_predecessors=True,
-    )  # fmt: skip
+    )
     src = np.asarray(src, dtype=np.int64)
     src[~np.isfinite(dist)] = -1
     return dist, src

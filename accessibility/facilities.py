@@ -22,6 +22,7 @@ from accessibility.crs import WGS84
 from accessibility.errors import InputFileError, NoCrsError, UnknownCategoryError
 
 DEFAULT_CATEGORIES_FILE = Path(__file__).with_name("categories.toml")
+MAX_LON, MAX_LAT = 180.0, 90.0
 FACILITY_COLUMNS = ["facility_id", "category", "name", "source", "lon", "lat"]
 
 
@@ -172,8 +173,10 @@ def _pick(cols: dict[str, str], aliases: tuple[str, ...]) -> str | None:
 
 
 def _to_float(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.astype(str).str.strip().str.replace(",", ".", regex=False)
-                         .replace({"": None}), errors="coerce")  # fmt: skip
+    return pd.to_numeric(
+        s.astype(str).str.strip().str.replace(",", ".", regex=False).replace({"": None}),
+        errors="coerce",
+    )
 
 
 def _read_point_table(
@@ -233,7 +236,7 @@ def _read_point_table(
         pts = gdf.geometry
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     df.columns = [str(c).strip().lower() for c in df.columns]
-    df = df.astype({c: str for c in df.columns}).replace({"None": "", "nan": ""})
+    df = df.astype(dict.fromkeys(df.columns, str)).replace({"None": "", "nan": ""})
     missing = pts.isna() | pts.is_empty
     lon = np.where(missing, np.nan, pts.x.where(~missing))
     lat = np.where(missing, np.nan, pts.y.where(~missing))
@@ -242,7 +245,7 @@ def _read_point_table(
 
 def _check_lonlat(p: Path, lon: np.ndarray, lat: np.ndarray) -> None:
     ok = np.isfinite(lon) & np.isfinite(lat)
-    bad = ok & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
+    bad = ok & ((np.abs(lon) > MAX_LON) | (np.abs(lat) > MAX_LAT))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         msg = (
@@ -309,12 +312,18 @@ def facilities_from_file(
     _check_lonlat(p, lon, lat)
     id_col = _pick({c: c for c in cols}, _ID_ALIASES)
     name_col = _pick({c: c for c in cols}, _NAME_ALIASES)
-    ids = (df[id_col].astype(str).str.strip() if id_col else pd.Series([""] * len(df)))
+    ids = df[id_col].astype(str).str.strip() if id_col else pd.Series([""] * len(df))
     ids = [f"{p.stem}:{i if i else n + 1}" for n, i in enumerate(ids)]
     names = df[name_col].astype(str) if name_col else pd.Series([None] * len(df))
     out = pd.DataFrame(
-        {"facility_id": ids, "category": cats.to_numpy(), "name": names.to_numpy(),
-         "source": p.name, "lon": lon, "lat": lat}  # fmt: skip
+        {
+            "facility_id": ids,
+            "category": cats.to_numpy(),
+            "name": names.to_numpy(),
+            "source": p.name,
+            "lon": lon,
+            "lat": lat,
+        }
     )
     ok = np.isfinite(lon) & np.isfinite(lat)
     if not ok.all():

@@ -32,10 +32,20 @@ def count_column(radius_km: float) -> str:
 def indicator_columns(radii_km: Sequence[float] = DEFAULT_RADII_KM) -> list[str]:
     """Columns of the long indicators table, in order."""
     return [
-        "village_id", "village_name", "municipality", "population", "category", "profile",
-        "distance_m", "travel_time_s", "nearest_by_distance_id", "nearest_by_time_id",
-        *[count_column(r) for r in radii_km], "snap_distance_m", "reason",
-    ]  # fmt: skip
+        "village_id",
+        "village_name",
+        "municipality",
+        "population",
+        "category",
+        "profile",
+        "distance_m",
+        "travel_time_s",
+        "nearest_by_distance_id",
+        "nearest_by_time_id",
+        *[count_column(r) for r in radii_km],
+        "snap_distance_m",
+        "reason",
+    ]
 
 
 @dataclass(frozen=True)
@@ -153,7 +163,7 @@ def village_indicators(
     return table, cbs_counts, reports
 
 
-def _counts(g, vn, fac_nodes, v_ok, radii_km) -> dict[float, pd.array]:  # noqa: ANN001
+def _counts(g, vn, fac_nodes, v_ok, radii_km) -> dict[float, pd.array]:
     """Facilities within each radius of each village (nullable ints; null off-network)."""
     nv = len(vn)
     res = {}
@@ -192,8 +202,9 @@ def municipality_indicators(
     rows = []
     df = indicators.copy()
     df["municipality"] = df["municipality"].fillna("(outside municipalities)")
-    for (mun, cat, prof), grp in df.groupby(["municipality", "category", "profile"],
-                                            sort=True, dropna=False):  # fmt: skip
+    for (mun, cat, prof), grp in df.groupby(
+        ["municipality", "category", "profile"], sort=True, dropna=False
+    ):
         pop = grp["population"].to_numpy(dtype=float)
         dist = grp["distance_m"].to_numpy(dtype=float)
         tt = grp["travel_time_s"].to_numpy(dtype=float)
@@ -205,12 +216,16 @@ def municipality_indicators(
         mean_d = float(np.average(dist[m], weights=w[m])) if m.any() else np.nan
         mean_t = float(np.average(tt[m], weights=w[m])) if m.any() else np.nan
         row = {
-            "municipality": mun, "category": cat, "profile": prof,
-            "villages": len(grp), "population": float(pop[known].sum()) if weighted else np.nan,
+            "municipality": mun,
+            "category": cat,
+            "profile": prof,
+            "villages": len(grp),
+            "population": float(pop[known].sum()) if weighted else np.nan,
             "weighting": "population" if weighted else "unweighted",
-            "mean_distance_m": mean_d, "mean_travel_time_s": mean_t,
+            "mean_distance_m": mean_d,
+            "mean_travel_time_s": mean_t,
             "villages_unreachable": int((~reach).sum()),
-        }  # fmt: skip
+        }
         total_w = w.sum()
         for r in radii_km:
             beyond = ~reach | (dist > r * 1000.0)

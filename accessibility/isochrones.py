@@ -150,9 +150,8 @@ def _geom_index(net: Network) -> _GeomIndex:
     scale = np.divide(geom_len, length, out=np.ones_like(length), where=ok)
     cost = {
         "length_m": np.ones_like(length),
-        "travel_time_s": np.divide(net.edge_time_s, length, out=np.zeros_like(length),
-                                   where=ok),
-    }  # fmt: skip
+        "travel_time_s": np.divide(net.edge_time_s, length, out=np.zeros_like(length), where=ok),
+    }
     index = _GeomIndex(cum_m=cum, seg_m=np.r_[seg, 0.0], scale=scale, cost_per_m=cost)
     _GEOM_CACHE[net] = index
     return index
@@ -226,8 +225,9 @@ def _samples(
     full = ok_a & ok_b & (reach_a + reach_b >= span)
     part_a = ok_a & ~full
     part_b = ok_b & ~full
-    iv_piece = np.concatenate([np.flatnonzero(full), np.flatnonzero(part_a),
-                               np.flatnonzero(part_b)])  # fmt: skip
+    iv_piece = np.concatenate(
+        [np.flatnonzero(full), np.flatnonzero(part_a), np.flatnonzero(part_b)]
+    )
     iv_lo = np.concatenate([a[full], a[part_a], (b - reach_b)[part_b]])
     iv_hi = np.concatenate([b[full], (a + reach_a)[part_a], b[part_b]])
     n = np.ceil((iv_hi - iv_lo) / step_m).astype(np.int64) + 1
@@ -322,8 +322,7 @@ def _polygonise(mask: np.ndarray, x0: float, y1: float, cell_m: float) -> shapel
     sub = np.ascontiguousarray(mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
     transform = Affine(cell_m, 0.0, x0 + cols[0] * cell_m, 0.0, -cell_m, y1 - rows[0] * cell_m)
     polys = []
-    for geom, _ in shapes(sub.view(np.uint8), mask=sub, connectivity=4,
-                          transform=transform):  # fmt: skip
+    for geom, _ in shapes(sub.view(np.uint8), mask=sub, connectivity=4, transform=transform):
         rings = [shapely.linearrings(np.asarray(r, dtype=float)) for r in geom["coordinates"]]
         polys.append(shapely.polygons(rings[0], holes=rings[1:] or None))
     if not polys:
@@ -423,8 +422,9 @@ def _bounded_polygons(
         xs, ys = net.node_x[reached], net.node_y[reached]
         _check_grid(int(np.ptp(ys) // cell_m) + 1, int(np.ptp(xs) // cell_m) + 1, cell_m)
     pieces = _pieces(net, vg)
-    x, y, c = _samples(net, pieces, cost, weight=weight, limit=limit, direction=direction,
-                       step_m=cell_m / 2)  # fmt: skip
+    x, y, c = _samples(
+        net, pieces, cost, weight=weight, limit=limit, direction=direction, step_m=cell_m / 2
+    )
     # the snapped locations themselves (cost 0), so a contour is never empty
     ok = snapped.ok
     x = np.concatenate([x, snapped.x[ok]])
@@ -513,10 +513,17 @@ def isochrones(
     if len(snapped) != 1:
         msg = f"isochrones takes one location, got {len(snapped)}; use catchment for several"
         raise ValueError(msg)
-    geoms = _bounded_polygons(net, snapped, unit=unit, values=values, direction=direction,
-                              cell_m=cell_m)  # fmt: skip
-    return _frame(net, geoms, unit=unit, values=values, direction=direction,
-                  snap_distance_m=float(snapped.snap_distance_m[0]))  # fmt: skip
+    geoms = _bounded_polygons(
+        net, snapped, unit=unit, values=values, direction=direction, cell_m=cell_m
+    )
+    return _frame(
+        net,
+        geoms,
+        unit=unit,
+        values=values,
+        direction=direction,
+        snap_distance_m=float(snapped.snap_distance_m[0]),
+    )
 
 
 def catchment(
@@ -569,8 +576,7 @@ def catchment(
     if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) == 0:  # noqa: PLR2004 - lon, lat
         msg = f"lonlat must be a non-empty k x 2 array of lon/lat, got shape {pts.shape}"
         raise ValueError(msg)
-    snapped = locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="point",
-                     require=False)  # fmt: skip
+    snapped = locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="point", require=False)
     used = int(snapped.ok.sum())
     if used == 0:
         msg = (
@@ -578,11 +584,19 @@ def catchment(
             f"{net.profile} network; check the coordinates (lon first, WGS84)"
         )
         raise PointOutsideNetworkError(msg)
-    geoms = _bounded_polygons(net, snapped, unit=unit, values=values, direction=direction,
-                              cell_m=cell_m)  # fmt: skip
+    geoms = _bounded_polygons(
+        net, snapped, unit=unit, values=values, direction=direction, cell_m=cell_m
+    )
     snap = float(np.nanmax(snapped.snap_distance_m))
-    return _frame(net, geoms, unit=unit, values=values, direction=direction,
-                  snap_distance_m=snap, extra={"points_used": used})  # fmt: skip
+    return _frame(
+        net,
+        geoms,
+        unit=unit,
+        values=values,
+        direction=direction,
+        snap_distance_m=snap,
+        extra={"points_used": used},
+    )
 
 
 def points_within(
@@ -642,11 +656,14 @@ def points_within(
         inside = np.sort(pt_i[poly_i == k])
         wk = w[inside]
         unknown = ~np.isfinite(wk)
-        out.append({
-            "ids": ids[inside].tolist(),
-            "count": len(inside),
-            "weight_sum": float(np.where(unknown, 0.0, wk).sum())
-            if weight_column is not None else None,
-            "weight_unknown": int(unknown.sum()) if weight_column is not None else 0,
-        })  # fmt: skip
+        out.append(
+            {
+                "ids": ids[inside].tolist(),
+                "count": len(inside),
+                "weight_sum": float(np.where(unknown, 0.0, wk).sum())
+                if weight_column is not None
+                else None,
+                "weight_unknown": int(unknown.sum()) if weight_column is not None else 0,
+            }
+        )
     return out

@@ -107,7 +107,7 @@ class Network:
         return shapely.linestrings(coords, indices=np.repeat(np.arange(self.n_edges), counts))
 
     @cached_property
-    def edge_tree(self):  # noqa: ANN201 - shapely.STRtree
+    def edge_tree(self):
         """STRtree over :attr:`edge_lines` for nearest-edge snapping."""
         import shapely
 
@@ -129,18 +129,35 @@ class Network:
 
     # --- persistence ----------------------------------------------------------------------
     _ARRAYS = (
-        "node_osmid", "node_x", "node_y", "edge_u", "edge_v", "edge_length_m",
-        "edge_speed_kph", "edge_forward", "edge_backward", "edge_way_id", "edge_highway",
-        "edge_name", "edge_geom_start", "edge_geom_end", "coord_x", "coord_y",
-    )  # fmt: skip
+        "node_osmid",
+        "node_x",
+        "node_y",
+        "edge_u",
+        "edge_v",
+        "edge_length_m",
+        "edge_speed_kph",
+        "edge_forward",
+        "edge_backward",
+        "edge_way_id",
+        "edge_highway",
+        "edge_name",
+        "edge_geom_start",
+        "edge_geom_end",
+        "coord_x",
+        "coord_y",
+    )
 
     def save(self, path: str | Path) -> None:
         """Write the network to one ``.npz`` file (loads in milliseconds)."""
         arrays = {k: getattr(self, k) for k in self._ARRAYS}
         arrays["edge_highway"] = arrays["edge_highway"].astype(str)
         arrays["edge_name"] = arrays["edge_name"].astype(str)
-        meta = {"profile": self.profile, "crs": self.crs, "stats": self.stats,
-                "format_version": NETWORK_FORMAT_VERSION}  # fmt: skip
+        meta = {
+            "profile": self.profile,
+            "crs": self.crs,
+            "stats": self.stats,
+            "format_version": NETWORK_FORMAT_VERSION,
+        }
         with Path(path).open("wb") as fh:
             np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
 
@@ -150,12 +167,11 @@ class Network:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             arrays = {k: z[k] for k in cls._ARRAYS}
-        return cls(profile=meta["profile"], crs=meta["crs"], stats=meta.get("stats", {}),
-                   **arrays)  # fmt: skip
+        return cls(profile=meta["profile"], crs=meta["crs"], stats=meta.get("stats", {}), **arrays)
 
     # --- interop --------------------------------------------------------------------------
-    def to_networkx(self, *, geometry: bool = True):  # noqa: ANN201 - nx.MultiDiGraph
-        """An osmnx-compatible ``nx.MultiDiGraph`` (projected; ``crs`` in graph attrs).
+    def to_networkx(self, *, geometry: bool = True):
+        """Return an osmnx-compatible ``nx.MultiDiGraph`` (projected; ``crs`` in graph attrs).
 
         Nodes are OSM node ids with ``x``, ``y`` (metres), ``lon``, ``lat``; edges carry
         ``osmid`` (way id), ``length`` (m), ``speed_kph``, ``travel_time`` (s), ``highway``,
@@ -167,22 +183,32 @@ class Network:
         lon, lat = self.node_lonlat
         ids = self.node_osmid.tolist()
         G.add_nodes_from(
-            (ids[i], {"x": float(self.node_x[i]), "y": float(self.node_y[i]),
-                      "lon": float(lon[i]), "lat": float(lat[i]), "osmid": ids[i]})
+            (
+                ids[i],
+                {
+                    "x": float(self.node_x[i]),
+                    "y": float(self.node_y[i]),
+                    "lon": float(lon[i]),
+                    "lat": float(lat[i]),
+                    "osmid": ids[i],
+                },
+            )
             for i in range(self.n_nodes)
-        )  # fmt: skip
+        )
         lines = self.edge_lines if geometry else None
         a = self.arcs
         tt = self.edge_time_s
-        for tail, head, e, fwd in zip(a["tail"], a["head"], a["edge"], a["forward"],
-                                      strict=True):  # fmt: skip
+        for tail, head, e, fwd in zip(a["tail"], a["head"], a["edge"], a["forward"], strict=True):
             oneway = not (self.edge_forward[e] and self.edge_backward[e])
             attrs = {
-                "osmid": int(self.edge_way_id[e]), "length": float(self.edge_length_m[e]),
-                "speed_kph": float(self.edge_speed_kph[e]), "travel_time": float(tt[e]),
-                "highway": str(self.edge_highway[e]), "oneway": oneway,
+                "osmid": int(self.edge_way_id[e]),
+                "length": float(self.edge_length_m[e]),
+                "speed_kph": float(self.edge_speed_kph[e]),
+                "travel_time": float(tt[e]),
+                "highway": str(self.edge_highway[e]),
+                "oneway": oneway,
                 "reversed": not bool(fwd),
-            }  # fmt: skip
+            }
             if self.edge_name[e]:
                 attrs["name"] = str(self.edge_name[e])
             if lines is not None:
@@ -275,7 +301,7 @@ def build_network(
     last[cum + lens - 1] = True
 
     _, inv, counts = np.unique(refs, return_inverse=True, return_counts=True)
-    junction = (counts[inv] >= 2) | first | last
+    junction = (counts[inv] > 1) | first | last  # shared by two ways (or twice by one)
     jstart = junction & ~last
     seg = np.flatnonzero(~last)  # segment p -> p+1
     seg_len = np.hypot(x[seg + 1] - x[seg], y[seg + 1] - y[seg])

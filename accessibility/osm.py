@@ -26,10 +26,30 @@ SUPPORTED_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".o5m")
 
 #: way tags kept for routing (everything else is dropped while reading)
 HIGHWAY_KEYS = (
-    "highway", "name", "ref", "oneway", "oneway:bicycle", "junction", "maxspeed", "access",
-    "vehicle", "motor_vehicle", "motorcar", "bicycle", "foot", "service", "area", "cycleway",
-    "cycleway:left", "cycleway:right", "cycleway:both", "sidewalk",
-)  # fmt: skip
+    "highway",
+    "name",
+    "ref",
+    "oneway",
+    "oneway:bicycle",
+    "junction",
+    "maxspeed",
+    "access",
+    "vehicle",
+    "motor_vehicle",
+    "motorcar",
+    "bicycle",
+    "foot",
+    "service",
+    "area",
+    "cycleway",
+    "cycleway:left",
+    "cycleway:right",
+    "cycleway:both",
+    "sidewalk",
+)
+
+#: a way needs two located nodes to be a road
+MIN_WAY_NODES = 2
 
 #: place=* values read as villages by default (CBS "kernen" are towns, villages and hamlets)
 DEFAULT_PLACE_TYPES = ("city", "town", "village", "hamlet")
@@ -81,7 +101,7 @@ class OsmData:
         return len(self.way_ids)
 
 
-def _way_refs(nodes) -> list[int]:  # noqa: ANN001 - osmium.osm.WayNodeList
+def _way_refs(nodes) -> list[int]:
     """Node ids of a way; uses pyosmium's low-level list when available (2x faster)."""
     try:
         lst, data = nodes._list, nodes._pyosmium_data
@@ -136,7 +156,7 @@ def check_extract(path: str | Path) -> Path:
     return p
 
 
-def _header(p: Path):  # noqa: ANN202 - osmium header type
+def _header(p: Path):
     import osmium
 
     try:
@@ -193,8 +213,13 @@ def read_osm(
     poi_rows: list[tuple] = []
     place_rows: list[tuple] = []
     bnd_rows: list[tuple] = []
-    stats = {"highway_ways": 0, "missing_locations": 0, "ways_split_at_missing": 0,
-             "ways_dropped_too_short": 0, "poi_areas_unassembled": 0}  # fmt: skip
+    stats = {
+        "highway_ways": 0,
+        "missing_locations": 0,
+        "ways_split_at_missing": 0,
+        "ways_dropped_too_short": 0,
+        "poi_areas_unassembled": 0,
+    }
     all_nodes = osmium.geom.use_nodes.ALL
 
     bar = None
@@ -203,7 +228,7 @@ def read_osm(
 
         bar = tqdm(desc="read OSM", unit=" obj", unit_scale=True, leave=False)
 
-    def add_way_runs(wid: int, tags: dict[str, str], nodes) -> None:  # noqa: ANN001
+    def add_way_runs(wid: int, tags: dict[str, str], nodes) -> None:
         """Slow path for a way with missing node locations: split it into valid runs."""
         run_refs: list[int] = []
         run_xy: list[tuple[float, float]] = []
@@ -221,7 +246,7 @@ def read_osm(
         if sum(1 for r, _ in runs if r) > 1:
             stats["ways_split_at_missing"] += 1
         for r, xy in runs:
-            if len(r) < 2:
+            if len(r) < MIN_WAY_NODES:
                 if r:
                     stats["ways_dropped_too_short"] += 1
                 continue
@@ -249,17 +274,26 @@ def read_osm(
                 if not loc.valid():
                     continue
                 if "place" in tags and tags["place"] in place_set:
-                    place_rows.append((obj.id, tags.get("name"), tags["place"],
-                                       tags.get("population"), loc.lon, loc.lat))  # fmt: skip
+                    place_rows.append(
+                        (
+                            obj.id,
+                            tags.get("name"),
+                            tags["place"],
+                            tags.get("population"),
+                            loc.lon,
+                            loc.lat,
+                        )
+                    )
                 if any(k in tags for k in poi_key_set):
-                    poi_rows.append(("node", obj.id, loc.lon, loc.lat, tags.get("name"),
-                                     dict(tags)))  # fmt: skip
+                    poi_rows.append(
+                        ("node", obj.id, loc.lon, loc.lat, tags.get("name"), dict(tags))
+                    )
             elif obj.is_way():
                 if "highway" in tags:
                     stats["highway_ways"] += 1
                     wt = {k: tags[k] for k in HIGHWAY_KEYS if k in tags}
                     nodes = obj.nodes
-                    if len(nodes) < 2:
+                    if len(nodes) < MIN_WAY_NODES:
                         stats["ways_dropped_too_short"] += 1
                     else:
                         try:  # fast path: coordinates in C++ as WKB, refs in one pass
@@ -271,12 +305,14 @@ def read_osm(
                             way_tags.append(wt)
                             refs.extend(_way_refs(nodes))
                 if any(k in tags for k in poi_key_set) and not obj.is_closed():
-                    pts = [(n.location.lon, n.location.lat) for n in obj.nodes
-                           if n.location.valid()]  # fmt: skip
+                    pts = [
+                        (n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()
+                    ]
                     if pts:
                         lo, la = np.mean(np.asarray(pts), axis=0)
-                        poi_rows.append(("way", obj.id, float(lo), float(la),
-                                         tags.get("name"), dict(tags)))  # fmt: skip
+                        poi_rows.append(
+                            ("way", obj.id, float(lo), float(la), tags.get("name"), dict(tags))
+                        )
             elif obj.is_area():
                 is_poi = any(k in tags for k in poi_key_set)
                 is_bnd = tags.get("boundary") == "administrative" and "name" in tags
@@ -290,11 +326,13 @@ def read_osm(
                 osm_type = "way" if obj.from_way() else "relation"
                 if is_poi:
                     c = geom.centroid if geom.is_valid else geom.representative_point()
-                    poi_rows.append((osm_type, obj.orig_id(), c.x, c.y, tags.get("name"),
-                                     dict(tags)))  # fmt: skip
+                    poi_rows.append(
+                        (osm_type, obj.orig_id(), c.x, c.y, tags.get("name"), dict(tags))
+                    )
                 if is_bnd:
-                    bnd_rows.append((osm_type, obj.orig_id(), tags.get("name"),
-                                     tags.get("admin_level"), geom))  # fmt: skip
+                    bnd_rows.append(
+                        (osm_type, obj.orig_id(), tags.get("name"), tags.get("admin_level"), geom)
+                    )
     except (RuntimeError, ValueError, OSError) as exc:
         msg = f"{p}: cannot read the OSM data, the file looks truncated or corrupt ({exc})"
         raise OsmReadError(msg) from exc

@@ -67,8 +67,9 @@ class BuildParams:
         """Non-file parameters (JSON-able)."""
         return {
             "osm_facilities": self.osm_facilities,
-            "facility_files": [{"category": f.category, "xy_crs": f.xy_crs}
-                               for f in self.facilities],  # fmt: skip
+            "facility_files": [
+                {"category": f.category, "xy_crs": f.xy_crs} for f in self.facilities
+            ],
             "villages_crs": self.villages_crs,
             "admin_level": self.admin_level,
             "profiles": list(self.profiles),
@@ -83,8 +84,8 @@ class BuildParams:
 def hash_inputs(params: BuildParams) -> dict[str, str]:
     """SHA-256 of every input file; a clear error for a missing one."""
     out = {}
-    for name, p in params.input_files().items():
-        p = Path(p)
+    for name, given in params.input_files().items():
+        p = Path(given)
         if not p.is_file():
             if name == "extract":
                 from accessibility.osm import check_extract
@@ -94,8 +95,6 @@ def hash_inputs(params: BuildParams) -> dict[str, str]:
             raise InputFileError(msg)
         out[name] = file_sha256(p)
     return out
-
-
 
 
 def manifest_summary_lines(manifest: dict[str, Any], path: Path, *, up_to_date: bool) -> list[str]:

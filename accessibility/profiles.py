@@ -14,38 +14,99 @@ PROFILES = ("car", "bike", "walk")
 
 #: default car speeds per highway class when no usable maxspeed is tagged (km/h)
 CAR_SPEEDS_KPH: dict[str, float] = {
-    "motorway": 100.0, "motorway_link": 60.0, "trunk": 80.0, "trunk_link": 50.0,
-    "primary": 70.0, "primary_link": 50.0, "secondary": 60.0, "secondary_link": 45.0,
-    "tertiary": 50.0, "tertiary_link": 40.0, "unclassified": 40.0, "road": 40.0,
-    "residential": 30.0, "living_street": 15.0, "service": 20.0,
-}  # fmt: skip
+    "motorway": 100.0,
+    "motorway_link": 60.0,
+    "trunk": 80.0,
+    "trunk_link": 50.0,
+    "primary": 70.0,
+    "primary_link": 50.0,
+    "secondary": 60.0,
+    "secondary_link": 45.0,
+    "tertiary": 50.0,
+    "tertiary_link": 40.0,
+    "unclassified": 40.0,
+    "road": 40.0,
+    "residential": 30.0,
+    "living_street": 15.0,
+    "service": 20.0,
+}
 BIKE_SPEED_KPH = 15.0
 WALK_SPEED_KPH = 5.0
 MAX_CAR_SPEED_KPH = 130.0
 
 #: maxspeed values that name a zone instead of a number (country prefix is ignored)
-ZONE_SPEEDS_KPH = {"urban": 50.0, "rural": 80.0, "motorway": 130.0, "trunk": 100.0,
-                   "living_street": 15.0, "walk": 6.0, "zone30": 30.0, "zone:30": 30.0}  # fmt: skip
+ZONE_SPEEDS_KPH = {
+    "urban": 50.0,
+    "rural": 80.0,
+    "motorway": 130.0,
+    "trunk": 100.0,
+    "living_street": 15.0,
+    "walk": 6.0,
+    "zone30": 30.0,
+    "zone:30": 30.0,
+}
 
-BIKE_HIGHWAYS = frozenset({
-    "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link",
-    "unclassified", "road", "residential", "living_street", "service", "track", "cycleway",
-    "path",
-})  # fmt: skip
+BIKE_HIGHWAYS = frozenset(
+    {
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "road",
+        "residential",
+        "living_street",
+        "service",
+        "track",
+        "cycleway",
+        "path",
+    }
+)
 # need an explicit bicycle=yes/designated/permissive
 BIKE_IF_ALLOWED = frozenset({"footway", "pedestrian", "bridleway", "trunk", "trunk_link"})
-WALK_HIGHWAYS = frozenset({
-    "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link",
-    "unclassified", "road", "residential", "living_street", "service", "track", "cycleway",
-    "path", "footway", "pedestrian", "steps", "bridleway", "corridor",
-})  # fmt: skip
+WALK_HIGHWAYS = frozenset(
+    {
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "road",
+        "residential",
+        "living_street",
+        "service",
+        "track",
+        "cycleway",
+        "path",
+        "footway",
+        "pedestrian",
+        "steps",
+        "bridleway",
+        "corridor",
+    }
+)
 WALK_IF_ALLOWED = frozenset({"trunk", "trunk_link"})
 CAR_EXCLUDED_SERVICE = frozenset({"parking_aisle", "driveway", "emergency_access", "parking"})
 
-NO_VALUES = frozenset({"no", "private", "agricultural", "forestry", "use_sidepath",
-                       "emergency", "military"})  # fmt: skip
-YES_VALUES = frozenset({"yes", "designated", "permissive", "destination", "customers",
-                        "delivery", "official", "public"})  # fmt: skip
+NO_VALUES = frozenset(
+    {"no", "private", "agricultural", "forestry", "use_sidepath", "emergency", "military"}
+)
+YES_VALUES = frozenset(
+    {
+        "yes",
+        "designated",
+        "permissive",
+        "destination",
+        "customers",
+        "delivery",
+        "official",
+        "public",
+    }
+)
 ONEWAY_FWD = frozenset({"yes", "true", "1"})
 ONEWAY_BWD = frozenset({"-1", "reverse"})
 
@@ -135,7 +196,7 @@ def _oneway(tags: dict[str, str], *, bike: bool) -> tuple[bool, bool]:
 def way_rule(tags: dict[str, str], profile: str) -> WayRule | None:
     """How ``profile`` may use a way with these tags; None when it may not."""
     hw = tags.get("highway")
-    if hw is None or tags.get("area") == "yes" and profile != "walk":
+    if hw is None or (tags.get("area") == "yes" and profile != "walk"):
         return None
     if profile == "car":
         if hw not in CAR_SPEEDS_KPH or tags.get("service") in CAR_EXCLUDED_SERVICE:

@@ -260,8 +260,11 @@ def add_virtual_nodes(net: Network, groups: list[Snapped]) -> VirtualGraph:
         n += len(g)
 
     def cat(name: str, dtype: type) -> np.ndarray:
-        return np.concatenate([np.asarray(getattr(g, name), dtype=dtype) for g in groups]
-                              ) if groups else np.zeros(0, dtype)  # fmt: skip
+        return (
+            np.concatenate([np.asarray(getattr(g, name), dtype=dtype) for g in groups])
+            if groups
+            else np.zeros(0, dtype)
+        )
 
     ok_all = cat("ok", bool)
     ok = np.flatnonzero(ok_all)

@@ -77,8 +77,9 @@ def snap_points(
         along = shapely.line_locate_point(lines, pts[ok])
         geom_len = shapely.length(lines)
         # network length and geometry length agree; scale anyway so offsets never exceed it
-        scale = np.divide(net.edge_length_m[edge[ok]], geom_len, out=np.ones_like(geom_len),
-                          where=geom_len > 0)  # fmt: skip
+        scale = np.divide(
+            net.edge_length_m[edge[ok]], geom_len, out=np.ones_like(geom_len), where=geom_len > 0
+        )
         offset[ok] = np.clip(along * scale, 0.0, net.edge_length_m[edge[ok]])
         sp_ = shapely.line_interpolate_point(lines, along)
         sx[ok] = shapely.get_x(sp_)

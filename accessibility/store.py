@@ -22,8 +22,17 @@ from accessibility.errors import BuildNotFoundError
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
-KEY_LIBRARIES = ("bereik", "numpy", "scipy", "pandas", "shapely", "pyproj", "osmium",
-                 "geopandas", "pyogrio")  # fmt: skip
+KEY_LIBRARIES = (
+    "bereik",
+    "numpy",
+    "scipy",
+    "pandas",
+    "shapely",
+    "pyproj",
+    "osmium",
+    "geopandas",
+    "pyogrio",
+)
 
 
 def file_sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:
@@ -73,7 +82,7 @@ def read_manifest(build_dir: str | Path) -> dict[str, Any]:
 
 
 def is_up_to_date(build_dir: str | Path, key: str) -> bool:
-    """True when ``build_dir`` holds a complete build with this cache key."""
+    """Tell whether ``build_dir`` holds a complete build with this cache key."""
     try:
         return read_manifest(build_dir).get("key") == key
     except BuildNotFoundError:
@@ -99,7 +108,7 @@ class AtomicBuildDir:
         self.tmp.mkdir()
         return self.tmp
 
-    def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+    def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
@@ -115,13 +124,14 @@ class AtomicBuildDir:
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     """Write JSON to ``path`` via a temporary file and rename."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n",
-                   encoding="utf-8")  # fmt: skip
+    tmp.write_text(
+        json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8"
+    )
     tmp.replace(path)
 
 
 def resolve_build(path_or_name: str | Path, builds_dir: Path) -> Path:
-    """A build path, or a name under ``builds_dir``."""
+    """Resolve a build path, or a name under ``builds_dir``."""
     p = Path(path_or_name)
     if p.exists():
         return p

@@ -35,7 +35,7 @@ def parse_population(value: object) -> float:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return np.nan
     s = str(value).strip()
-    s = re.sub(r"[\s'’_]", "", s)
+    s = re.sub(r"[\s'\u2019_]", "", s)  # spaces, apostrophes (also typographic) as separators
     if re.fullmatch(r"\d{1,3}([.,]\d{3})+", s):
         s = re.sub(r"[.,]", "", s)
     try:
@@ -115,14 +115,19 @@ def villages_from_file(
         raise InputFileError(msg)
     if not ok.all():
         warnings.warn(
-            f"{p}: {int((~ok).sum())} of {len(ok)} villages have no coordinates and were "
-            "skipped",
+            f"{p}: {int((~ok).sum())} of {len(ok)} villages have no coordinates and were skipped",
             stacklevel=2,
         )
     _check_lonlat(p, lon, lat)
     out = pd.DataFrame(
-        {"village_id": ids.to_numpy(), "village_name": names.to_numpy(), "place": "",
-         "population": pop.to_numpy(dtype=float), "lon": lon, "lat": lat}  # fmt: skip
+        {
+            "village_id": ids.to_numpy(),
+            "village_name": names.to_numpy(),
+            "place": "",
+            "population": pop.to_numpy(dtype=float),
+            "lon": lon,
+            "lat": lat,
+        }
     )
     keep = np.flatnonzero(ok)
     out = out.iloc[keep].reset_index(drop=True)

@@ -24,9 +24,19 @@ GOLDEN = ROOT / "tests" / "data" / "expected" / "indicators_liechtenstein.csv"
 def test_build_outputs_and_manifest(demo_build):
     b = demo_build
     files = {p.name for p in b.path.iterdir()}
-    assert {"manifest.json", "indicators.csv", "indicators.parquet", "municipalities.csv",
-            "nabijheid.csv", "bereik.gpkg", "villages.parquet", "facilities.parquet",
-            "network_car.npz", "network_bike.npz", "network_walk.npz"} <= files  # fmt: skip
+    assert {
+        "manifest.json",
+        "indicators.csv",
+        "indicators.parquet",
+        "municipalities.csv",
+        "nabijheid.csv",
+        "bereik.gpkg",
+        "villages.parquet",
+        "facilities.parquet",
+        "network_car.npz",
+        "network_bike.npz",
+        "network_walk.npz",
+    } <= files
     m = b.manifest
     assert m["osm_replication_timestamp"] == "2015-07-27T21:14:01Z"
     assert m["crs"] == "EPSG:32632"
@@ -34,14 +44,28 @@ def test_build_outputs_and_manifest(demo_build):
     assert len(m["inputs"]["extract"]["sha256"]) == 64
     assert m["counts"]["villages"] == 19
     assert m["counts"]["villages_with_population"] == 12
-    assert m["counts"]["facilities"] == {"school": 19, "supermarket": 11, "childcare": 8,
-                                         "swimming_pool": 5, "pharmacy": 3, "hospital": 1,
-                                         "library": 1}  # fmt: skip
+    assert m["counts"]["facilities"] == {
+        "school": 19,
+        "supermarket": 11,
+        "childcare": 8,
+        "swimming_pool": 5,
+        "pharmacy": 3,
+        "hospital": 1,
+        "library": 1,
+    }
     assert m["attribution"].startswith("© OpenStreetMap contributors")
     assert set(m["libraries"]) >= {"numpy", "scipy", "osmium"}
     layers = {name for name, _ in pyogrio.list_layers(b.path / "bereik.gpkg")}
-    assert layers == {"villages", "facilities", "indicators", "municipalities", "edges_car",
-                      "edges_bike", "edges_walk", "white_areas"}  # fmt: skip
+    assert layers == {
+        "villages",
+        "facilities",
+        "indicators",
+        "municipalities",
+        "edges_car",
+        "edges_bike",
+        "edges_walk",
+        "white_areas",
+    }
 
 
 def test_indicator_table_contract(demo_build):
@@ -78,8 +102,11 @@ def test_distances_bounded_by_geometry_and_networkx(demo_build):
     vil = b.villages.set_index("village_id")
     for row in sup.itertuples():
         f = fac.loc[row.nearest_by_distance_id]
-        vx, vy = to_metric(np.array([vil.loc[row.village_id, "lon"], f["lon"]]),
-                           np.array([vil.loc[row.village_id, "lat"], f["lat"]]), net.crs)  # fmt: skip
+        vx, vy = to_metric(
+            np.array([vil.loc[row.village_id, "lon"], f["lon"]]),
+            np.array([vil.loc[row.village_id, "lat"], f["lat"]]),
+            net.crs,
+        )
         s = snap_points(net, vx, vy)
         straight = np.hypot(s.x[1] - s.x[0], s.y[1] - s.y[0])
         assert row.distance_m >= straight - 1e-6
@@ -104,8 +131,13 @@ def test_golden_indicators(demo_build):
     m = got.merge(exp, on=key, suffixes=("", "_exp"))
     assert len(m) == len(exp)
     for col in ("distance_m", "travel_time_s", "snap_distance_m"):
-        np.testing.assert_allclose(m[col].astype(float), m[f"{col}_exp"].astype(float),
-                                   rtol=1e-6, atol=1e-3, equal_nan=True)  # fmt: skip
+        np.testing.assert_allclose(
+            m[col].astype(float),
+            m[f"{col}_exp"].astype(float),
+            rtol=1e-6,
+            atol=1e-3,
+            equal_nan=True,
+        )
     for col in ("nearest_by_distance_id", "count_1km", "count_3km", "count_5km", "reason"):
         a = m[col].astype(object).where(m[col].notna(), "").astype(str)
         e = m[f"{col}_exp"].astype(object).where(m[f"{col}_exp"].notna(), "").astype(str)
@@ -117,10 +149,16 @@ def test_golden_indicators(demo_build):
 def test_municipality_aggregates(demo_build):
     mun = demo_build.municipalities
     ind = demo_build.indicators
-    row = mun[(mun["municipality"] == "Triesenberg") & (mun["category"] == "supermarket")
-              & (mun["profile"] == "car")].iloc[0]  # fmt: skip
-    sub = ind[(ind["municipality"] == "Triesenberg") & (ind["category"] == "supermarket")
-              & (ind["profile"] == "car")]  # fmt: skip
+    row = mun[
+        (mun["municipality"] == "Triesenberg")
+        & (mun["category"] == "supermarket")
+        & (mun["profile"] == "car")
+    ].iloc[0]
+    sub = ind[
+        (ind["municipality"] == "Triesenberg")
+        & (ind["category"] == "supermarket")
+        & (ind["profile"] == "car")
+    ]
     # only Triesenberg itself has a population: the weighted mean is its distance
     known = sub[sub["population"].notna()]
     assert len(known) == 1
@@ -132,12 +170,21 @@ def test_municipality_aggregates(demo_build):
 
 def test_cbs_wide_table(demo_build):
     nab = pd.read_csv(demo_build.path / "nabijheid.csv")
-    assert {"AF_ARTSPR", "AV1_ARTSPR", "AV3_ARTSPR", "AV5_ARTSPR", "AF_SUPERM",
-            "AV1_SUPERM", "AF_ONDBAS", "AF_ONDVRT", "AV10_ONDVRT"} <= set(nab.columns)  # fmt: skip
+    assert {
+        "AF_ARTSPR",
+        "AV1_ARTSPR",
+        "AV3_ARTSPR",
+        "AV5_ARTSPR",
+        "AF_SUPERM",
+        "AV1_SUPERM",
+        "AF_ONDBAS",
+        "AF_ONDVRT",
+        "AV10_ONDVRT",
+    } <= set(nab.columns)
     car = demo_build.indicators.query("category == 'supermarket' and profile == 'car'")
     d = dict(zip(car["village_id"], car["distance_m"], strict=True))
     for r in nab.itertuples():
-        assert r.AF_SUPERM == pytest.approx(round(d[r.village_id] / 1000, 1))
+        assert pytest.approx(round(d[r.village_id] / 1000, 1)) == r.AF_SUPERM
     assert nab["AF_ARTSPR"].isna().all()
 
 
@@ -148,8 +195,7 @@ def test_up_to_date_force_and_atomic_failure(tmp_path, monkeypatch):
     assert not first.up_to_date
     again = run_build(params, out)
     assert again.up_to_date and again.manifest["key"] == first.manifest["key"]
-    changed = run_build(BuildParams(extract=LIECHTENSTEIN, profiles=("car",),
-                                    radii_km=(2.0,)), out)  # fmt: skip
+    changed = run_build(BuildParams(extract=LIECHTENSTEIN, profiles=("car",), radii_km=(2.0,)), out)
     assert not changed.up_to_date
     assert "count_2km" in pd.read_parquet(out / "indicators.parquet").columns
     before = (out / "manifest.json").read_text()
@@ -157,7 +203,8 @@ def test_up_to_date_force_and_atomic_failure(tmp_path, monkeypatch):
     import accessibility.build as build_mod
 
     def boom(*a, **k):
-        raise OSError("disk full")
+        msg = "disk full"
+        raise OSError(msg)
 
     monkeypatch.setattr(build_mod, "_write_tables", boom)
     with pytest.raises(OSError, match="disk full"):
@@ -169,14 +216,25 @@ def test_up_to_date_force_and_atomic_failure(tmp_path, monkeypatch):
 
 def test_user_facilities_and_villages(tmp_path):
     gps = tmp_path / "huisartsen.csv"
-    gps.write_text("id,name,category,lon,lat\nV1,Praxis Vaduz,gp,9.5215,47.1410\n"
-                   "S1,Praxis Schaan,gp,9.5095,47.1650\n")  # fmt: skip
+    gps.write_text(
+        "id,name,category,lon,lat\nV1,Praxis Vaduz,gp,9.5215,47.1410\n"
+        "S1,Praxis Schaan,gp,9.5095,47.1650\n"
+    )
     kernen = tmp_path / "kernen.csv"
-    kernen.write_text("id,name,population,lon,lat\nK1,Vaduz,5229,9.5228,47.1393\n"
-                      "K2,Triesen,4913,9.5275,47.1070\nK3,Far away,10,9.40,47.30\n")  # fmt: skip
-    res = run_build(BuildParams(extract=LIECHTENSTEIN, profiles=("car", "walk"),
-                                facilities=(FacilityFile(gps),), villages=kernen,
-                                osm_facilities=False), tmp_path / "b")  # fmt: skip
+    kernen.write_text(
+        "id,name,population,lon,lat\nK1,Vaduz,5229,9.5228,47.1393\n"
+        "K2,Triesen,4913,9.5275,47.1070\nK3,Far away,10,9.40,47.30\n"
+    )
+    res = run_build(
+        BuildParams(
+            extract=LIECHTENSTEIN,
+            profiles=("car", "walk"),
+            facilities=(FacilityFile(gps),),
+            villages=kernen,
+            osm_facilities=False,
+        ),
+        tmp_path / "b",
+    )
     ind = res.indicators.set_index(["village_id", "category", "profile"])
     assert ind.loc[("K1", "gp", "car"), "nearest_by_distance_id"] == "huisartsen:V1"
     assert ind.loc[("K1", "gp", "walk"), "distance_m"] < 500
@@ -187,13 +245,16 @@ def test_user_facilities_and_villages(tmp_path):
     assert res.manifest["counts"]["facilities"] == {"gp": 2}
     nab = pd.read_csv(tmp_path / "b" / "nabijheid.csv").set_index("village_id")
     assert nab.loc["K1", "AF_ARTSPR"] == pytest.approx(
-        round(ind.loc[("K1", "gp", "car"), "distance_m"] / 1000, 1))  # fmt: skip
+        round(ind.loc[("K1", "gp", "car"), "distance_m"] / 1000, 1)
+    )
 
 
 def test_cli_build_info_export(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert cli_main(["build", str(LIECHTENSTEIN), "--out", str(out), "--profiles", "car",
-                     "--quiet"]) == 0  # fmt: skip
+    assert (
+        cli_main(["build", str(LIECHTENSTEIN), "--out", str(out), "--profiles", "car", "--quiet"])
+        == 0
+    )
     assert cli_main(["info", str(out)]) == 0
     text = capsys.readouterr().out
     assert "villages: 19 (12 with population" in text and "supermarket" in text
@@ -202,8 +263,10 @@ def test_cli_build_info_export(tmp_path, capsys):
     import osmnx as ox
 
     G = ox.load_graphml(g)
-    assert G.number_of_nodes() == json.loads((out / "manifest.json").read_text())[
-        "counts"]["networks"]["car"]["nodes"]  # fmt: skip
+    assert (
+        G.number_of_nodes()
+        == json.loads((out / "manifest.json").read_text())["counts"]["networks"]["car"]["nodes"]
+    )
     assert cli_main(["info", str(tmp_path / "nope")]) == 2
     assert "no build at" in capsys.readouterr().err
 
@@ -222,8 +285,14 @@ def test_broadband_in_the_build_is_labelled_synthetic(demo_build):
     assert bb["synthetic"] is True and bb["kind"] == "raster"
     assert bb["thresholds_mbps"] == [30.0, 100.0]
     v = b.villages.set_index("village_name")
-    assert {"max_mbps", "broadband_class", "share_white", "share_basic", "share_nga",
-            "double_disadvantage"} <= set(v.columns)  # fmt: skip
+    assert {
+        "max_mbps",
+        "broadband_class",
+        "share_white",
+        "share_basic",
+        "share_nga",
+        "double_disadvantage",
+    } <= set(v.columns)
     # classes follow the sampled speed and the EU thresholds
     for r in v.itertuples():
         exp = "white" if r.max_mbps < 30 else "basic" if r.max_mbps < 100 else "nga"

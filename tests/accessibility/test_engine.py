@@ -26,18 +26,29 @@ def _indicators(net, village_xy, facility_xy, categories=None, radii_km=(0.1, 0.
     rules = load_categories()
     vlon, vlat = _lonlat(village_xy)
     flon, flat = _lonlat(facility_xy)
-    villages = pd.DataFrame({
-        "village_id": [f"v{i}" for i in range(len(village_xy))],
-        "village_name": [f"V{i}" for i in range(len(village_xy))],
-        "municipality": "Toy", "population": 100.0, "lon": vlon, "lat": vlat,
-    })  # fmt: skip
-    facilities = pd.DataFrame({
-        "facility_id": [f"f{i}" for i in range(len(facility_xy))],
-        "category": categories or ["supermarket"] * len(facility_xy),
-        "name": None, "source": "test", "lon": flon, "lat": flat,
-    })  # fmt: skip
-    ind, _, _ = village_indicators({net.profile: net}, villages, facilities, rules,
-                                   radii_km=radii_km, max_snap_m=60.0)  # fmt: skip
+    villages = pd.DataFrame(
+        {
+            "village_id": [f"v{i}" for i in range(len(village_xy))],
+            "village_name": [f"V{i}" for i in range(len(village_xy))],
+            "municipality": "Toy",
+            "population": 100.0,
+            "lon": vlon,
+            "lat": vlat,
+        }
+    )
+    facilities = pd.DataFrame(
+        {
+            "facility_id": [f"f{i}" for i in range(len(facility_xy))],
+            "category": categories or ["supermarket"] * len(facility_xy),
+            "name": None,
+            "source": "test",
+            "lon": flon,
+            "lat": flat,
+        }
+    )
+    ind, _, _ = village_indicators(
+        {net.profile: net}, villages, facilities, rules, radii_km=radii_km, max_snap_m=60.0
+    )
     return ind[ind["category"] == "supermarket"].reset_index(drop=True)
 
 
@@ -119,8 +130,11 @@ def test_no_facility_gives_null_with_reason_not_zero(toy_network):
 
 def _random_grid(seed: int, n: int = 7):
     rng = np.random.default_rng(seed)
-    nodes = {i * n + j + 1: (j * 100.0 + rng.uniform(-20, 20), i * 100.0 + rng.uniform(-20, 20))
-             for i in range(n) for j in range(n)}  # fmt: skip
+    nodes = {
+        i * n + j + 1: (j * 100.0 + rng.uniform(-20, 20), i * 100.0 + rng.uniform(-20, 20))
+        for i in range(n)
+        for j in range(n)
+    }
     edges = []
     for i in range(n):
         for j in range(n):
@@ -143,8 +157,9 @@ def test_nearest_matches_networkx_brute_force(seed):
     ids = list(nodes)
     vill = rng.choice(ids, size=12, replace=False)
     facs = rng.choice(ids, size=5, replace=False)
-    ind = _indicators(net, [nodes[v] for v in vill], [nodes[f] for f in facs],
-                      radii_km=(0.15, 0.3, 0.6))  # fmt: skip
+    ind = _indicators(
+        net, [nodes[v] for v in vill], [nodes[f] for f in facs], radii_km=(0.15, 0.3, 0.6)
+    )
     for k, v in enumerate(vill):
         best_d, best_t, within = np.inf, np.inf, {0.15: 0, 0.3: 0, 0.6: 0}
         for f in facs:
@@ -187,8 +202,7 @@ def test_snap_to_edge_not_node(toy_network):
     assert s.ok[0]
     assert s.snap_distance_m[0] == pytest.approx(10.0)
     assert s.offset_m[0] == pytest.approx(50.0)
-    far = snap_points(toy_network, np.array([X0 + 50.0]), np.array([Y0 - 100.0]),
-                      max_snap_m=60)  # fmt: skip
+    far = snap_points(toy_network, np.array([X0 + 50.0]), np.array([Y0 - 100.0]), max_snap_m=60)
     assert not far.ok[0] and far.edge[0] == -1
 
 

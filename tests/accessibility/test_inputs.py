@@ -31,8 +31,16 @@ def rules():
 
 def test_default_categories(rules):
     assert rules.names[:3] == ["gp", "gp_post", "pharmacy"]
-    for c in ("supermarket", "school_primary", "school_secondary", "school", "childcare",
-              "library", "swimming_pool", "hospital"):  # fmt: skip
+    for c in (
+        "supermarket",
+        "school_primary",
+        "school_secondary",
+        "school",
+        "childcare",
+        "library",
+        "swimming_pool",
+        "hospital",
+    ):
         assert c in rules.names
     assert rules.categories["gp"].cbs == "ARTSPR"
 
@@ -42,8 +50,10 @@ def test_default_categories(rules):
     [
         ({"amenity": "doctors"}, {"gp"}),
         ({"healthcare": "doctor", "healthcare:speciality": "dermatology"}, set()),
-        ({"amenity": "school", "isced:level": "1;2"}, {"school_primary", "school_secondary",
-                                                        "school"}),  # fmt: skip
+        (
+            {"amenity": "school", "isced:level": "1;2"},
+            {"school_primary", "school_secondary", "school"},
+        ),
         ({"amenity": "school"}, {"school"}),  # unknown level: generic school only
         ({"amenity": "school", "school:nl": "basisschool"}, {"school_primary", "school"}),
         ({"shop": "supermarket"}, {"supermarket"}),
@@ -58,9 +68,10 @@ def test_tag_rules(rules, tags, expected):
 
 
 def test_facilities_from_osm_one_row_per_category(rules):
-    pois = pd.DataFrame([("node", 1, 6.5, 52.8, "De Bron", {"amenity": "school",
-                                                            "isced:level": "1;2"})],
-                        columns=["osm_type", "osm_id", "lon", "lat", "name", "tags"])  # fmt: skip
+    pois = pd.DataFrame(
+        [("node", 1, 6.5, 52.8, "De Bron", {"amenity": "school", "isced:level": "1;2"})],
+        columns=["osm_type", "osm_id", "lon", "lat", "name", "tags"],
+    )
     f = facilities_from_osm(pois, rules)
     assert sorted(f["category"]) == ["school", "school_primary", "school_secondary"]
     assert set(f["facility_id"]) == {"node/1"}
@@ -79,8 +90,10 @@ def test_user_rules_file(tmp_path):
 
 def test_csv_lonlat(tmp_path, rules):
     p = tmp_path / "huisartsen.csv"
-    p.write_text("id,name,category,lon,lat\nA1,Praktijk Zuid,gp,6.55,52.99\n"
-                 "A2,Praktijk Noord,gp,6.56,53.01\n")  # fmt: skip
+    p.write_text(
+        "id,name,category,lon,lat\nA1,Praktijk Zuid,gp,6.55,52.99\n"
+        "A2,Praktijk Noord,gp,6.56,53.01\n"
+    )
     f = facilities_from_file(p, rules)
     assert list(f["facility_id"]) == ["huisartsen:A1", "huisartsen:A2"]
     assert list(f["category"]) == ["gp", "gp"]
@@ -105,7 +118,7 @@ def test_csv_xy_needs_crs(tmp_path, rules):
 def test_unknown_category_and_missing_columns(tmp_path, rules):
     p = tmp_path / "x.csv"
     p.write_text("category,lon,lat\nbakery,6.5,52.9\n")
-    with pytest.raises(UnknownCategoryError, match="'bakery'.*expected one of gp"):
+    with pytest.raises(UnknownCategoryError, match=r"'bakery'.*expected one of gp"):
         facilities_from_file(p, rules)
     q = tmp_path / "y.csv"
     q.write_text("category,longitude,latitude\ngp,6.5,52.9\n")
@@ -149,30 +162,49 @@ def test_duo_file_in_cp1252(tmp_path, rules):
 
 
 def test_geojson_facilities(tmp_path, rules):
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"category": "supermarket", "id": 7, "name": "Coop"},
-         "geometry": {"type": "Point", "coordinates": [6.51, 52.86]}}]}  # fmt: skip
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"category": "supermarket", "id": 7, "name": "Coop"},
+                "geometry": {"type": "Point", "coordinates": [6.51, 52.86]},
+            }
+        ],
+    }
     p = tmp_path / "shops.geojson"
     p.write_text(json.dumps(fc))
     f = facilities_from_file(p, rules)
     assert f.iloc[0][["facility_id", "category", "name"]].tolist() == [
-        "shops:7", "supermarket", "Coop"]  # fmt: skip
+        "shops:7",
+        "supermarket",
+        "Coop",
+    ]
 
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [("5229", 5229), ("5'229", 5229), ("1 357", 1357), ("4.284", 4284), ("about 300", None),
-     (None, None), ("-5", None)],
+    [
+        ("5229", 5229),
+        ("5'229", 5229),
+        ("1 357", 1357),
+        ("4.284", 4284),
+        ("about 300", None),
+        (None, None),
+        ("-5", None),
+    ],
 )
 def test_parse_population(raw, value):
     got = parse_population(raw)
-    assert (np.isnan(got) if value is None else got == value)
+    assert np.isnan(got) if value is None else got == value
 
 
 def test_villages_csv(tmp_path):
     p = tmp_path / "kernen.csv"
-    p.write_text("id,name,population,lon,lat\nWP1,Zorgvlied,420,6.2535,52.9215\n"
-                 "WP2,Drijber,510,6.5495,52.7878\n")  # fmt: skip
+    p.write_text(
+        "id,name,population,lon,lat\nWP1,Zorgvlied,420,6.2535,52.9215\n"
+        "WP2,Drijber,510,6.5495,52.7878\n"
+    )
     v, polys = villages_from_file(p)
     assert polys is None
     assert v["village_id"].tolist() == ["WP1", "WP2"]
@@ -187,10 +219,21 @@ def test_villages_duplicate_ids_rejected(tmp_path):
 
 
 def test_villages_polygons_give_points_and_polygons(tmp_path):
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "K1", "name": "Kern", "population": 900},
-         "geometry": {"type": "Polygon", "coordinates": [[[6.50, 52.85], [6.52, 52.85],
-                      [6.52, 52.87], [6.50, 52.87], [6.50, 52.85]]]}}]}  # fmt: skip
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "K1", "name": "Kern", "population": 900},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[6.50, 52.85], [6.52, 52.85], [6.52, 52.87], [6.50, 52.87], [6.50, 52.85]]
+                    ],
+                },
+            }
+        ],
+    }
     p = tmp_path / "kernen.geojson"
     p.write_text(json.dumps(fc))
     v, polys = villages_from_file(p)
@@ -214,9 +257,23 @@ def test_woonplaatsen_and_municipalities_of_drenthe():
 
 def test_boundaries_without_crs_or_name(tmp_path):
     p = tmp_path / "b.geojson"
-    p.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": 1}, "geometry": {"type": "Polygon",
-         "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}]}))  # fmt: skip
+    p.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"code": 1},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]],
+                        },
+                    }
+                ],
+            }
+        )
+    )
     with pytest.raises(InputFileError, match="no name column"):
         boundaries_from_file(p)
     with pytest.raises(InputFileError, match="not found"):

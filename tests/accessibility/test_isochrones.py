@@ -63,8 +63,15 @@ def test_reach_on_the_toy_network(toy):
 def test_columns_and_types(toy):
     lon, lat = lonlat((480, 10))[0]
     gdf = isochrones(toy, lon, lat, minutes=[3, 1, 2])
-    assert list(gdf.columns) == ["contour", "unit", "profile", "direction", "area_m2",
-                                 "snap_distance_m", "geometry"]  # fmt: skip
+    assert list(gdf.columns) == [
+        "contour",
+        "unit",
+        "profile",
+        "direction",
+        "area_m2",
+        "snap_distance_m",
+        "geometry",
+    ]
     assert gdf.contour.tolist() == [1.0, 2.0, 3.0]  # sorted ascending
     assert set(gdf.unit) == {"minutes"} and set(gdf.profile) == {"car"}
     assert set(gdf.direction) == {"from"}
@@ -161,11 +168,10 @@ def test_points_within(toy):
     polys = isochrones(toy, lon, lat, minutes=[1, 2])
     xy = np.array([(480, 0), (300, 20), (1700, 0), (5500, 0), (1200, 0)], dtype=float)
     pts = gpd.GeoDataFrame(
-        {"village_id": ["a", "b", "c", "d", "e"],
-         "population": [100.0, np.nan, 50.0, 7.0, 3.0]},
+        {"village_id": ["a", "b", "c", "d", "e"], "population": [100.0, np.nan, 50.0, 7.0, 3.0]},
         geometry=gpd.points_from_xy(X0 + xy[:, 0], Y0 + xy[:, 1]),
         crs=RD,  # another CRS than the polygons: reprojected
-    )  # fmt: skip
+    )
     res = points_within(polys, pts, weight_column="population", id_column="village_id")
     assert res == [
         {"ids": ["a", "b"], "count": 2, "weight_sum": 100.0, "weight_unknown": 1},

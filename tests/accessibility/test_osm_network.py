@@ -20,9 +20,15 @@ from tests.conftest import AMSTERDAM, LIECHTENSTEIN
 
 # node id -> (lon, lat): a small street pattern near Beilen (Drenthe)
 NODES = {
-    1: (6.5000, 52.8600), 2: (6.5010, 52.8600), 3: (6.5020, 52.8600), 4: (6.5030, 52.8600),
-    5: (6.5020, 52.8610), 6: (6.5020, 52.8590), 7: (6.5100, 52.8700), 8: (6.5110, 52.8700),
-}  # fmt: skip
+    1: (6.5000, 52.8600),
+    2: (6.5010, 52.8600),
+    3: (6.5020, 52.8600),
+    4: (6.5030, 52.8600),
+    5: (6.5020, 52.8610),
+    6: (6.5020, 52.8590),
+    7: (6.5100, 52.8700),
+    8: (6.5110, 52.8700),
+}
 WAYS = [
     # id, nodes, tags
     (10, [1, 2, 3], {"highway": "residential", "name": "Brink"}),  # 2 is interstitial
@@ -70,9 +76,17 @@ def _net(path, profile, keep=True):
 
 def _edges(net: Network) -> dict[tuple[int, int], tuple[float, bool, bool]]:
     ids = net.node_osmid
-    return {(int(ids[u]), int(ids[v])): (float(length), bool(f), bool(b))
-            for u, v, length, f, b in zip(net.edge_u, net.edge_v, net.edge_length_m,
-                                          net.edge_forward, net.edge_backward, strict=True)}  # fmt: skip
+    return {
+        (int(ids[u]), int(ids[v])): (float(length), bool(f), bool(b))
+        for u, v, length, f, b in zip(
+            net.edge_u,
+            net.edge_v,
+            net.edge_length_m,
+            net.edge_forward,
+            net.edge_backward,
+            strict=True,
+        )
+    }
 
 
 def test_car_network_simplified_oneway_access_and_component(tiny_osm):
@@ -88,8 +102,17 @@ def test_car_network_simplified_oneway_access_and_component(tiny_osm):
     assert net.stats["nodes_dropped_outside_largest_component"] == 2
     assert net.stats["edges_dropped_outside_largest_component"] == 1
     # speeds: maxspeed=50 on the oneway, default 30 for residential
-    spd = dict(zip(zip(net.node_osmid[net.edge_u].tolist(), net.node_osmid[net.edge_v].tolist(),
-                       strict=True), net.edge_speed_kph, strict=True))  # fmt: skip
+    spd = dict(
+        zip(
+            zip(
+                net.node_osmid[net.edge_u].tolist(),
+                net.node_osmid[net.edge_v].tolist(),
+                strict=True,
+            ),
+            net.edge_speed_kph,
+            strict=True,
+        )
+    )
     assert spd[(3, 4)] == 50.0 and spd[(1, 3)] == 30.0 and spd[(5, 3)] == 50.0
 
 
@@ -234,8 +257,10 @@ def test_maxspeed_parsing_and_way_rules():
     assert way_rule({"highway": "motorway"}, "car").backward is False
     assert way_rule({"highway": "motorway"}, "bike") is None
     assert way_rule({"highway": "residential", "motor_vehicle": "no"}, "car") is None
-    assert way_rule({"highway": "residential", "access": "private", "motor_vehicle": "yes"},
-                    "car") is not None  # fmt: skip
+    assert (
+        way_rule({"highway": "residential", "access": "private", "motor_vehicle": "yes"}, "car")
+        is not None
+    )
     assert way_rule({"highway": "footway", "bicycle": "designated"}, "bike") is not None
     rb = way_rule({"highway": "primary", "junction": "roundabout"}, "car")
     assert (rb.forward, rb.backward) == (True, False)

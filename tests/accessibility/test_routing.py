@@ -165,9 +165,14 @@ def test_network_not_mutated(toy):
 def _snapped(edge, offset):
     edge = np.asarray(edge, dtype=np.int64)
     n = len(edge)
-    return Snapped(edge=edge, offset_m=np.asarray(offset, dtype=float),
-                   snap_distance_m=np.zeros(n), ok=np.ones(n, bool), x=np.zeros(n),
-                   y=np.zeros(n))  # fmt: skip
+    return Snapped(
+        edge=edge,
+        offset_m=np.asarray(offset, dtype=float),
+        snap_distance_m=np.zeros(n),
+        ok=np.ones(n, bool),
+        x=np.zeros(n),
+        y=np.zeros(n),
+    )
 
 
 @pytest.mark.parametrize("weight", ["length_m", "travel_time_s"])
@@ -253,8 +258,11 @@ def test_locate_returns_snapped_points(toy):
 
 def test_point_50_km_away_is_an_error(toy):
     far = lonlat((0, 50_000))
-    with pytest.raises(PointOutsideNetworkError, match=r"destination 1 \(lon .*lat .*\) is "
-                       r"farther than 500 m"):  # fmt: skip
+    with pytest.raises(
+        PointOutsideNetworkError,
+        match=r"destination 1 \(lon .*lat .*\) is "
+        r"farther than 500 m",
+    ):
         travel_matrix(toy, lonlat(A), np.vstack([lonlat(B), far]))
     with pytest.raises(PointOutsideNetworkError, match="source 0"):
         travel_matrix(toy, far, lonlat(B))

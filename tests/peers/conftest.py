@@ -27,15 +27,22 @@ def _python312() -> list[str] | None:
         try:
             out = subprocess.run(
                 [*cmd, "-c", "import sys; print(sys.version_info >= (3, 12))"],
-                capture_output=True, text=True, env={**os.environ, **env}, timeout=30,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                env={**os.environ, **env},
+                timeout=30,
+            )
         except (OSError, subprocess.TimeoutExpired):
             continue
         if out.returncode == 0 and out.stdout.strip() == "True":
             if env:
-                real = subprocess.run([*cmd, "-c", "import sys; print(sys.executable)"],
-                                      capture_output=True, text=True, check=True,
-                                      env={**os.environ, **env})  # fmt: skip
+                real = subprocess.run(
+                    [*cmd, "-c", "import sys; print(sys.executable)"],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env={**os.environ, **env},
+                )
                 return [real.stdout.strip()]
             return cmd
     return None
@@ -50,8 +57,9 @@ def osrm_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = tmp_path_factory.mktemp("osrm-venv")
     subprocess.run([*py, "-m", "venv", str(venv)], check=True, capture_output=True)
     exe = venv / "bin" / "python"
-    r = subprocess.run([str(exe), "-m", "pip", "install", "-q", "osrm-bindings"],
-                       capture_output=True, text=True)  # fmt: skip
+    r = subprocess.run(
+        [str(exe), "-m", "pip", "install", "-q", "osrm-bindings"], capture_output=True, text=True
+    )
     if r.returncode != 0:
         pytest.skip(f"osrm-bindings could not be installed: {r.stderr.strip()[-300:]}")
     return exe

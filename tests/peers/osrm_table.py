@@ -31,8 +31,9 @@ if not base.with_suffix(".osrm.mldgr").exists():
     ):
         subprocess.run([str(c) for c in cmd], check=True, capture_output=True)
 req = json.load(sys.stdin)
-engine = osrm.OSRM(storage_config=str(base.with_suffix(".osrm")), algorithm="MLD",
-                   use_shared_memory=False)
+engine = osrm.OSRM(
+    storage_config=str(base.with_suffix(".osrm")), algorithm="MLD", use_shared_memory=False
+)
 coords = req["sources"] + req["destinations"]
 params = osrm.TableParameters(
     coordinates=[tuple(c) for c in coords],

@@ -23,9 +23,14 @@ pytestmark = [pytest.mark.peers, pytest.mark.slow]
 
 def _osrm_table(python: Path, work: Path, sources, destinations):
     req = {"sources": sources, "destinations": destinations}
-    out = subprocess.run([str(python), str(SCRIPT), str(LIECHTENSTEIN), str(work)],
-                         input=json.dumps(req), capture_output=True, text=True,
-                         check=True, timeout=600)  # fmt: skip
+    out = subprocess.run(
+        [str(python), str(SCRIPT), str(LIECHTENSTEIN), str(work)],
+        input=json.dumps(req),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     r = json.loads(out.stdout)
 
     def arr(m):
@@ -40,8 +45,12 @@ def test_car_distances_agree_with_osrm(demo_build, osrm_python, tmp_path_factory
     b = demo_build
     v = b.villages
     f = b.facilities[b.facilities["category"] == category].drop_duplicates("facility_id")
-    D, T = _osrm_table(osrm_python, work, v[["lon", "lat"]].to_numpy().tolist(),
-                       f[["lon", "lat"]].to_numpy().tolist())  # fmt: skip
+    D, T = _osrm_table(
+        osrm_python,
+        work,
+        v[["lon", "lat"]].to_numpy().tolist(),
+        f[["lon", "lat"]].to_numpy().tolist(),
+    )
     ind = b.indicators
     sub = ind[(ind["category"] == category) & (ind["profile"] == "car")]
     sub = sub.set_index("village_id").loc[v["village_id"]]
