@@ -1,0 +1,128 @@
+"""Service settings, read from ``BEREIK_*`` environment variables and an optional ``.env``.
+
+Nothing is read at import time: :func:`app.main.create_app` builds a :class:`Settings` when
+it is not given one, and tests pass ``Settings(_env_file=None, ...)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from accessibility.isochrones import CELL_M_RANGE, MAX_CONTOURS
+
+DEFAULT_BUILD = "data/builds/demo"
+
+
+def _split_csv(value: object) -> object:
+    """Split ``"a, b,,c"`` into ``["a", "b", "c"]`` (lists pass through)."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Settings of the bereik service (environment prefix ``BEREIK_``).
+
+    Every expensive request is bounded by one of the ``max_*`` settings; a request over a
+    limit gets a 422 that names the limit and this setting.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="BEREIK_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    # --- data ------------------------------------------------------------------------------
+    build: str | None = Field(
+        DEFAULT_BUILD,
+        description="Folder of the default build (served under its folder name); empty: none.",
+    )
+    builds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "More builds as comma-separated NAME=PATH pairs, e.g. "
+            "'drenthe2024=data/builds/d2024,drenthe2025=data/builds/d2025'. The first one is "
+            "the default when BEREIK_BUILD is empty."
+        ),
+    )
+
+    # --- limits of expensive requests --------------------------------------------------------
+    max_minutes: float = Field(60.0, gt=0, description="Largest isochrone/catchment contour.")
+    max_meters: float = Field(30_000.0, gt=0, description="Largest distance contour (m).")
+    max_contours: int = Field(
+        6, ge=1, le=MAX_CONTOURS, description="Most contours in one isochrone request."
+    )
+    max_locations: int = Field(10, ge=1, description="Most locations in one isochrone POST.")
+    max_matrix_cells: int = Field(2_500, ge=1, description="Most sources x destinations.")
+    max_snap_m: float = Field(500.0, gt=0, description="Farthest a point may lie from a road.")
+    max_items: int = Field(10_000, ge=1, description="Largest `limit` of a collection page.")
+    default_items: int = Field(1_000, ge=1, description="`limit` when a request gives none.")
+    isochrone_cell_m: float = Field(
+        50.0,
+        ge=CELL_M_RANGE[0],
+        le=CELL_M_RANGE[1],
+        description="Grid cell of isochrone polygons (m); smaller is finer and slower.",
+    )
+
+    # --- web ---------------------------------------------------------------------------------
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed by CORS, comma-separated ('*' for any); empty: no CORS.",
+    )
+    tile_url: str | None = Field(
+        None,
+        description=(
+            "Optional XYZ tile URL template for the web map background, e.g. "
+            "'https://tile.openstreetmap.org/{z}/{x}/{y}.png'. Empty: the road network only."
+        ),
+    )
+    tile_attribution: str = Field(
+        "© OpenStreetMap contributors", description="Attribution shown with the tiles."
+    )
+    root_path: str = Field("", description="Path prefix when served behind a proxy.")
+
+    @field_validator("builds", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("builds")
+    @classmethod
+    def _name_path_pairs(cls, value: list[str]) -> list[str]:
+        names = set()
+        for item in value:
+            name, sep, path = (v.strip() for v in item.partition("="))
+            if not sep or not name or not path:
+                msg = f"BEREIK_BUILDS entry {item!r} is not NAME=PATH"
+                raise ValueError(msg)
+            if name in names:
+                msg = f"BEREIK_BUILDS: build name {name!r} occurs twice"
+                raise ValueError(msg)
+            names.add(name)
+        return value
+
+    @field_validator("build", "tile_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    def build_paths(self) -> dict[str, Path]:
+        """Return the configured builds by name, the default first.
+
+        ``build`` counts when it was set explicitly, or when ``builds`` is empty (then the
+        default ``data/builds/demo`` is served). A name in ``builds`` wins over the folder
+        name of ``build``.
+        """
+        out: dict[str, Path] = {}
+        if self.build and (not self.builds or "build" in self.model_fields_set):
+            p = Path(self.build)
+            out[p.name or str(p)] = p
+        for item in self.builds:
+            name, _, path = (v.strip() for v in item.partition("="))
+            out[name] = Path(path)
+        return out

@@ -1,0 +1,148 @@
+"""Dependencies of the routes, as ``Annotated`` aliases (full-stack-fastapi-template style)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from app.config import Settings
+from app.limits import Contours, check_contours, check_page, parse_numbers
+from app.schemas import Direction, Profile
+from app.state import BuildRegistry, ServedBuild
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the settings the app was created with."""
+    return request.app.state.settings
+
+
+def get_registry(request: Request) -> BuildRegistry:
+    """Return the builds loaded at start-up."""
+    return request.app.state.registry
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RegistryDep = Annotated[BuildRegistry, Depends(get_registry)]
+
+
+def get_build(
+    registry: RegistryDep,
+    build: Annotated[
+        str | None,
+        Query(
+            description="Name of the build to use (see GET /builds); default: the first one",
+            examples=["demo"],
+            max_length=100,
+        ),
+    ] = None,
+) -> ServedBuild:
+    """Return the build a request asks for (404 unknown name, 503 when none is loaded)."""
+    return registry.get(build)
+
+
+BuildDep = Annotated[ServedBuild, Depends(get_build)]
+
+OptCategory = Annotated[
+    str | None,
+    Query(description="Facility category (see GET /builds), e.g. gp, supermarket",
+          examples=["supermarket"], max_length=100),
+]  # fmt: skip
+OptProfile = Annotated[
+    Profile | None,
+    Query(description="Travel profile of the attached indicator (with category=; default car)",
+          examples=["car"]),
+]  # fmt: skip
+OptWhite = Annotated[
+    bool | None,
+    Query(description="true: only villages in a broadband white area; false: only outside"),
+]
+OptDoubleDisadvantage = Annotated[
+    bool | None,
+    Query(description="true: only villages far from services AND without fast internet"),
+]
+OptMunicipality = Annotated[
+    str | None,
+    Query(description="Only this municipality (case-insensitive)", examples=["Vaduz"],
+          max_length=200),
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Page:
+    """Paging of a collection (OGC API Features ``limit``/``offset``)."""
+
+    limit: int
+    offset: int
+
+
+def get_page(
+    settings: SettingsDep,
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="Features per page (default and maximum: see GET /builds)",
+            examples=[100],
+        ),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, description="Features to skip", examples=[0])] = 0,
+) -> Page:
+    """``limit`` checked against ``max_items``."""
+    return Page(limit=check_page(settings, limit), offset=offset)
+
+
+PageDep = Annotated[Page, Depends(get_page)]
+
+
+@dataclass(frozen=True)
+class IsochroneQuery:
+    """A GET isochrone request: one location, its contours and travel options."""
+
+    lon: float
+    lat: float
+    profile: str
+    direction: str
+    contours: Contours
+
+
+def get_isochrone_query(
+    *,
+    settings: SettingsDep,
+    lon: Annotated[
+        float, Query(ge=-180, le=180, description="Longitude (WGS84)", examples=[9.5209])
+    ],
+    lat: Annotated[float, Query(ge=-90, le=90, description="Latitude (WGS84)", examples=[47.1410])],
+    profile: Annotated[Profile, Query(description="Travel profile")] = "car",
+    minutes: Annotated[
+        str | None,
+        Query(
+            description="Travel-time contours in minutes, comma-separated",
+            examples=["5,10,15"],
+            max_length=200,
+        ),
+    ] = None,
+    meters: Annotated[
+        str | None,
+        Query(
+            description="Distance contours in metres, comma-separated (instead of minutes)",
+            examples=["500,1000"],
+            max_length=200,
+        ),
+    ] = None,
+    direction: Annotated[
+        Direction, Query(description="from: reachable from the point; to: can reach it")
+    ] = "from",
+) -> IsochroneQuery:
+    """Parse and bound the contours (422 naming the limit when over)."""
+    contours = check_contours(
+        settings,
+        minutes=parse_numbers("minutes", minutes) if minutes is not None else None,
+        meters=parse_numbers("meters", meters) if meters is not None else None,
+    )
+    return IsochroneQuery(lon=lon, lat=lat, profile=profile, direction=direction,
+                          contours=contours)  # fmt: skip
+
+
+IsochroneQueryDep = Annotated[IsochroneQuery, Depends(get_isochrone_query)]

@@ -1,0 +1,184 @@
+"""GeoJSON (RFC 7946) and CSV encoding of GeoDataFrames for the responses.
+
+Coordinates are WGS84 rounded to 6 decimals (about 0.1 m), polygons stay valid (snapped to
+that grid by GEOS first), NaN/NA/inf properties become ``null``, and numpy scalars become
+JSON numbers. The text is assembled directly (no pydantic round trip): the models in
+:mod:`app.schemas` document the same shape in OpenAPI.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from fastapi.responses import JSONResponse, Response
+
+from accessibility.crs import WGS84
+
+GEOJSON_MEDIA_TYPE = "application/geo+json"
+CSV_MEDIA_TYPE = "text/csv"
+DECIMALS = 6
+GRID = 10.0**-DECIMALS
+SMALL_TABLE_ROWS = 20
+
+
+class GeoJSONResponse(JSONResponse):
+    """A response holding GeoJSON text (``application/geo+json``).
+
+    A JSONResponse subclass so that OpenAPI documents the body with the route's model;
+    ``content`` is the text already encoded by this module (dicts are encoded as JSON).
+    """
+
+    media_type = GEOJSON_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        """Encode pre-encoded GeoJSON text as UTF-8, anything else as JSON."""
+        if isinstance(content, str):
+            return content.encode("utf-8")
+        return dumps(content).encode("utf-8")
+
+
+class CSVResponse(Response):
+    """A response holding CSV text (UTF-8)."""
+
+    media_type = "text/csv; charset=utf-8"
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, pd.Timestamp):
+        return obj.isoformat()
+    return str(obj)
+
+
+def dumps(obj: Any) -> str:
+    """Compact JSON; numpy scalars as numbers, NaN rejected (clean with :func:`clean`)."""
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False, default=_json_default)
+
+
+def clean(value: Any) -> Any:
+    """One scalar made JSON-safe: NaN/NA/inf -> None, numpy scalars -> Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def column_values(series: pd.Series) -> list[Any]:
+    """Return the values of a column as JSON-safe Python objects (missing -> None)."""
+    if pd.api.types.is_bool_dtype(series.dtype) and not series.hasnans:
+        return series.astype(bool).tolist()
+    if pd.api.types.is_float_dtype(series.dtype):
+        a = series.to_numpy(dtype=float, na_value=np.nan)
+        return np.where(np.isfinite(a), a, None).tolist()
+    return [clean(v) for v in series.astype(object).tolist()]
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``df`` as JSON-safe dicts (column order kept)."""
+    cols = [str(c) for c in df.columns]
+    if len(df) <= SMALL_TABLE_ROWS:  # wide and short (one village): clean value by value
+        return [{c: clean(v) for c, v in zip(cols, row, strict=True)}
+                for row in df.astype(object).itertuples(index=False, name=None)]  # fmt: skip
+    values = [column_values(df[c]) for c in df.columns]
+    if not cols:
+        return [{} for _ in range(len(df))]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def round_geometries(geoms: Iterable[Any]) -> np.ndarray:
+    """Geometries snapped to a 1e-6 degree grid (valid output) with rounded coordinates."""
+    arr = np.asarray(geoms, dtype=object)
+    snapped = shapely.set_precision(arr, GRID)
+    return shapely.transform(snapped, lambda c: np.round(c, DECIMALS))
+
+
+def geometry_texts(gdf: gpd.GeoDataFrame) -> list[str]:
+    """GeoJSON text of each geometry (WGS84, rounded); ``"null"`` for missing ones."""
+    geo = gdf.geometry
+    if geo.crs is not None and not geo.crs.equals(WGS84):
+        geo = geo.to_crs(WGS84)
+    texts = shapely.to_geojson(round_geometries(geo.to_numpy()))
+    return ["null" if t is None else str(t) for t in texts]
+
+
+def features(gdf: gpd.GeoDataFrame, *, id_column: str | None = None) -> list[str]:
+    """Each row as the text of a GeoJSON Feature (flat scalar properties)."""
+    props = gdf.drop(columns=gdf.geometry.name)
+    ids = column_values(gdf[id_column]) if id_column else [None] * len(gdf)
+    out = []
+    for fid, geom, p in zip(ids, geometry_texts(gdf), records(props), strict=True):
+        head = '{"type":"Feature",' + (f'"id":{dumps(fid)},' if fid is not None else "")
+        out.append(f'{head}"geometry":{geom},"properties":{dumps(p)}}}')
+    return out
+
+
+def feature_collection_text(
+    gdf: gpd.GeoDataFrame,
+    *,
+    id_column: str | None = None,
+    members: Mapping[str, Any] | None = None,
+) -> str:
+    """Write a FeatureCollection; ``members`` are extra top-level members (OGC links...)."""
+    return collection_text(features(gdf, id_column=id_column), members=members)
+
+
+def collection_text(feature_texts: Iterable[str], *,
+                    members: Mapping[str, Any] | None = None) -> str:  # fmt: skip
+    """Join Feature texts (see :func:`features`) into a FeatureCollection."""
+    extra = "".join(f",{dumps(k)}:{dumps(v)}" for k, v in (members or {}).items())
+    body = ",".join(feature_texts)
+    return f'{{"type":"FeatureCollection","features":[{body}]{extra}}}'
+
+
+def feature_text(gdf: gpd.GeoDataFrame, *, id_column: str | None = None,
+                 members: Mapping[str, Any] | None = None) -> str:  # fmt: skip
+    """Write the first row of ``gdf`` as a GeoJSON Feature, with extra ``members``."""
+    text = features(gdf.iloc[:1], id_column=id_column)[0]
+    extra = "".join(f",{dumps(k)}:{dumps(v)}" for k, v in (members or {}).items())
+    return text[:-1] + extra + "}"
+
+
+def geojson_response(text: str, *, status_code: int = 200) -> GeoJSONResponse:
+    """Wrap GeoJSON text in a response."""
+    return GeoJSONResponse(content=text, status_code=status_code)
+
+
+def csv_text(gdf: pd.DataFrame) -> str:
+    """CSV of the properties; points get ``lon``/``lat`` columns, other shapes ``wkt``."""
+    df = pd.DataFrame(gdf)
+    if isinstance(gdf, gpd.GeoDataFrame):
+        geo = gdf.geometry
+        if geo.crs is not None and not geo.crs.equals(WGS84):
+            geo = geo.to_crs(WGS84)
+        df = df.drop(columns=gdf.geometry.name)
+        geoms = round_geometries(geo.to_numpy())
+        kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+        if kinds <= {0}:  # points only
+            if "lon" not in df.columns:
+                df["lon"] = shapely.get_x(geoms)
+            if "lat" not in df.columns:
+                df["lat"] = shapely.get_y(geoms)
+        else:
+            df["wkt"] = shapely.to_wkt(geoms, rounding_precision=DECIMALS, trim=True)
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue()
+
+
+def csv_response(df: pd.DataFrame, *, filename: str) -> CSVResponse:
+    """Wrap a table as a CSV download."""
+    return CSVResponse(
+        content=csv_text(df),
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,345 @@
+"""The layers of a build as GeoDataFrames, selected and filtered for the responses.
+
+These functions only select rows and join the build's own tables (no routing, no geometry
+maths): villages with an indicator attached, facilities by category, municipalities with
+their aggregates, network edges. Unknown values raise the domain errors (mapped to 4xx).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from accessibility.crs import WGS84
+from accessibility.errors import UnknownCategoryError, UnknownVillageError
+from app.errors import InvalidParameterError, NotFoundError
+from app.state import ServedBuild
+
+#: indicator columns attached to villages (prefixed in the one-village view)
+INDICATOR_FIELDS = (
+    "distance_m", "travel_time_s", "nearest_by_distance_id", "nearest_by_time_id",
+    "snap_distance_m", "reason",
+)  # fmt: skip
+BBOX_VALUES = 4  # minlon, minlat, maxlon, maxlat
+#: query filters each collection takes (besides bbox)
+FILTERS: dict[str, set[str]] = {
+    "villages": {"municipality", "category", "profile", "white", "double_disadvantage"},
+    "facilities": {"category"},
+    "municipalities": {"municipality", "category", "profile"},
+}
+MUNICIPALITY_FIELDS = (
+    "weighting", "mean_distance_m", "mean_travel_time_s", "villages_unreachable",
+    "worst_village_id", "worst_village_name", "worst_distance_m",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """An OGC API Features collection of a build."""
+
+    id: str
+    title: str
+    description: str
+    id_column: str
+    geometry: str
+
+
+def collections(sb: ServedBuild) -> list[CollectionInfo]:
+    """List the collections a build offers (villages, facilities, municipalities, edges)."""
+    out = [
+        CollectionInfo(
+            "villages", "Villages",
+            "Villages (OSM places or the user's file) with population and municipality; "
+            "filter with municipality=, attach one indicator with category= and profile=.",
+            "village_id", "Point",
+        ),
+        CollectionInfo(
+            "facilities", "Facilities",
+            "Facilities by category (GP, school, supermarket, ...); filter with category=.",
+            "facility_id", "Point",
+        ),
+        CollectionInfo(
+            "municipalities", "Municipalities",
+            "Municipality polygons with their number of villages and population; attach the "
+            "population-weighted mean distance of one category with category= and profile=.",
+            "municipality", "MultiPolygon",
+        ),
+    ]  # fmt: skip
+    if sb.build.white_areas is not None:
+        synthetic = " SYNTHETIC sample coverage, not real data." if _synthetic(sb) else ""
+        out.append(
+            CollectionInfo(
+                "white_areas",
+                "White areas (broadband)",
+                "Areas without a connection at the basic broadband speed (white areas of the "
+                f"EU guidelines), from the build's coverage data.{synthetic}",
+                "white_area_id",
+                "Polygon",
+            )
+        )
+    for p in sb.build.profiles:
+        out.append(CollectionInfo(
+            f"edges_{p}", f"Road network ({p})",
+            f"Edges of the routable {p} network (backdrop for maps; length, speed, time).",
+            "edge_id", "LineString",
+        ))  # fmt: skip
+    return out
+
+
+def collection_info(sb: ServedBuild, collection_id: str) -> CollectionInfo:
+    """One collection by id (NotFoundError when unknown)."""
+    for c in collections(sb):
+        if c.id == collection_id:
+            return c
+    known = ", ".join(c.id for c in collections(sb))
+    msg = f"unknown collection {collection_id!r}; expected one of {known}"
+    raise NotFoundError(msg)
+
+
+def _synthetic(sb: ServedBuild) -> bool:
+    return bool(sb.build.manifest.get("broadband", {}).get("synthetic", False))
+
+
+def white_areas(sb: ServedBuild) -> gpd.GeoDataFrame:
+    """Return the white-area polygons of the build (NotFoundError when it has none)."""
+    wa = sb.build.white_areas
+    if wa is None:
+        msg = f"build {sb.name!r} has no broadband coverage (build it with --coverage)"
+        raise NotFoundError(msg)
+    out = wa.reset_index(drop=True)
+    out.insert(0, "white_area_id", range(len(out)))
+    return _geo(out)
+
+
+def _broadband_filter(gdf: gpd.GeoDataFrame, column: str, value: bool | None) -> np.ndarray:
+    if value is None:
+        return np.ones(len(gdf), dtype=bool)
+    if column not in gdf.columns:
+        msg = (
+            f"{'white' if column == 'broadband_class' else column}= needs broadband data, "
+            "and this build has none (build it with --coverage)"
+        )
+        raise InvalidParameterError(msg)
+    if column == "broadband_class":
+        hit = (gdf[column].astype("string") == "white").fillna(False).to_numpy(dtype=bool)
+    else:
+        hit = gdf[column].fillna(False).to_numpy(dtype=bool)
+    return hit if value else ~hit
+
+
+def check_category(sb: ServedBuild, category: str) -> str:
+    """``category`` when the build defines it, else UnknownCategoryError."""
+    if category not in sb.build.categories:
+        msg = f"unknown category {category!r}; expected one of {', '.join(sb.build.categories)}"
+        raise UnknownCategoryError(msg)
+    return category
+
+
+def _indicator_pair(sb: ServedBuild, category: str | None, profile: str | None) -> str | None:
+    """Return the profile of the indicator to attach (car with only a category), or None."""
+    if category is None:
+        if profile is not None:
+            msg = f"profile={profile!r} needs a category= to attach an indicator"
+            raise InvalidParameterError(msg)
+        return None
+    check_category(sb, category)
+    if profile is None:
+        profile = "car" if "car" in sb.build.networks else sb.build.profiles[0]
+    return sb.check_profile(profile)
+
+
+def _match(series: pd.Series, value: str) -> np.ndarray:
+    return (series.astype("string").str.casefold() == value.casefold()).fillna(False).to_numpy()
+
+
+def villages(
+    sb: ServedBuild,
+    *,
+    municipality: str | None = None,
+    category: str | None = None,
+    profile: str | None = None,
+    white: bool | None = None,
+    double_disadvantage: bool | None = None,
+) -> gpd.GeoDataFrame:
+    """Villages (every column of the build's table, extra ones included).
+
+    ``white`` keeps the villages in (true) or outside (false) a broadband white area;
+    ``double_disadvantage`` those far from services and without fast internet (or not).
+
+    With ``category`` (and ``profile``, default car), that indicator's ``distance_m``,
+    ``travel_time_s``, nearest ids, counts, ``snap_distance_m`` and ``reason`` are attached.
+    """
+    gdf = sb.build.villages
+    if municipality is not None:
+        gdf = gdf[_match(gdf["municipality"], municipality)]
+    keep = _broadband_filter(gdf, "broadband_class", white)
+    keep &= _broadband_filter(gdf, "double_disadvantage", double_disadvantage)
+    gdf = gdf[keep]
+    profile = _indicator_pair(sb, category, profile)
+    if profile is not None:
+        ind = sb.build.indicators
+        sel = ind[(ind["category"] == category) & (ind["profile"] == profile)]
+        counts = [c for c in sel.columns if c.startswith("count_")]
+        cols = ["village_id", "category", "profile", *INDICATOR_FIELDS, *counts]
+        gdf = gdf.merge(sel[cols], on="village_id", how="left")
+    return _geo(gdf)
+
+
+def village(sb: ServedBuild, village_id: str) -> gpd.GeoDataFrame:
+    """One village with every indicator flat: ``<category>_<profile>_<field>`` columns."""
+    v = sb.build.villages
+    row = v[v["village_id"].astype(str) == village_id]
+    if row.empty:
+        msg = f"unknown village id {village_id!r}; list the ids with GET /villages"
+        raise UnknownVillageError(msg)
+    ind = sb.build.indicators
+    counts = [c for c in ind.columns if c.startswith("count_")]
+    fields = (*INDICATOR_FIELDS, *counts)
+    mine = ind[ind["village_id"].astype(str) == village_id]
+    by_key = {(r["category"], r["profile"]): r
+              for r in mine[["category", "profile", *fields]].to_dict("records")}  # fmt: skip
+    flat: dict[str, Any] = {}
+    for cat in sb.build.categories:
+        for prof in sb.build.profiles:
+            r = by_key.get((cat, prof), {})
+            for f in fields:
+                flat[f"{cat}_{prof}_{f}"] = r.get(f)
+    row = row.iloc[:1].reset_index(drop=True)
+    extra = pd.DataFrame([flat], index=row.index).astype(object)
+    return _geo(pd.concat([row, extra], axis=1))
+
+
+def facilities(sb: ServedBuild, *, category: str | None = None) -> gpd.GeoDataFrame:
+    """Facilities, optionally of one category."""
+    gdf = sb.build.facilities
+    if category is not None:
+        gdf = gdf[gdf["category"] == check_category(sb, category)]
+    return _geo(gdf)
+
+
+def municipalities(
+    sb: ServedBuild, *, category: str | None = None, profile: str | None = None
+) -> gpd.GeoDataFrame:
+    """Municipalities (polygons when the build has them) with villages and population.
+
+    With ``category`` and ``profile``, the population-weighted aggregates of that indicator
+    (``mean_distance_m``, ``share_beyond_<r>km``, worst village...) are attached.
+    """
+    b = sb.build
+    v = b.villages
+    summary = (
+        v.groupby("municipality", dropna=True)
+        .agg(
+            villages=("village_id", "size"), population=("population", lambda s: s.sum(min_count=1))
+        )
+        .reset_index()
+    )
+    polys = b.municipality_polygons
+    if polys is not None and len(polys):
+        base = polys.rename(columns={"name": "municipality"})[["municipality", "geometry"]]
+        base = base.drop_duplicates("municipality")
+        gdf = base.merge(summary, on="municipality", how="left")
+    else:
+        gdf = gpd.GeoDataFrame(summary, geometry=[None] * len(summary), crs=WGS84)
+    gdf["villages"] = gdf["villages"].fillna(0).astype(int)
+    profile = _indicator_pair(sb, category, profile)
+    if profile is not None:
+        m = b.municipalities
+        sel = m[(m["category"] == category) & (m["profile"] == profile)]
+        shares = [c for c in sel.columns if c.startswith("share_beyond_")]
+        cols = ["municipality", "category", "profile", *MUNICIPALITY_FIELDS, *shares]
+        gdf = gdf.merge(sel[cols], on="municipality", how="left")
+    return _geo(gdf)
+
+
+def edges(sb: ServedBuild, profile: str) -> gpd.GeoDataFrame:
+    """Return the network edges of ``profile`` (WGS84)."""
+    return sb.edges(profile)
+
+
+def collection_frame(
+    sb: ServedBuild,
+    collection_id: str,
+    *,
+    municipality: str | None = None,
+    category: str | None = None,
+    profile: str | None = None,
+    white: bool | None = None,
+    double_disadvantage: bool | None = None,
+) -> gpd.GeoDataFrame:
+    """Return the whole table of a collection with its filters applied."""
+    info = collection_info(sb, collection_id)
+    given = {"municipality": municipality, "category": category, "profile": profile,
+             "white": white, "double_disadvantage": double_disadvantage}  # fmt: skip
+    allowed = FILTERS.get(info.id, set())
+    extra = sorted(k for k, v in given.items() if v is not None and k not in allowed)
+    if extra:
+        msg = (
+            f"filter {', '.join(extra)} does not apply to collection {info.id!r}"
+            f" (it takes {', '.join(sorted(allowed)) or 'only bbox'})"
+        )
+        raise InvalidParameterError(msg)
+    if info.id == "villages":
+        return villages(sb, municipality=municipality, category=category, profile=profile,
+                        white=white, double_disadvantage=double_disadvantage)  # fmt: skip
+    if info.id == "facilities":
+        return facilities(sb, category=category)
+    if info.id == "municipalities":
+        gdf = municipalities(sb, category=category, profile=profile)
+        if municipality is not None:
+            gdf = gdf[_match(gdf["municipality"], municipality)]
+        return gdf
+    if info.id == "white_areas":
+        return white_areas(sb)
+    return edges(sb, info.id.removeprefix("edges_"))
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``"minlon,minlat,maxlon,maxlat"`` -> a tuple (InvalidParameterError when malformed)."""
+    if text is None or not text.strip():
+        return None
+    try:
+        vals = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        vals = ()
+    ok = len(vals) == BBOX_VALUES and all(np.isfinite(vals))
+    if not ok or vals[0] > vals[2] or vals[1] > vals[3]:
+        msg = f"bbox must be minlon,minlat,maxlon,maxlat in WGS84 with min <= max; got {text!r}"
+        raise InvalidParameterError(msg)
+    return vals  # type: ignore[return-value]
+
+
+def within_bbox(gdf: gpd.GeoDataFrame, bbox: Sequence[float] | None) -> gpd.GeoDataFrame:
+    """Rows whose geometry intersects ``bbox`` (WGS84)."""
+    if bbox is None:
+        return gdf
+    hit = shapely.intersects(gdf.geometry.to_numpy(), shapely.box(*bbox))
+    return gdf[np.asarray(hit, dtype=bool)]
+
+
+def find_feature(gdf: gpd.GeoDataFrame, info: CollectionInfo, fid: str) -> gpd.GeoDataFrame:
+    """Return the row whose id is ``fid`` (NotFoundError when absent)."""
+    row = gdf[gdf[info.id_column].astype(str) == fid]
+    if row.empty:
+        msg = f"no feature with {info.id_column}={fid!r} in collection {info.id!r}"
+        raise NotFoundError(msg)
+    return row.iloc[:1]
+
+
+def bounds(gdf: gpd.GeoDataFrame) -> list[float] | None:
+    """WGS84 bounds rounded to 6 decimals (None when empty)."""
+    geo = gdf.geometry.dropna()
+    if geo.empty:
+        return None
+    return [round(float(v), 6) for v in geo.total_bounds]
+
+
+def _geo(df: pd.DataFrame) -> gpd.GeoDataFrame:
+    gdf = df if isinstance(df, gpd.GeoDataFrame) else gpd.GeoDataFrame(df, geometry="geometry")
+    return gdf.reset_index(drop=True)

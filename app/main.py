@@ -1,0 +1,101 @@
+"""The FastAPI application: ``create_app(settings)``; ``app`` is what uvicorn serves.
+
+``uvicorn app.main:app`` reads the settings from ``BEREIK_*`` variables (and ``.env``) when
+it first looks up ``app`` (module ``__getattr__``), not when this module is imported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from app import __version__
+from app.config import Settings
+from app.errors import add_exception_handlers
+from app.routers import (
+    catchments,
+    collections,
+    facilities,
+    health,
+    isochrones,
+    matrix,
+    municipalities,
+    villages,
+    web,
+)
+from app.routers.web import STATIC_DIR
+from app.state import BuildRegistry
+
+logger = logging.getLogger("bereik.app")
+
+DESCRIPTION = """
+Accessibility of villages to facilities (GP, school, supermarket, ...) by car, bike and on
+foot, computed from OpenStreetMap. Layers are GeoJSON (RFC 7946, WGS84, 6 decimals) and
+OGC API Features collections that QGIS loads directly (`/collections`); isochrones,
+catchments and travel matrices are computed per request, within the limits listed by
+`GET /builds`. Errors are `{"detail": "..."}` with a 4xx status that says what to fix.
+
+Map data © OpenStreetMap contributors, available under the Open Database License (ODbL).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Create the service.
+
+    Parameters
+    ----------
+    settings
+        The settings; default: read from ``BEREIK_*`` environment variables and ``.env``.
+
+    Notes
+    -----
+    The lifespan loads the configured builds read-only into ``app.state.registry``; a build
+    that is missing is reported by ``/health`` (503) instead of stopping the service.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.registry = BuildRegistry.load(settings.build_paths())
+        if not app.state.registry.builds:
+            logger.warning(app.state.registry.unavailable_message())
+        yield
+
+    app = FastAPI(
+        title="bereik",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        root_path=settings.root_path,
+        license_info={"name": "MIT"},
+    )
+    app.state.settings = settings
+    app.state.registry = BuildRegistry()  # until the lifespan has loaded the builds
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+        )
+    add_exception_handlers(app)
+    for module in (web, health, collections, villages, facilities, municipalities,
+                   isochrones, catchments, matrix):  # fmt: skip
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    """``app.main.app``, created on first access (so importing this module reads no env)."""
+    if name == "app":
+        application = create_app()
+        globals()["app"] = application
+        return application
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,163 @@
+"""Request-time computations: one domain call each, shaped into response tables.
+
+Isochrones, catchments and matrices route on the build's networks through
+:mod:`accessibility.isochrones` and :mod:`accessibility.routing`; population inside comes
+from :func:`accessibility.isochrones.points_within`. Nothing here does geometry maths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from accessibility.crs import WGS84
+from accessibility.isochrones import catchment, isochrones, points_within
+from accessibility.routing import locate, travel_matrix
+from app.config import Settings
+from app.layers import facilities
+from app.limits import Contours
+from app.schemas import MatrixResponse, SnappedLocation
+from app.state import ServedBuild
+
+ISOCHRONE_COLUMNS = [
+    "location_index", "lon", "lat", "profile", "direction", "contour", "unit", "minutes",
+    "meters", "area_m2", "population", "villages", "villages_without_population",
+    "snap_distance_m", "geometry",
+]  # fmt: skip
+
+
+def _population(polygons: gpd.GeoDataFrame, sb: ServedBuild) -> pd.DataFrame:
+    """Villages and population inside each polygon (population null when none is known)."""
+    inside = points_within(polygons, sb.build.villages, weight_column="population",
+                           id_column="village_id")  # fmt: skip
+    rows = []
+    for r in inside:
+        known = r["count"] - r["weight_unknown"]
+        rows.append({
+            "villages": r["count"],
+            "villages_without_population": r["weight_unknown"],
+            "population": r["weight_sum"] if known > 0 else None,
+            "village_ids": r["ids"],
+        })  # fmt: skip
+    return pd.DataFrame(rows, index=polygons.index)
+
+
+def isochrone_frame(
+    sb: ServedBuild,
+    settings: Settings,
+    locations: Sequence[tuple[float, float]],
+    *,
+    profile: str,
+    contours: Contours,
+    direction: str,
+) -> gpd.GeoDataFrame:
+    """One row per location and contour, with the population of the villages inside."""
+    net = sb.build.networks[sb.check_profile(profile)]
+    pts = np.asarray(locations, dtype=float).reshape(-1, 2)
+    # snap all first: an error names the right location index
+    locate(net, pts[:, 0], pts[:, 1], max_snap_m=settings.max_snap_m, what="location")
+    frames = []
+    for i, (lon, lat) in enumerate(pts):
+        g = isochrones(
+            net, float(lon), float(lat), minutes=contours.minutes, meters=contours.meters,
+            direction=direction, cell_m=settings.isochrone_cell_m,
+            max_snap_m=settings.max_snap_m,
+        )  # fmt: skip
+        frames.append(g.assign(location_index=i, lon=float(lon), lat=float(lat)))
+    gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+    gdf = gdf.join(_population(gdf, sb).drop(columns="village_ids"))
+    is_min = (gdf["unit"] == "minutes").to_numpy()
+    gdf["minutes"] = pd.Series(np.where(is_min, gdf["contour"], None), dtype=object)
+    gdf["meters"] = pd.Series(np.where(~is_min, gdf["contour"], None), dtype=object)
+    return gdf[ISOCHRONE_COLUMNS]
+
+
+def catchment_frame(
+    sb: ServedBuild,
+    settings: Settings,
+    *,
+    category: str,
+    profile: str,
+    minutes: float,
+    direction: str,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Compute the catchment of a category (one row), and every village, inside or not.
+
+    A category without facilities has an empty catchment (null geometry, area 0).
+    """
+    net = sb.build.networks[sb.check_profile(profile)]
+    fac = facilities(sb, category=category)
+    if len(fac):
+        poly = catchment(net, fac[["lon", "lat"]].to_numpy(dtype=float), minutes=minutes,
+                         direction=direction, cell_m=settings.isochrone_cell_m,
+                         max_snap_m=settings.max_snap_m)  # fmt: skip
+        used = int(poly["points_used"].iloc[0])
+        inside_ids = set(_population(poly, sb)["village_ids"].iloc[0])
+        area, geom = float(poly["area_m2"].iloc[0]), poly.geometry.iloc[0]
+    else:
+        used, inside_ids, area, geom = 0, set(), 0.0, None
+    v = sb.build.villages
+    inside = v["village_id"].isin(inside_ids).to_numpy()
+    pop = pd.to_numeric(v["population"]).to_numpy(dtype=float, na_value=np.nan)
+    head = {
+        "kind": "catchment", "category": category, "profile": profile,
+        "direction": direction, "minutes": float(minutes), "area_m2": area,
+        "facilities": used, "villages_inside": int(inside.sum()),
+        "villages_outside": int((~inside).sum()),
+        "population_inside": _sum(pop[inside]), "population_outside": _sum(pop[~inside]),
+    }  # fmt: skip
+    villages = pd.DataFrame({
+        "kind": "village", "village_id": v["village_id"].to_numpy(),
+        "village_name": v["village_name"].to_numpy(),
+        "municipality": v["municipality"].to_numpy(), "population": pop, "inside": inside,
+    })  # fmt: skip
+    return (
+        gpd.GeoDataFrame(pd.DataFrame([head]), geometry=[geom], crs=WGS84),
+        gpd.GeoDataFrame(villages, geometry=v.geometry.to_numpy(), crs=WGS84),
+    )
+
+
+def _sum(values: np.ndarray) -> float | None:
+    known = values[np.isfinite(values)]
+    return float(known.sum()) if len(known) else None
+
+
+def matrix(
+    sb: ServedBuild,
+    settings: Settings,
+    *,
+    profile: str,
+    sources: Sequence[tuple[float, float]],
+    destinations: Sequence[tuple[float, float]],
+) -> MatrixResponse:
+    """Shortest distances and fastest durations, null where unreachable."""
+    net = sb.build.networks[sb.check_profile(profile)]
+    res = travel_matrix(net, np.asarray(sources, dtype=float),
+                        np.asarray(destinations, dtype=float),
+                        max_snap_m=settings.max_snap_m)  # fmt: skip
+    return MatrixResponse(
+        profile=profile,
+        distances_m=_nullable(res.distances_m),
+        durations_s=_nullable(res.durations_s),
+        sources=_snapped(sources, res.sources_snapped, res.source_snap_distance_m),
+        destinations=_snapped(
+            destinations, res.destinations_snapped, res.destination_snap_distance_m
+        ),
+    )
+
+
+def _nullable(a: np.ndarray) -> list[list[float | None]]:
+    return np.where(np.isfinite(a), a, None).tolist()
+
+
+def _snapped(
+    asked: Sequence[tuple[float, float]], snapped: np.ndarray, dist_m: np.ndarray
+) -> list[SnappedLocation]:
+    return [
+        SnappedLocation(location=[float(x) for x in a],
+                        snapped=[round(float(v), 6) for v in s], snap_distance_m=float(d))
+        for a, s, d in zip(asked, snapped, dist_m, strict=True)
+    ]  # fmt: skip

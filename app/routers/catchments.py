@@ -1,0 +1,71 @@
+"""Catchments: the area within N minutes of any facility of a category, and who lives there."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from app.deps import BuildDep, SettingsDep
+from app.errors import error_responses
+from app.geojson import GeoJSONResponse, collection_text, features, geojson_response
+from app.layers import check_category
+from app.limits import check_minutes
+from app.queries import catchment_frame
+from app.schemas import CatchmentCollection, Direction, Profile, geojson_200
+
+router = APIRouter(prefix="/catchments", tags=["catchments"])
+
+EXAMPLE = {
+    "type": "FeatureCollection",
+    "features": [
+        {"type": "Feature",
+         "geometry": {"type": "Polygon", "coordinates": [[
+             [9.50, 47.12], [9.55, 47.12], [9.55, 47.17], [9.50, 47.17], [9.50, 47.12]]]},
+         "properties": {"kind": "catchment", "category": "supermarket", "profile": "car",
+                        "direction": "to", "minutes": 5.0, "area_m2": 41234000.0,
+                        "facilities": 11, "villages_inside": 14, "villages_outside": 5,
+                        "population_inside": 33100.0, "population_outside": 5091.0}},
+        {"type": "Feature", "id": "node/347290636",
+         "geometry": {"type": "Point", "coordinates": [9.608395, 47.102793]},
+         "properties": {"kind": "village", "village_id": "node/347290636",
+                        "village_name": "Malbun", "municipality": "Triesenberg",
+                        "population": None, "inside": False}},
+    ],
+}  # fmt: skip
+
+
+@router.get(
+    "",
+    operation_id="get_catchment",
+    summary="Area and population within N minutes of a facility category",
+    response_class=GeoJSONResponse,
+    responses={**geojson_200(CatchmentCollection, EXAMPLE), **error_responses(404, 422, 503)},
+)
+def get_catchment(
+    *,
+    sb: BuildDep,
+    settings: SettingsDep,
+    category: Annotated[
+        str, Query(description="Facility category", examples=["supermarket"], max_length=100)
+    ],
+    minutes: Annotated[float, Query(gt=0, description="Travel time limit", examples=[10])],
+    profile: Annotated[Profile, Query(description="Travel profile")] = "car",
+    direction: Annotated[
+        Direction, Query(description="to: can reach a facility in time; from: reachable from one")
+    ] = "to",
+) -> Response:
+    """Return the catchment of a category and every village, inside or outside it.
+
+    The first feature is the catchment (kind=catchment, null geometry when the category
+    has no facility) with the villages and population inside and outside; then every
+    village (kind=village) with ``inside`` true or false.
+    """
+    check_minutes(settings, minutes)
+    area, villages = catchment_frame(
+        sb, settings, category=check_category(sb, category), profile=profile,
+        minutes=minutes, direction=direction,
+    )  # fmt: skip
+    texts = [*features(area), *features(villages, id_column="village_id")]
+    return geojson_response(collection_text(texts))

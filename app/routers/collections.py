@@ -1,0 +1,186 @@
+"""OGC API Features: the build's layers as collections that QGIS and web maps load directly.
+
+QGIS: Layer > Add Layer > Add WFS / OGC API - Features Layer, URL ``http://host:8000/``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from app import layers
+from app.deps import (
+    BuildDep,
+    OptCategory,
+    OptDoubleDisadvantage,
+    OptMunicipality,
+    OptProfile,
+    OptWhite,
+    PageDep,
+)
+from app.errors import error_responses
+from app.geojson import (
+    GEOJSON_MEDIA_TYPE,
+    GeoJSONResponse,
+    csv_response,
+    feature_collection_text,
+    feature_text,
+    geojson_response,
+)
+from app.routers.links import JSON, link, page_links
+from app.schemas import (
+    Collection,
+    Collections,
+    Conformance,
+    Extent,
+    ItemCollection,
+    ItemFeature,
+    SpatialExtent,
+    geojson_200,
+)
+from app.state import ServedBuild
+
+router = APIRouter(tags=["collections (OGC API Features)"])
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+
+CollectionId = Annotated[
+    str,
+    Path(description="villages, facilities, municipalities, white_areas or edges_<profile>",
+         examples=["villages"], max_length=100),
+]  # fmt: skip
+Bbox = Annotated[
+    str | None,
+    Query(description="minlon,minlat,maxlon,maxlat (WGS84): features intersecting it",
+          examples=["9.47,47.04,9.64,47.27"], max_length=200),
+]  # fmt: skip
+Format = Annotated[
+    Literal["json", "geojson", "csv"] | None,
+    Query(description="Output format: GeoJSON (default) or csv"),
+]
+
+ITEMS_EXAMPLE = {
+    "type": "FeatureCollection",
+    "features": [{"type": "Feature", "id": "node/240079149",
+                  "geometry": {"type": "Point", "coordinates": [9.510312, 47.16634]},
+                  "properties": {"village_id": "node/240079149", "village_name": "Schaan",
+                                 "population": 5933.0, "municipality": "Schaan"}}],
+    "numberMatched": 19, "numberReturned": 1,
+    "links": [{"href": "http://localhost:8000/collections/villages/items?limit=1",
+               "rel": "self", "type": "application/geo+json"}],
+}  # fmt: skip
+
+
+@router.get("/conformance", operation_id="conformance", summary="OGC conformance classes",
+            response_model=Conformance)  # fmt: skip
+def conformance() -> Conformance:
+    """List the OGC API Features parts this service implements."""
+    return Conformance(conformsTo=CONFORMANCE)
+
+
+def _collection(request: Request, sb: ServedBuild, info: layers.CollectionInfo) -> Collection:
+    base = f"/collections/{info.id}"
+    frame = layers.collection_frame(sb, info.id) if not info.id.startswith("edges_") else None
+    bbox = layers.bounds(frame) if frame is not None else layers.bounds(sb.build.villages)
+    return Collection(
+        id=info.id, title=info.title, description=info.description,
+        extent=Extent(spatial=SpatialExtent(bbox=[bbox])) if bbox else None,
+        links=[link(request, base, "self", JSON, info.title),
+               link(request, f"{base}/items", "items", GEOJSON_MEDIA_TYPE, "Items (GeoJSON)"),
+               link(request, f"{base}/items", "alternate", "text/csv", "Items (CSV)", f="csv")],
+    )  # fmt: skip
+
+
+@router.get("/collections", operation_id="list_collections", summary="List the collections",
+            response_model=Collections, responses=error_responses(404, 422, 503))  # fmt: skip
+def list_collections(request: Request, sb: BuildDep) -> Collections:
+    """List villages, facilities, municipalities and the road network of each profile."""
+    return Collections(
+        collections=[_collection(request, sb, c) for c in layers.collections(sb)],
+        links=[link(request, "/collections", "self")],
+    )
+
+
+@router.get("/collections/{collection_id}", operation_id="get_collection",
+            summary="Describe one collection", response_model=Collection,
+            responses=error_responses(404, 422, 503))  # fmt: skip
+def get_collection(request: Request, sb: BuildDep, collection_id: CollectionId) -> Collection:
+    """Return the title, description, extent and links of a collection."""
+    return _collection(request, sb, layers.collection_info(sb, collection_id))
+
+
+@router.get(
+    "/collections/{collection_id}/items",
+    operation_id="list_collection_items",
+    summary="Features of a collection (paged)",
+    response_class=GeoJSONResponse,
+    responses={
+        **geojson_200(ItemCollection, ITEMS_EXAMPLE, csv=True),
+        **error_responses(404, 422, 503),
+    },
+)
+def list_items(
+    *,
+    request: Request,
+    sb: BuildDep,
+    page: PageDep,
+    collection_id: CollectionId,
+    bbox: Bbox = None,
+    municipality: OptMunicipality = None,
+    category: OptCategory = None,
+    profile: OptProfile = None,
+    white: OptWhite = None,
+    double_disadvantage: OptDoubleDisadvantage = None,
+    f: Format = None,
+) -> Response:
+    """Return a page of features, with ``numberMatched``, ``numberReturned`` and links.
+
+    Filters: ``bbox``; ``municipality`` (villages, municipalities); ``category``
+    (facilities; with ``profile`` it attaches an indicator to villages or municipalities);
+    ``white`` and ``double_disadvantage`` (villages of builds with broadband coverage).
+    """
+    info = layers.collection_info(sb, collection_id)
+    gdf = layers.collection_frame(
+        sb, collection_id, municipality=municipality, category=category, profile=profile,
+        white=white, double_disadvantage=double_disadvantage,
+    )  # fmt: skip
+    gdf = layers.within_bbox(gdf, layers.parse_bbox(bbox))
+    sel = gdf.iloc[page.offset : page.offset + page.limit]
+    if f == "csv":
+        return csv_response(sel, filename=f"{collection_id}.csv")
+    members = {"numberMatched": len(gdf), "numberReturned": len(sel),
+               "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
+               "links": page_links(request, page, len(gdf))}  # fmt: skip
+    return geojson_response(feature_collection_text(sel, id_column=info.id_column,
+                                                    members=members))  # fmt: skip
+
+
+@router.get(
+    "/collections/{collection_id}/items/{feature_id:path}",
+    operation_id="get_collection_item",
+    summary="One feature of a collection",
+    response_class=GeoJSONResponse,
+    responses={**geojson_200(ItemFeature), **error_responses(404, 422, 503)},
+)
+def get_item(
+    request: Request,
+    sb: BuildDep,
+    collection_id: CollectionId,
+    feature_id: Annotated[
+        str, Path(description="The feature id (e.g. a village_id)", examples=["node/240079149"])
+    ],
+) -> Response:
+    """Return one GeoJSON Feature with links to its collection."""
+    info = layers.collection_info(sb, collection_id)
+    row = layers.find_feature(layers.collection_frame(sb, collection_id), info, feature_id)
+    base = f"/collections/{collection_id}"
+    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON_MEDIA_TYPE},
+             link(request, base, "collection", JSON)]  # fmt: skip
+    return geojson_response(feature_text(row, id_column=info.id_column, members={"links": links}))

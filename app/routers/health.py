@@ -1,0 +1,72 @@
+"""Service status and the builds it serves."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app import __version__
+from app.deps import RegistryDep, SettingsDep
+from app.errors import BuildUnavailableError, error_responses
+from app.layers import bounds
+from app.schemas import BuildInfo, BuildList, CategoryInfo, Health, Limits
+from app.state import ServedBuild
+
+router = APIRouter(tags=["service"])
+
+
+@router.get(
+    "/health",
+    operation_id="health",
+    summary="Service status",
+    response_model=Health,
+    responses=error_responses(503),
+)
+def health(registry: RegistryDep) -> Health:
+    """Return 200 with the loaded builds, or 503 saying which build is missing and why."""
+    if not registry.builds:
+        raise BuildUnavailableError(registry.unavailable_message())
+    return Health(version=__version__, builds=list(registry.builds),
+                  default_build=registry.default, missing=registry.missing)  # fmt: skip
+
+
+def _info(sb: ServedBuild, *, default: bool) -> BuildInfo:
+    b, m = sb.build, sb.build.manifest
+    counts = b.facilities["category"].value_counts()
+    cats = [
+        CategoryInfo(
+            id=c,
+            label=v.get("label", c),
+            cbs=v.get("cbs") or None,
+            facilities=int(counts.get(c, 0)),
+        )
+        for c, v in m.get("categories", {}).items()
+    ]
+    return BuildInfo(
+        name=sb.name, default=default, created=m.get("created"),
+        osm_replication_timestamp=m.get("osm_replication_timestamp"), profiles=b.profiles,
+        categories=cats, villages=len(b.villages),
+        municipalities=int(b.villages["municipality"].nunique()),
+        bbox=bounds(b.villages), attribution=m.get("attribution", "© OpenStreetMap contributors"),
+        synthetic_coverage=bool(m.get("broadband", {}).get("synthetic", False)),
+        broadband={k: v for k, v in m["broadband"].items() if k != "coverage"}  # no paths
+        if m.get("broadband") else None,
+    )  # fmt: skip
+
+
+@router.get(
+    "/builds",
+    operation_id="list_builds",
+    summary="Builds, categories, profiles and request limits",
+    response_model=BuildList,
+)
+def list_builds(registry: RegistryDep, settings: SettingsDep) -> BuildList:
+    """Describe the loaded builds, the request limits and the web map's tile settings.
+
+    Per build: categories with facility counts, profiles, villages, extent. The list is
+    empty when no build is loaded.
+    """
+    limits = Limits(**{k: getattr(settings, k) for k in Limits.model_fields})
+    return BuildList(
+        builds=[_info(sb, default=n == registry.default) for n, sb in registry.builds.items()],
+        limits=limits, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution,
+    )  # fmt: skip

@@ -1,0 +1,103 @@
+"""Villages with their indicators (shortcuts over the ``villages`` collection)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from app import layers
+from app.deps import (
+    BuildDep,
+    OptCategory,
+    OptDoubleDisadvantage,
+    OptMunicipality,
+    OptProfile,
+    OptWhite,
+)
+from app.errors import error_responses
+from app.geojson import GeoJSONResponse, csv_response, feature_collection_text, feature_text
+from app.geojson import geojson_response as gj
+from app.schemas import VillageCollection, VillageFeature, geojson_200
+
+router = APIRouter(prefix="/villages", tags=["villages"])
+
+Format = Annotated[Literal["geojson", "csv"], Query(description="GeoJSON (default) or csv")]
+
+LIST_EXAMPLE = {
+    "type": "FeatureCollection",
+    "features": [{"type": "Feature", "id": "node/240079149",
+                  "geometry": {"type": "Point", "coordinates": [9.510312, 47.16634]},
+                  "properties": {"village_id": "node/240079149", "village_name": "Schaan",
+                                 "population": 5933.0, "municipality": "Schaan",
+                                 "category": "gp", "profile": "car", "distance_m": None,
+                                 "travel_time_s": None, "reason": "no_facility"}}],
+}  # fmt: skip
+DETAIL_EXAMPLE = {
+    "type": "Feature", "id": "node/240079149",
+    "geometry": {"type": "Point", "coordinates": [9.510312, 47.16634]},
+    "properties": {"village_id": "node/240079149", "village_name": "Schaan",
+                   "population": 5933.0, "municipality": "Schaan",
+                   "supermarket_car_distance_m": 412.3, "supermarket_car_travel_time_s": 49.5,
+                   "supermarket_car_nearest_by_distance_id": "node/315636896",
+                   "supermarket_car_count_1km": 2, "supermarket_car_reason": None,
+                   "gp_car_distance_m": None, "gp_car_reason": "no_facility"},
+}  # fmt: skip
+
+
+@router.get(
+    "",
+    operation_id="list_villages",
+    summary="Villages, optionally with one indicator for map colouring",
+    response_class=GeoJSONResponse,
+    responses={
+        **geojson_200(VillageCollection, LIST_EXAMPLE, csv=True),
+        **error_responses(404, 422, 503),
+    },
+)
+def list_villages(
+    *,
+    sb: BuildDep,
+    municipality: OptMunicipality = None,
+    category: OptCategory = None,
+    profile: OptProfile = None,
+    white: OptWhite = None,
+    double_disadvantage: OptDoubleDisadvantage = None,
+    f: Format = "geojson",
+) -> Response:
+    """Return all villages as GeoJSON points.
+
+    With ``category`` (and ``profile``, default car) each feature gets that indicator:
+    ``distance_m``, ``travel_time_s`` (null when unreachable, with ``reason``), the
+    nearest facility ids and the counts within radii. Builds with broadband coverage add
+    ``max_mbps``, ``broadband_class``, ``share_white``, ``share_basic``, ``share_nga`` and
+    ``double_disadvantage``; filter with ``white`` and ``double_disadvantage``.
+    """
+    gdf = layers.villages(sb, municipality=municipality, category=category, profile=profile,
+                          white=white, double_disadvantage=double_disadvantage)  # fmt: skip
+    if f == "csv":
+        return csv_response(gdf, filename="villages.csv")
+    return gj(feature_collection_text(gdf, id_column="village_id"))
+
+
+@router.get(
+    "/{village_id:path}",
+    operation_id="get_village",
+    summary="One village with every indicator (category x profile), flat",
+    response_class=GeoJSONResponse,
+    responses={**geojson_200(VillageFeature, DETAIL_EXAMPLE), **error_responses(404, 422, 503)},
+)
+def get_village(
+    sb: BuildDep,
+    village_id: Annotated[str, Path(description="The village id", examples=["node/240079149"])],
+) -> Response:
+    """Return one village with every indicator as flat properties.
+
+    For every category ``C`` and profile ``P`` the properties hold
+    ``C_P_distance_m``, ``C_P_travel_time_s``, ``C_P_nearest_by_distance_id``,
+    ``C_P_nearest_by_time_id``, ``C_P_snap_distance_m``, ``C_P_reason`` and
+    ``C_P_count_<r>km`` (e.g. ``supermarket_car_distance_m``); null when unreachable,
+    ``reason`` says why (no_facility, unreachable, not_on_network).
+    """
+    return gj(feature_text(layers.village(sb, village_id), id_column="village_id"))

@@ -1,0 +1,444 @@
+"""Request and response models (OpenAPI documentation and request validation).
+
+GeoJSON responses are written directly by :mod:`app.geojson`; the geojson-pydantic models
+here document their shape. Properties are flat scalars; missing values are ``null``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from geojson_pydantic import Feature, FeatureCollection, LineString, MultiPolygon, Point, Polygon
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from accessibility.profiles import PROFILES
+
+Profile = Literal["car", "bike", "walk"]
+Direction = Literal["from", "to"]
+assert set(PROFILES) == {"car", "bike", "walk"}
+
+Lon = Annotated[float, Field(ge=-180.0, le=180.0, description="Longitude (WGS84)")]
+Lat = Annotated[float, Field(ge=-90.0, le=90.0, description="Latitude (WGS84)")]
+LonLat = tuple[Lon, Lat]
+PositiveMinutes = Annotated[float, Field(gt=0, description="Minutes of travel time")]
+PositiveMeters = Annotated[float, Field(gt=0, description="Metres of network distance")]
+
+
+# --- common ------------------------------------------------------------------------------------
+class ErrorBody(BaseModel):
+    """Every error: one human-readable message."""
+
+    detail: str = Field(examples=["unknown village id 'node/1'; list the ids with GET /villages"])
+
+
+class Link(BaseModel):
+    """A link (OGC API style)."""
+
+    href: str
+    rel: str
+    type: str | None = None
+    title: str | None = None
+
+
+# --- health and builds ----------------------------------------------------------------------
+class CategoryInfo(BaseModel):
+    """A facility category of a build."""
+
+    id: str = Field(examples=["gp"])
+    label: str = Field(examples=["GP practice (huisartsenpraktijk)"])
+    cbs: str | None = Field(None, description="CBS Nabijheid code (AF_<code>)", examples=["ARTSPR"])
+    facilities: int = Field(description="Number of facilities of this category in the build")
+
+
+class BuildInfo(BaseModel):
+    """What a loaded build holds."""
+
+    name: str = Field(examples=["demo"])
+    default: bool = Field(description="Served when a request gives no build=")
+    created: str | None = Field(None, examples=["2026-11-27T22:04:40+00:00"])
+    osm_replication_timestamp: str | None = Field(None, examples=["2015-07-27T21:14:01Z"])
+    profiles: list[str] = Field(examples=[["car", "bike", "walk"]])
+    categories: list[CategoryInfo]
+    villages: int
+    municipalities: int
+    bbox: list[float] | None = Field(None, description="minlon, minlat, maxlon, maxlat")
+    synthetic_coverage: bool = Field(
+        False, description="True when the broadband coverage is a SYNTHETIC sample, not data"
+    )
+    broadband: dict[str, Any] | None = Field(
+        None, description="Broadband summary of the build (thresholds, white villages...)"
+    )
+    attribution: str = Field(examples=["© OpenStreetMap contributors (ODbL 1.0)"])
+
+
+class Limits(BaseModel):
+    """The limits of expensive requests (settings ``BEREIK_MAX_*``)."""
+
+    max_minutes: float
+    max_meters: float
+    max_contours: int
+    max_locations: int
+    max_matrix_cells: int
+    max_snap_m: float
+    max_items: int
+
+
+class Health(BaseModel):
+    """Service status: the builds loaded and those that failed."""
+
+    status: Literal["ok"] = "ok"
+    version: str
+    builds: list[str] = Field(examples=[["demo"]])
+    default_build: str | None = Field(examples=["demo"])
+    missing: dict[str, str] = Field(
+        default_factory=dict, description="Configured builds that could not be loaded, and why"
+    )
+
+
+class BuildList(BaseModel):
+    """The builds served, their contents, and the request limits."""
+
+    builds: list[BuildInfo]
+    limits: Limits
+    tile_url: str | None = Field(None, description="Optional background tiles of the web map")
+    tile_attribution: str
+
+
+# --- OGC API Features ------------------------------------------------------------------------
+class LandingPage(BaseModel):
+    """OGC API landing page."""
+
+    title: str
+    description: str
+    links: list[Link]
+
+
+class Conformance(BaseModel):
+    """OGC API conformance classes implemented."""
+
+    conformsTo: list[str]
+
+
+class SpatialExtent(BaseModel):
+    """Bounding box of a collection."""
+
+    bbox: list[list[float]]
+    crs: str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+class Extent(BaseModel):
+    """Extent of a collection."""
+
+    spatial: SpatialExtent | None = None
+
+
+class Collection(BaseModel):
+    """One OGC API Features collection."""
+
+    id: str = Field(examples=["villages"])
+    title: str
+    description: str
+    itemType: Literal["feature"] = "feature"
+    crs: list[str] = ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]
+    extent: Extent | None = None
+    links: list[Link]
+
+
+class Collections(BaseModel):
+    """All collections of a build."""
+
+    collections: list[Collection]
+    links: list[Link]
+
+
+# --- GeoJSON properties (documentation of the responses) ------------------------------------
+class OpenProperties(BaseModel):
+    """Flat scalar properties; columns beyond the documented ones pass through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class VillageProperties(OpenProperties):
+    """A village; extra columns of the build's table (broadband...) pass through."""
+
+    village_id: str = Field(examples=["node/240079149"])
+    village_name: str | None = Field(examples=["Schaan"])
+    place: str | None = Field(None, examples=["village"])
+    population: float | None = Field(examples=[5933])
+    municipality: str | None = Field(examples=["Schaan"])
+    category: str | None = Field(None, description="With category= and profile=")
+    profile: str | None = Field(None, description="With category= and profile=")
+    distance_m: float | None = Field(None, description="Road distance to the nearest facility")
+    travel_time_s: float | None = Field(None, description="Travel time to the nearest facility")
+    nearest_by_distance_id: str | None = None
+    nearest_by_time_id: str | None = None
+    snap_distance_m: float | None = None
+    reason: str | None = Field(
+        None,
+        description="Why distance_m is null: no_facility, unreachable or not_on_network",
+        examples=["no_facility"],
+    )
+
+
+class VillageDetailProperties(OpenProperties):
+    """One village with every indicator, flat.
+
+    For each category ``C`` of the build and each profile ``P`` (car, bike, walk):
+    ``C_P_distance_m``, ``C_P_travel_time_s`` (null when unreachable),
+    ``C_P_nearest_by_distance_id``, ``C_P_nearest_by_time_id``, ``C_P_snap_distance_m``,
+    ``C_P_reason`` (no_facility / unreachable / not_on_network, else null) and
+    ``C_P_count_<r>km`` (facilities within r km by road), e.g. ``supermarket_car_distance_m``.
+    """
+
+    village_id: str = Field(examples=["node/240079149"])
+    village_name: str | None = Field(examples=["Schaan"])
+    population: float | None = None
+    municipality: str | None = None
+
+
+class FacilityProperties(OpenProperties):
+    """A facility."""
+
+    facility_id: str = Field(examples=["node/315636896"])
+    category: str = Field(examples=["supermarket"])
+    name: str | None = Field(None, examples=["Coop"])
+    source: str | None = Field(None, examples=["osm"])
+
+
+class MunicipalityProperties(OpenProperties):
+    """A municipality; with category= and profile= its aggregates of that indicator."""
+
+    municipality: str = Field(examples=["Vaduz"])
+    villages: int
+    population: float | None
+    mean_distance_m: float | None = Field(None, description="Population-weighted mean")
+    mean_travel_time_s: float | None = None
+
+
+class EdgeProperties(OpenProperties):
+    """A network edge."""
+
+    edge_id: int
+    highway: str
+    name: str
+    length_m: float
+    speed_kph: float
+    travel_time_s: float
+    oneway: bool
+
+
+class IsochroneProperties(BaseModel):
+    """One contour of one location."""
+
+    location_index: int = Field(description="Index of the location in the request (0 for GET)")
+    lon: float
+    lat: float
+    profile: str
+    direction: Direction
+    contour: float = Field(description="The contour value, in minutes or metres (see unit)")
+    unit: Literal["minutes", "meters"]
+    minutes: float | None = Field(description="Travel time contour (null for distances)")
+    meters: float | None = Field(description="Distance contour (null for times)")
+    area_m2: float
+    population: float | None = Field(description="Population of the villages inside")
+    villages: int = Field(description="Number of villages inside")
+    snap_distance_m: float = Field(description="Distance from the location to the road")
+
+
+class CatchmentProperties(BaseModel):
+    """The area within reach of a facility category, and who lives in it."""
+
+    kind: Literal["catchment"] = "catchment"
+    category: str
+    profile: str
+    direction: Direction
+    minutes: float
+    area_m2: float
+    facilities: int = Field(description="Facilities of the category used (on the network)")
+    villages_inside: int
+    villages_outside: int
+    population_inside: float | None
+    population_outside: float | None
+
+
+class CatchmentVillageProperties(BaseModel):
+    """A village of a catchment response: inside or outside."""
+
+    kind: Literal["village"] = "village"
+    village_id: str
+    village_name: str | None
+    municipality: str | None
+    population: float | None
+    inside: bool
+
+
+class _OgcMembers(BaseModel):
+    numberMatched: int | None = None
+    numberReturned: int | None = None
+    links: list[Link] | None = None
+
+
+AnyPolygon = Polygon | MultiPolygon
+AnyGeometry = Point | LineString | Polygon | MultiPolygon
+
+
+class VillageCollection(FeatureCollection[Feature[Point, VillageProperties]]):
+    """Villages as GeoJSON points."""
+
+
+class VillageFeature(Feature[Point, VillageDetailProperties]):
+    """One village with all its indicators as flat properties."""
+
+
+class FacilityCollection(FeatureCollection[Feature[Point, FacilityProperties]]):
+    """Facilities as GeoJSON points."""
+
+
+class MunicipalityCollection(FeatureCollection[Feature[AnyPolygon, MunicipalityProperties]]):
+    """Municipalities as GeoJSON (multi)polygons (geometry null when the build has none)."""
+
+
+class IsochroneCollection(FeatureCollection[Feature[AnyPolygon, IsochroneProperties]]):
+    """One (multi)polygon per contour and location."""
+
+
+class CatchmentCollection(
+    FeatureCollection[Feature[AnyPolygon | Point, CatchmentProperties | CatchmentVillageProperties]]
+):
+    """The catchment polygon first (kind=catchment), then every village (kind=village)."""
+
+
+class ItemCollection(FeatureCollection[Feature[AnyGeometry, OpenProperties]], _OgcMembers):
+    """A page of a collection (OGC API Features): features plus paging members and links."""
+
+
+class ItemFeature(Feature[AnyGeometry, OpenProperties]):
+    """One feature of a collection, with its links."""
+
+    links: list[Link] | None = None
+
+
+# --- requests ------------------------------------------------------------------------------
+class IsochroneRequest(BaseModel):
+    """Isochrones for several locations at once: give ``minutes`` or ``meters``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [{"required": ["minutes"]}, {"required": ["meters"]}],
+            "examples": [
+                {
+                    "locations": [[9.5209, 47.1410], [9.5103, 47.1663]],
+                    "profile": "car",
+                    "minutes": [5, 10],
+                    "direction": "from",
+                },
+                {"locations": [[9.5209, 47.1410]], "profile": "walk", "meters": [500, 1000]},
+            ],
+        },
+    )
+
+    locations: list[LonLat] = Field(min_length=1, description="[lon, lat] pairs (WGS84)")
+    profile: Profile = "car"
+    minutes: list[PositiveMinutes] | SkipJsonSchema[None] = Field(
+        None, min_length=1, description="Travel-time contours (give this or meters)"
+    )
+    meters: list[PositiveMeters] | SkipJsonSchema[None] = Field(
+        None, min_length=1, description="Distance contours (give this or minutes)"
+    )
+    direction: Direction = Field(
+        "from", description="from: reachable from the location; to: can reach the location"
+    )
+
+    @field_validator("minutes", "meters", mode="before")
+    @classmethod
+    def _no_null(cls, value: object) -> object:
+        if value is None:  # explicit null; leave the key out instead
+            msg = "must be a list of numbers (leave it out to use the other unit)"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> IsochroneRequest:
+        if (self.minutes is None) == (self.meters is None):
+            msg = "give either minutes or meters (one list of contours), not both or neither"
+            raise ValueError(msg)
+        return self
+
+
+class MatrixRequest(BaseModel):
+    """Sources and destinations as [lon, lat] pairs."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "profile": "car",
+                    "sources": [[9.5228, 47.1393], [9.5103, 47.1663]],
+                    "destinations": [[9.5208, 47.1401], [9.5450, 47.1859]],
+                },
+            ]
+        },
+    )
+
+    profile: Profile = "car"
+    sources: list[LonLat] = Field(min_length=1)
+    destinations: list[LonLat] = Field(min_length=1)
+
+
+class SnappedLocation(BaseModel):
+    """A requested location and where it joined the network."""
+
+    location: list[float] = Field(description="As requested: [lon, lat]")
+    snapped: list[float] = Field(description="On the nearest road: [lon, lat]")
+    snap_distance_m: float
+
+
+class MatrixResponse(BaseModel):
+    """Network distance and travel time from each source (row) to each destination."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "profile": "car",
+                    "distances_m": [[412.3, None]],
+                    "durations_s": [[49.5, None]],
+                    "sources": [
+                        {"location": [9.5228, 47.1393], "snapped": [9.522811, 47.139288],
+                         "snap_distance_m": 1.4}
+                    ],
+                    "destinations": [
+                        {"location": [9.5208, 47.1401], "snapped": [9.520833, 47.140104],
+                         "snap_distance_m": 8.4},
+                        {"location": [9.545, 47.1859], "snapped": [9.545061, 47.185797],
+                         "snap_distance_m": 12.2},
+                    ],
+                }
+            ]
+        }
+    )  # fmt: skip
+
+    profile: str
+    distances_m: list[list[float | None]] = Field(description="null where unreachable")
+    durations_s: list[list[float | None]] = Field(description="null where unreachable")
+    sources: list[SnappedLocation]
+    destinations: list[SnappedLocation]
+
+
+def geojson_200(model: Any, example: dict[str, Any] | None = None,
+                *, csv: bool = False) -> dict[int | str, Any]:  # fmt: skip
+    """``responses=`` entry documenting a GeoJSON body (and optionally CSV with ``f=csv``).
+
+    Use with ``response_class=GeoJSONResponse`` so the model lands under
+    ``application/geo+json``.
+    """
+    content: dict[str, Any] = {"application/geo+json": {}}
+    if example is not None:
+        content["application/geo+json"]["example"] = example
+    if csv:
+        content["text/csv"] = {"schema": {"type": "string"}}
+    return {200: {"model": model, "description": "GeoJSON (RFC 7946, WGS84)",
+                  "content": content}}  # fmt: skip

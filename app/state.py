@@ -1,0 +1,129 @@
+"""The builds a running service serves, loaded read-only once at start-up.
+
+A build that cannot be loaded is recorded with the reason (``/health`` reports it) instead
+of stopping the service.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from accessibility.build import Build, load_build
+from accessibility.crs import WGS84
+from accessibility.errors import AccessibilityError, UnknownProfileError
+from app.errors import BuildUnavailableError, NotFoundError
+
+logger = logging.getLogger("bereik.app")
+
+
+@dataclass(eq=False)
+class ServedBuild:
+    """One loaded build and the layers derived from it (computed once, then cached)."""
+
+    name: str
+    build: Build
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def check_profile(self, profile: str) -> str:
+        """``profile`` when this build has a network for it, else UnknownProfileError."""
+        if profile not in self.build.networks:
+            msg = (
+                f"profile {profile!r} is not in build {self.name!r}; "
+                f"expected one of {', '.join(self.build.profiles)}"
+            )
+            raise UnknownProfileError(msg)
+        return profile
+
+    def edges(self, profile: str) -> gpd.GeoDataFrame:
+        """Return the edges of a profile's network in WGS84 (map backdrop, QGIS)."""
+        self.check_profile(profile)
+        key = f"edges_{profile}"
+        with self._lock:
+            if key not in self._cache:
+                net = self.build.networks[profile]
+                self._cache[key] = gpd.GeoDataFrame(
+                    {
+                        "edge_id": range(net.n_edges),
+                        "highway": net.edge_highway.astype(str),
+                        "name": net.edge_name.astype(str),
+                        "length_m": net.edge_length_m,
+                        "speed_kph": net.edge_speed_kph,
+                        "travel_time_s": net.edge_time_s,
+                        "oneway": ~(net.edge_forward & net.edge_backward),
+                    },
+                    geometry=net.edge_lines,
+                    crs=net.crs,
+                ).to_crs(WGS84)
+            return self._cache[key]
+
+    def warm_up(self) -> None:
+        """Build the spatial indexes now, so the first request is not the slow one."""
+        for net in self.build.networks.values():
+            _ = net.edge_tree, net.arcs
+
+
+@dataclass
+class BuildRegistry:
+    """Builds by name; ``default`` is the one requests get without ``build=``."""
+
+    builds: dict[str, ServedBuild] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    default: str | None = None
+
+    @classmethod
+    def load(cls, paths: dict[str, Path], *, warm_up: bool = True) -> BuildRegistry:
+        """Load every build of ``paths`` (name -> folder); failures are recorded, not raised."""
+        reg = cls()
+        for name, path in paths.items():
+            try:
+                served = ServedBuild(name=name, build=load_build(path))
+                if warm_up:
+                    served.warm_up()
+            except (AccessibilityError, OSError, ValueError) as exc:
+                reg.missing[name] = f"{path}: {exc}"
+                logger.warning("build %r not loaded: %s", name, exc)
+                continue
+            reg.builds[name] = served
+            logger.info("loaded build %r from %s", name, path)
+        configured = list(paths)
+        reg.default = configured[0] if configured and configured[0] in reg.builds else None
+        if reg.default is None and reg.builds:
+            reg.default = next(iter(reg.builds))
+        return reg
+
+    def get(self, name: str | None = None) -> ServedBuild:
+        """Return the build called ``name`` (the default build when None).
+
+        Raises
+        ------
+        BuildUnavailableError
+            When no build is loaded at all (503).
+        NotFoundError
+            When ``name`` is not a loaded build (404).
+        """
+        if not self.builds:
+            raise BuildUnavailableError(self.unavailable_message())
+        if name is None:
+            return self.builds[self.default or next(iter(self.builds))]
+        if name not in self.builds:
+            why = f" ({self.missing[name]})" if name in self.missing else ""
+            msg = f"unknown build {name!r}{why}; expected one of {', '.join(self.builds)}"
+            raise NotFoundError(msg)
+        return self.builds[name]
+
+    def unavailable_message(self) -> str:
+        """Why no build is served, and how to fix it."""
+        if not self.missing:
+            return (
+                "no build configured: set BEREIK_BUILD=PATH (or BEREIK_BUILDS=NAME=PATH,...) "
+                "and run `bereik build` first"
+            )
+        reasons = "; ".join(f"{n}: {r}" for n, r in self.missing.items())
+        return f"no build loaded ({reasons}); run `bereik build`, then restart the service"

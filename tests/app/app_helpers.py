@@ -1,0 +1,56 @@
+"""Helpers shared by the app tests, imported as ``app_helpers`` (tests/app is on sys.path).
+
+Not in conftest.py: ``from conftest import ...`` may pick another directory's conftest.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from geojson_pydantic import FeatureCollection
+
+with warnings.catch_warnings():
+    # Starlette >= 1.x asks for `httpx2` in its TestClient and warns (UserWarning subclass)
+    # when only `httpx` is installed; both work. Narrow: this message, at this import only.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+from app.config import Settings
+
+GEOJSON = "application/geo+json"
+__all__ = ["GEOJSON", "TestClient", "assert_geojson", "coordinates", "make_settings"]
+
+
+def make_settings(**kwargs: Any) -> Settings:
+    """Settings that ignore any ``.env`` file."""
+    return Settings(_env_file=None, **kwargs)
+
+
+def coordinates(geometry: dict[str, Any]) -> list[float]:
+    """All coordinate numbers of a GeoJSON geometry, flattened."""
+    out: list[float] = []
+
+    def walk(c: Any) -> None:
+        if isinstance(c, (int, float)):
+            out.append(float(c))
+        else:
+            for x in c:
+                walk(x)
+
+    walk(geometry["coordinates"])
+    return out
+
+
+def assert_geojson(fc: dict[str, Any]) -> None:
+    """A valid RFC 7946 FeatureCollection: pydantic model, WGS84 ranges, 6 decimals."""
+    FeatureCollection(**fc)
+    for f in fc["features"]:
+        if f["geometry"] is None:
+            continue
+        xs = coordinates(f["geometry"])
+        assert xs, f
+        assert all(round(x, 6) == x for x in xs), "coordinates must have at most 6 decimals"
+        lon, lat = xs[0::2], xs[1::2]
+        assert all(-180 <= x <= 180 for x in lon)
+        assert all(-90 <= y <= 90 for y in lat)

@@ -1,0 +1,274 @@
+"""HTTP contract of the layers: GeoJSON shape, OGC collections, filters, CSV, 404s."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from app_helpers import GEOJSON, TestClient, assert_geojson, make_settings
+
+from app.main import create_app
+
+
+def test_health_lists_the_build(client):
+    r = client.get("/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["builds"] == ["demo"] and body["default_build"] == "demo"
+
+
+def test_builds_describe_categories_profiles_and_limits(client):
+    body = client.get("/builds").json()
+    (b,) = body["builds"]
+    assert b["profiles"] == ["car", "bike", "walk"]
+    cats = {c["id"]: c for c in b["categories"]}
+    assert cats["gp"]["facilities"] == 0 and cats["supermarket"]["facilities"] == 11
+    assert b["villages"] == 19
+    assert body["limits"]["max_minutes"] == 60
+    assert "OpenStreetMap" in b["attribution"]
+
+
+def test_villages_geojson(client, villages_fc):
+    r = client.get("/villages")
+    assert r.headers["content-type"] == GEOJSON
+    assert_geojson(villages_fc)
+    assert len(villages_fc["features"]) == 19
+    f = villages_fc["features"][0]
+    assert f["geometry"]["type"] == "Point"
+    assert f["id"] == f["properties"]["village_id"]
+    assert {"village_name", "population", "municipality"} <= set(f["properties"])
+
+
+def test_unknown_population_is_null_not_nan(villages_fc):
+    pops = [f["properties"]["population"] for f in villages_fc["features"]]
+    assert None in pops and all(p is None or p > 0 for p in pops)
+
+
+def test_villages_with_an_indicator_for_map_colouring(client):
+    fc = client.get("/villages", params={"category": "supermarket", "profile": "car"}).json()
+    props = [f["properties"] for f in fc["features"]]
+    assert all(p["category"] == "supermarket" and p["profile"] == "car" for p in props)
+    assert all(p["distance_m"] > 0 and p["reason"] is None for p in props)
+    assert {"travel_time_s", "nearest_by_distance_id", "count_1km"} <= set(props[0])
+
+
+def test_no_gp_in_the_demo_gives_null_with_reason(client):
+    fc = client.get("/villages", params={"category": "gp", "profile": "car"}).json()
+    for f in fc["features"]:
+        p = f["properties"]
+        assert p["distance_m"] is None and p["travel_time_s"] is None
+        assert p["reason"] == "no_facility"
+
+
+def test_villages_filter_by_municipality_case_insensitive(client):
+    fc = client.get("/villages", params={"municipality": "triesenberg"}).json()
+    names = {f["properties"]["village_name"] for f in fc["features"]}
+    assert names == {"Triesenberg", "Malbun", "Rotenboden", "Steg"}
+    assert client.get("/villages", params={"municipality": "Nowhere"}).json()["features"] == []
+
+
+def test_category_alone_means_car_and_profile_alone_is_a_clear_422(client):
+    fc = client.get("/villages", params={"category": "supermarket"}).json()
+    assert {f["properties"]["profile"] for f in fc["features"]} == {"car"}
+    r = client.get("/villages", params={"profile": "bike"})
+    assert r.status_code == 422
+    assert "needs a category" in r.json()["detail"]
+
+
+def test_one_village_has_every_indicator_flat(client):
+    r = client.get("/villages/node/240079149")
+    assert r.status_code == 200 and r.headers["content-type"] == GEOJSON
+    f = r.json()
+    assert f["type"] == "Feature" and f["id"] == "node/240079149"
+    p = f["properties"]
+    assert p["village_name"] == "Schaan"
+    cats = [c["id"] for c in client.get("/builds").json()["builds"][0]["categories"]]
+    for cat in cats:
+        for prof in ("car", "bike", "walk"):
+            for field in ("distance_m", "travel_time_s", "reason", "count_1km"):
+                assert f"{cat}_{prof}_{field}" in p
+    assert all(not isinstance(v, (dict, list)) for v in p.values()), "properties are flat"
+    assert p["gp_car_distance_m"] is None and p["gp_car_reason"] == "no_facility"
+    assert p["supermarket_walk_distance_m"] > 0
+
+
+@pytest.mark.parametrize("path", ["/villages/node/1", "/villages/nope",
+                                  "/collections/villages/items/node/1",
+                                  "/collections/nope", "/collections/nope/items"])  # fmt: skip
+def test_unknown_ids_are_404(client, path):
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/json"
+    assert isinstance(r.json()["detail"], str) and r.json()["detail"]
+
+
+def test_facilities_by_category(client):
+    r = client.get("/facilities", params={"category": "supermarket"})
+    assert r.headers["content-type"] == GEOJSON
+    fc = r.json()
+    assert_geojson(fc)
+    assert len(fc["features"]) == 11
+    assert {f["properties"]["category"] for f in fc["features"]} == {"supermarket"}
+    assert client.get("/facilities", params={"category": "gp"}).json()["features"] == []
+
+
+def test_unknown_category_names_the_choices(client):
+    r = client.get("/facilities", params={"category": "bakery"})
+    assert r.status_code == 404
+    assert "bakery" in r.json()["detail"] and "supermarket" in r.json()["detail"]
+
+
+def test_municipalities_polygons_and_aggregates(client):
+    fc = client.get("/municipalities", params={"category": "supermarket",
+                                               "profile": "car"}).json()  # fmt: skip
+    assert_geojson(fc)
+    by_name = {f["properties"]["municipality"]: f for f in fc["features"]}
+    assert "Vaduz" in by_name
+    vaduz = by_name["Vaduz"]
+    assert vaduz["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+    assert vaduz["properties"]["villages"] == 2
+    assert vaduz["properties"]["mean_distance_m"] > 0
+    assert "share_beyond_1km" in vaduz["properties"]
+
+
+def test_ogc_collections(client):
+    body = client.get("/collections").json()
+    ids = [c["id"] for c in body["collections"]]
+    assert ids == ["villages", "facilities", "municipalities", "white_areas", "edges_car",
+                   "edges_bike", "edges_walk"]  # fmt: skip
+    villages = body["collections"][0]
+    assert villages["itemType"] == "feature"
+    assert len(villages["extent"]["spatial"]["bbox"][0]) == 4
+    assert any(link["rel"] == "items" for link in villages["links"])
+
+
+def test_ogc_items_paging(client):
+    r = client.get("/collections/villages/items", params={"limit": 5, "offset": 5})
+    assert r.status_code == 200 and r.headers["content-type"] == GEOJSON
+    fc = r.json()
+    assert_geojson(fc)
+    assert fc["numberMatched"] == 19 and fc["numberReturned"] == 5
+    rels = {link["rel"]: link["href"] for link in fc["links"]}
+    assert {"self", "next", "prev"} <= set(rels)
+    nxt = client.get(rels["next"]).json()
+    assert nxt["features"][0]["id"] not in {f["id"] for f in fc["features"]}
+    last = client.get("/collections/villages/items", params={"offset": 15}).json()
+    assert last["numberReturned"] == 4
+    assert "next" not in {link["rel"] for link in last["links"]}
+
+
+def test_ogc_items_bbox_and_filters(client, villages_fc):
+    bbox = "9.50,47.10,9.53,47.15"  # Vaduz, Triesen, Ebenholz
+    fc = client.get("/collections/villages/items", params={"bbox": bbox}).json()
+    assert {f["properties"]["village_name"] for f in fc["features"]} == {
+        "Vaduz", "Triesen", "Ebenholz"}  # fmt: skip
+    fc = client.get("/collections/facilities/items", params={"category": "library"}).json()
+    assert fc["numberMatched"] == 1
+
+
+@pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "10,50,9,51"])
+def test_bad_bbox_is_422(client, bbox):
+    r = client.get("/collections/villages/items", params={"bbox": bbox})
+    assert r.status_code == 422 and "bbox" in r.json()["detail"]
+
+
+def test_filter_that_does_not_apply_is_422(client):
+    r = client.get("/collections/facilities/items", params={"municipality": "Vaduz"})
+    assert r.status_code == 422 and "does not apply" in r.json()["detail"]
+
+
+def test_ogc_single_item(client):
+    r = client.get("/collections/villages/items/node/240079149")
+    assert r.status_code == 200 and r.headers["content-type"] == GEOJSON
+    f = r.json()
+    assert f["properties"]["village_name"] == "Schaan"
+    assert any(link["rel"] == "collection" for link in f["links"])
+
+
+def test_network_edges_as_backdrop(client):
+    fc = client.get("/collections/edges_car/items", params={"limit": 50}).json()
+    assert_geojson(fc)
+    assert fc["numberMatched"] > 3000 and fc["numberReturned"] == 50
+    assert fc["features"][0]["geometry"]["type"] == "LineString"
+    assert {"length_m", "travel_time_s", "highway"} <= set(fc["features"][0]["properties"])
+
+
+def test_csv_output(client):
+    r = client.get("/collections/villages/items", params={"f": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 19 and {"village_id", "lon", "lat"} <= set(rows[0])
+    r = client.get("/villages", params={"f": "csv", "category": "gp", "profile": "car"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert {row["distance_m"] for row in rows} == {""} and rows[0]["reason"] == "no_facility"
+    r = client.get("/collections/municipalities/items", params={"f": "csv", "limit": 1})
+    assert "wkt" in next(csv.DictReader(io.StringIO(r.text)))
+
+
+def test_limit_over_max_items_names_the_limit(client):
+    r = client.get("/collections/edges_car/items", params={"limit": 10_001})
+    assert r.status_code == 422 and "max_items" in r.json()["detail"]
+
+
+def test_extra_village_columns_pass_through(app_build_dir, tmp_path):
+    """Columns another issue adds to the villages table (broadband) reach the API as is."""
+    build = tmp_path / "bb"
+    shutil.copytree(app_build_dir, build)
+    v = gpd.read_parquet(build / "villages.parquet")
+    v["max_mbps"] = np.where(np.arange(len(v)) % 2 == 0, 100.0, np.nan)
+    v["broadband_class"] = ["nga" if i % 2 == 0 else None for i in range(len(v))]
+    v["double_disadvantage"] = np.arange(len(v)) == 1
+    v.to_parquet(build / "villages.parquet")
+    with TestClient(create_app(make_settings(build=str(build)))) as c:
+        fc = c.get("/villages", params={"category": "gp", "profile": "car"}).json()
+        item = c.get("/collections/villages/items", params={"limit": 2}).json()
+    p0, p1 = fc["features"][0]["properties"], fc["features"][1]["properties"]
+    assert (p0["max_mbps"], p0["broadband_class"], p0["double_disadvantage"]) == (100.0, "nga",
+                                                                                 False)  # fmt: skip
+    assert (p1["max_mbps"], p1["broadband_class"], p1["double_disadvantage"]) == (None, None,
+                                                                                 True)  # fmt: skip
+    assert item["features"][1]["properties"]["double_disadvantage"] is True
+
+
+def test_broadband_columns_and_filters(client):
+    b = client.get("/builds").json()["builds"][0]
+    assert b["synthetic_coverage"] is True and "coverage" not in b["broadband"]
+    fc = client.get("/villages").json()
+    props = [f["properties"] for f in fc["features"]]
+    assert {"max_mbps", "broadband_class", "share_white", "double_disadvantage"} <= set(props[0])
+    white = client.get("/villages", params={"white": "true"}).json()["features"]
+    assert white and all(f["properties"]["broadband_class"] == "white" for f in white)
+    other = client.get("/villages", params={"white": "false"}).json()["features"]
+    assert len(white) + len(other) == len(props)
+    dd = client.get("/collections/villages/items", params={"double_disadvantage": "true"}).json()
+    assert [f["properties"]["village_name"] for f in dd["features"]] == ["Malbun"]
+
+
+def test_white_areas_collection(client):
+    fc = client.get("/collections/white_areas/items", params={"limit": 5}).json()
+    assert_geojson(fc)
+    assert fc["numberReturned"] == 5 and fc["numberMatched"] > 5
+    f = fc["features"][0]
+    assert f["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+    assert f["properties"]["area_m2"] > 0 and f["properties"]["synthetic"] is True
+    assert "SYNTHETIC" in client.get("/collections/white_areas").json()["description"]
+
+
+def test_build_without_broadband(app_build_dir, tmp_path):
+    build = tmp_path / "nobb"
+    shutil.copytree(app_build_dir, build)
+    (build / "white_areas.parquet").unlink(missing_ok=True)
+    v = gpd.read_parquet(build / "villages.parquet")
+    v = v.drop(columns=[c for c in v.columns if c in {"max_mbps", "broadband_class",
+               "share_white", "share_basic", "share_nga", "double_disadvantage"}])  # fmt: skip
+    v.to_parquet(build / "villages.parquet")
+    with TestClient(create_app(make_settings(build=str(build)))) as c:
+        r = c.get("/villages", params={"white": "true"})
+        assert r.status_code == 422 and "broadband" in r.json()["detail"]
+        ids = [x["id"] for x in c.get("/collections").json()["collections"]]
+        assert "white_areas" not in ids
+        assert c.get("/collections/white_areas/items").status_code == 404
