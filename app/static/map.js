@@ -142,10 +142,13 @@
     L.geoJSON(fc, {
       pointToLayer: function (f, latlng) {
         const pop = f.properties.population;
+        const dd = f.properties.double_disadvantage === true;
         return L.circleMarker(latlng, {
           renderer: svg, radius: pop ? Math.max(5, Math.min(14, Math.sqrt(pop) / 6)) : 5,
-          color: "#333", weight: 1, fillColor: colour(f.properties.distance_m),
-          fillOpacity: 0.9, className: "village-marker",
+          // double disadvantage (remote AND in a white area): a thick black ring
+          color: dd ? "#000" : "#333", weight: dd ? 4 : 1,
+          fillColor: colour(f.properties.distance_m),
+          fillOpacity: 0.9, className: dd ? "village-marker double-disadvantage" : "village-marker",
         });
       },
       onEachFeature: function (f, layer) {
@@ -278,6 +281,8 @@
       if (state.meta.broadband) {
         html += "<div><i style=\"background:rgba(106,61,154,0.3)\"></i>broadband white area" +
           (state.meta.synthetic_coverage ? " (SYNTHETIC)" : "") + "</div>";
+        html += "<div><i class=\"round\" style=\"background:#fff;border:3px solid #000\"></i>" +
+          "double disadvantage: remote and offline</div>";
       }
       div.innerHTML = html;
       return div;

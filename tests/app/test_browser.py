@@ -87,6 +87,11 @@ def test_the_map_draws_the_villages(page, client):
     assert page.locator("path.facility-marker").count() > 0
     assert "OpenStreetMap" in page.locator(".leaflet-control-attribution").inner_text()
     assert "Distance to nearest facility" in page.locator("#legend").inner_text()
+    # double-disadvantage villages (remote and in a white area) are marked
+    dd = client.get("/villages", params={"double_disadvantage": "true"}).json()["features"]
+    assert len(dd) >= 1
+    assert page.locator("path.double-disadvantage").count() == len(dd)
+    assert "double disadvantage" in page.locator("#legend").inner_text()
     assert page.errors == []
 
 
