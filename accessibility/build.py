@@ -255,6 +255,12 @@ def _broadband(
     out = villages.copy()
     for col in flagged.columns:
         out[col] = flagged[col].to_numpy()
+    # every village row says where its broadband figures come from (synthetic or a file)
+    out["broadband_source"] = (
+        "SYNTHETIC sample, not real coverage data"
+        if cov.synthetic
+        else Path(cov.source or params.coverage).name
+    )
     white = white_area_polygons(cov, thresholds=th).to_crs(WGS84)
     white["synthetic"] = bool(cov.synthetic)
     mb = municipality_broadband(out)

@@ -292,7 +292,9 @@ def test_broadband_in_the_build_is_labelled_synthetic(demo_build):
         "share_basic",
         "share_nga",
         "double_disadvantage",
+        "broadband_source",
     } <= set(v.columns)
+    assert (v["broadband_source"] == "SYNTHETIC sample, not real coverage data").all()
     # classes follow the sampled speed and the EU thresholds
     for r in v.itertuples():
         exp = "white" if r.max_mbps < 30 else "basic" if r.max_mbps < 100 else "nga"
