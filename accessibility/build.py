@@ -342,6 +342,7 @@ def _write_tables(
     gv = _points(villages)
     gf = _points(facilities)
     gv.to_parquet(tmp / "villages.parquet")
+    villages.to_csv(tmp / "villages.csv", index=False)
     gf.to_parquet(tmp / "facilities.parquet")
     if village_polys is not None:
         village_polys.to_parquet(tmp / "village_polygons.parquet")
