@@ -26,6 +26,7 @@ def test_build_outputs_and_manifest(demo_build):
     files = {p.name for p in b.path.iterdir()}
     assert {
         "manifest.json",
+        "villages.csv",
         "indicators.csv",
         "indicators.parquet",
         "municipalities.csv",
