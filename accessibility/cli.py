@@ -196,6 +196,59 @@ def make_parser() -> argparse.ArgumentParser:
     i.add_argument("build", nargs="?", default=DEFAULT_NAME, help="build name or folder")
     i.add_argument("--builds-dir", type=Path, default=DEFAULT_BUILDS_DIR)
 
+    sc = sub.add_parser(
+        "scenario",
+        help="what if facilities close or open: indicators before/after per village",
+        description=(
+            "Recompute the affected categories with facilities closed and/or opened, on the "
+            "build's networks; print per category how many villages got worse or better "
+            "and write the per-village changes (CSV)."
+        ),
+    )
+    sc.add_argument("build", help="build name or folder")
+    sc.add_argument(
+        "--close",
+        action="append",
+        default=[],
+        metavar="FACILITY_ID",
+        help="facility id to close (repeatable), e.g. node/761534771",
+    )
+    sc.add_argument(
+        "--open",
+        dest="open_",
+        action="append",
+        default=[],
+        metavar="CATEGORY,LON,LAT[,NAME]",
+        help="facility to open (repeatable), e.g. gp,9.5215,47.1410,New practice",
+    )
+    sc.add_argument(
+        "--profiles",
+        type=_profiles,
+        default=None,
+        help="profiles to recompute (default: all of the build)",
+    )
+    sc.add_argument("--output", type=Path, default=None, help="CSV of the per-village changes")
+    sc.add_argument("--builds-dir", type=Path, default=DEFAULT_BUILDS_DIR)
+
+    cp = sub.add_parser(
+        "compare",
+        help="compare two builds (e.g. two years): change per village, category, profile",
+        description=(
+            "Join the indicators of two builds by village id and report what got worse: "
+            "the province's test that proximity 'at least stayed the same'."
+        ),
+    )
+    cp.add_argument("old", help="the earlier build (name or folder)")
+    cp.add_argument("new", help="the later build (name or folder)")
+    cp.add_argument(
+        "--profile",
+        default="car",
+        choices=["car", "bike", "walk"],
+        help="profile of the printed summary (the CSV has all)",
+    )
+    cp.add_argument("--output", type=Path, default=None, help="CSV of the per-village changes")
+    cp.add_argument("--builds-dir", type=Path, default=DEFAULT_BUILDS_DIR)
+
     e = sub.add_parser(
         "export",
         help="export a build's network as GraphML or GeoPackage (osmnx conventions)",
@@ -292,6 +345,66 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_open(text: str):
+    from accessibility.errors import InputFileError
+    from accessibility.scenarios import NewFacility
+
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        cat, lon, lat = parts[0], float(parts[1]), float(parts[2])
+    except (IndexError, ValueError) as exc:
+        msg = f"--open expects CATEGORY,LON,LAT[,NAME]; got {text!r}"
+        raise InputFileError(msg) from exc
+    return NewFacility(category=cat, lon=lon, lat=lat, name=",".join(parts[3:]))
+
+
+def _print_changes(changes, output: Path | None, profile: str) -> None:
+    from accessibility.scenarios import change_summary
+
+    summary = change_summary(changes, profile=profile)
+    cols = [
+        "category",
+        "villages_worse",
+        "population_worse",
+        "villages_lost",
+        "villages_better",
+        "villages_gained",
+        "max_increase_m",
+        "stayed_the_same_or_better",
+    ]
+    print(summary[cols].to_string(index=False))
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(output.name + ".tmp")
+        changes.to_csv(tmp, index=False)
+        tmp.replace(output)
+        print(f"wrote {output} ({len(changes)} rows)")
+
+
+def _cmd_scenario(args: argparse.Namespace) -> int:
+    from accessibility.build import load_build
+    from accessibility.scenarios import run_scenario
+    from accessibility.store import resolve_build
+
+    build = load_build(resolve_build(args.build, args.builds_dir))
+    opened = [_parse_open(t) for t in args.open_]
+    changes = run_scenario(build, close=args.close, open_=opened, profiles=args.profiles)
+    prof = "car" if "car" in set(changes["profile"]) else str(changes["profile"].iloc[0])
+    _print_changes(changes, args.output, prof)
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from accessibility.build import load_build
+    from accessibility.scenarios import compare_builds
+    from accessibility.store import resolve_build
+
+    old = load_build(resolve_build(args.old, args.builds_dir))
+    new = load_build(resolve_build(args.new, args.builds_dir))
+    _print_changes(compare_builds(old, new), args.output, args.profile)
+    return 0
+
+
 def _format_warning(message, category, filename, lineno, line=None) -> str:
     return f"bereik: warning: {message}\n"
 
@@ -304,12 +417,20 @@ def main(argv: list[str] | None = None) -> int:
     from accessibility.errors import AccessibilityError
     from broadband.errors import BroadbandError
 
-    handlers = {"build": _cmd_build, "info": _cmd_info, "export": _cmd_export}
+    handlers = {
+        "build": _cmd_build,
+        "info": _cmd_info,
+        "export": _cmd_export,
+        "scenario": _cmd_scenario,
+        "compare": _cmd_compare,
+    }
     try:
         return handlers[args.command](args)
     except (AccessibilityError, BroadbandError) as exc:
         print(f"bereik: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head & co.
+        return 0
     except KeyboardInterrupt:
         print("bereik: interrupted; the last complete build was kept", file=sys.stderr)
         return 130
