@@ -37,6 +37,13 @@ class UnknownVillageError(KeyError, AccessibilityError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnknownFacilityError(KeyError, AccessibilityError):
+    """A facility id that is not in the build."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class UnknownProfileError(KeyError, AccessibilityError):
     """A travel profile other than car, bike or walk."""
 

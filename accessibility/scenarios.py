@@ -16,7 +16,12 @@ import numpy as np
 import pandas as pd
 
 from accessibility.build import Build
-from accessibility.errors import InputFileError, PointOutsideNetworkError, UnknownCategoryError
+from accessibility.errors import (
+    InputFileError,
+    PointOutsideNetworkError,
+    UnknownCategoryError,
+    UnknownFacilityError,
+)
 from accessibility.facilities import FACILITY_COLUMNS, Category, CategoryRules
 from accessibility.indicators import village_indicators
 
@@ -107,7 +112,7 @@ def run_scenario(
     unknown = [f for f in close if f not in set(fac["facility_id"])]
     if unknown:
         msg = f"unknown facility id(s) {', '.join(map(repr, unknown))}; see /facilities"
-        raise InputFileError(msg)
+        raise UnknownFacilityError(msg)
     if not close and not open_:
         msg = "nothing to change: give facilities to close and/or to open"
         raise InputFileError(msg)

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     )
     max_locations: int = Field(10, ge=1, description="Most locations in one isochrone POST.")
     max_matrix_cells: int = Field(2_500, ge=1, description="Most sources x destinations.")
+    max_scenario_changes: int = Field(
+        20, ge=1, description="Most facilities closed plus opened in one scenario request."
+    )
     max_snap_m: float = Field(500.0, gt=0, description="Farthest a point may lie from a road.")
     max_items: int = Field(10_000, ge=1, description="Largest `limit` of a collection page.")
     default_items: int = Field(1_000, ge=1, description="`limit` when a request gives none.")

@@ -55,6 +55,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     acc.AccessibilityError: 500,
     acc.UnknownVillageError: 404,
     acc.UnknownCategoryError: 404,  # a category the build does not define
+    acc.UnknownFacilityError: 404,
     acc.UnknownProfileError: 404,  # a profile the build has no network for
     acc.PointOutsideNetworkError: 422,
     acc.InputFileError: 422,

@@ -104,6 +104,18 @@ def check_matrix(settings: Settings, n_sources: int, n_destinations: int) -> int
     return cells
 
 
+def check_scenario(settings: Settings, n_changes: int) -> int:
+    """Check the number of facilities closed plus opened against ``max_scenario_changes``."""
+    if n_changes > settings.max_scenario_changes:
+        msg = (
+            f"{n_changes} facilities closed or opened is over the limit "
+            f"max_scenario_changes={settings.max_scenario_changes} "
+            "(setting BEREIK_MAX_SCENARIO_CHANGES)"
+        )
+        raise LimitExceededError(msg)
+    return n_changes
+
+
 def check_page(settings: Settings, limit: int | None) -> int:
     """Check a collection page size against ``max_items`` (default ``default_items``)."""
     if limit is None:

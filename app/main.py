@@ -25,6 +25,7 @@ from app.routers import (
     isochrones,
     matrix,
     municipalities,
+    scenarios,
     villages,
     web,
 )
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     add_exception_handlers(app)
     for module in (web, health, collections, villages, facilities, municipalities,
-                   isochrones, catchments, matrix):  # fmt: skip
+                   isochrones, catchments, matrix, scenarios):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -16,10 +16,17 @@ import pandas as pd
 from accessibility.crs import WGS84
 from accessibility.isochrones import catchment, isochrones, points_within
 from accessibility.routing import locate, travel_matrix
+from accessibility.scenarios import NewFacility, change_summary, run_scenario
 from app.config import Settings
 from app.layers import facilities
 from app.limits import Contours
-from app.schemas import MatrixResponse, SnappedLocation
+from app.schemas import (
+    MatrixResponse,
+    OpenFacility,
+    ScenarioResponse,
+    SnappedLocation,
+    VillageChange,
+)
 from app.state import ServedBuild
 
 ISOCHRONE_COLUMNS = [
@@ -161,3 +168,22 @@ def _snapped(
                         snapped=[round(float(v), 6) for v in s], snap_distance_m=float(d))
         for a, s, d in zip(asked, snapped, dist_m, strict=True)
     ]  # fmt: skip
+
+
+def scenario(
+    sb: ServedBuild, *, profile: str, close: Sequence[str], open_: Sequence[OpenFacility]
+) -> ScenarioResponse:
+    """Run a what-if scenario on one profile and shape it for the API."""
+    sb.check_profile(profile)
+    opened = [NewFacility(category=o.category, lon=o.lon, lat=o.lat, name=o.name) for o in open_]
+    changes = run_scenario(sb.build, close=close, open_=opened, profiles=[profile])
+    summary = change_summary(changes, profile=profile)
+    return ScenarioResponse(
+        summary=_records(summary),
+        changes=_records(changes[list(VillageChange.model_fields)]),
+    )
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with NaN as None (JSON null)."""
+    return df.astype(object).where(df.notna(), None).to_dict(orient="records")

@@ -442,3 +442,85 @@ def geojson_200(model: Any, example: dict[str, Any] | None = None,
         content["text/csv"] = {"schema": {"type": "string"}}
     return {200: {"model": model, "description": "GeoJSON (RFC 7946, WGS84)",
                   "content": content}}  # fmt: skip
+
+
+class OpenFacility(BaseModel):
+    """A facility that opens in a scenario."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(min_length=1, max_length=100, examples=["gp"])
+    lon: Lon
+    lat: Lat
+    name: str = Field("", max_length=200)
+
+
+class ScenarioRequest(BaseModel):
+    """Facilities to close (by id) and to open (by category and location)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "close": ["node/761534771"],
+                    "open": [{"category": "supermarket", "lon": 9.6084, "lat": 47.1028,
+                              "name": "Malbun"}],
+                    "profile": "car",
+                }
+            ]
+        },
+    )  # fmt: skip
+
+    close: list[str] = Field(default_factory=list, description="Facility ids (GET /facilities)")
+    open: list[OpenFacility] = Field(default_factory=list)
+    profile: Profile = "car"
+
+
+class ScenarioSummary(BaseModel):
+    """Per category: villages and population that got worse, better, lost or gained access."""
+
+    category: str
+    profile: str
+    villages: int
+    villages_worse: int
+    population_worse: float
+    villages_lost: int
+    population_lost: float
+    villages_better: int
+    population_better: float
+    villages_gained: int
+    population_gained: float
+    villages_same: int
+    population_same: float
+    max_increase_m: float | None = Field(description="Largest increase of distance (m)")
+    stayed_the_same_or_better: bool = Field(
+        description="True when no village got worse or lost access (the province's test)"
+    )
+
+
+class VillageChange(BaseModel):
+    """One village and category before and after the scenario."""
+
+    village_id: str
+    village_name: str | None
+    municipality: str | None
+    population: float | None
+    category: str
+    profile: str
+    distance_m_before: float | None
+    distance_m_after: float | None
+    distance_m_change: float | None
+    travel_time_s_before: float | None
+    travel_time_s_after: float | None
+    travel_time_s_change: float | None
+    nearest_by_distance_id_before: str | None
+    nearest_by_distance_id_after: str | None
+    status: Literal["same", "better", "worse", "lost", "gained"]
+
+
+class ScenarioResponse(BaseModel):
+    """The summary per category and the change per village."""
+
+    summary: list[ScenarioSummary]
+    changes: list[VillageChange]

@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from accessibility.cli import main as cli_main
-from accessibility.errors import InputFileError, PointOutsideNetworkError, UnknownCategoryError
+from accessibility.errors import (
+    InputFileError,
+    PointOutsideNetworkError,
+    UnknownCategoryError,
+    UnknownFacilityError,
+)
 from accessibility.routing import travel_matrix
 from accessibility.scenarios import (
     NewFacility,
@@ -65,7 +70,7 @@ def test_opening_a_gp_where_there_was_none(demo_build):
 
 
 def test_scenario_errors(demo_build):
-    with pytest.raises(InputFileError, match="unknown facility id"):
+    with pytest.raises(UnknownFacilityError, match="unknown facility id"):
         run_scenario(demo_build, close=["node/1"])
     with pytest.raises(InputFileError, match="nothing to change"):
         run_scenario(demo_build)
