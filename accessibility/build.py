@@ -355,13 +355,13 @@ def _write_tables(
     for p, net in networks.items():
         net.save(tmp / f"network_{p}.npz")
     gpkg = tmp / "bereik.gpkg"
-    gv.to_file(gpkg, layer="villages", driver="GPKG")
-    gf.to_file(gpkg, layer="facilities", driver="GPKG")
+    _gpkg_layer(gv, gpkg, "villages")
+    _gpkg_layer(gf, gpkg, "facilities")
     gi = ind.merge(villages[["village_id", "lon", "lat"]], on="village_id", how="left")
-    _points(gi).drop(columns=["lon", "lat"]).to_file(gpkg, layer="indicators", driver="GPKG")
+    _gpkg_layer(_points(gi).drop(columns=["lon", "lat"]), gpkg, "indicators")
     if len(boundaries):
         gm = boundaries.rename(columns={"name": "municipality"}).merge(mun, on="municipality")
-        gm.to_file(gpkg, layer="municipalities", driver="GPKG")
+        _gpkg_layer(gm, gpkg, "municipalities")
     for p, net in networks.items():
         edges = gpd.GeoDataFrame(
             {
@@ -378,8 +378,25 @@ def _write_tables(
             },
             geometry=net.edge_lines,
             crs=net.crs,
-        ).to_crs(WGS84)
-        edges.to_file(gpkg, layer=f"edges_{p}", driver="GPKG")
+        )
+        # in the network's metric CRS (QGIS reprojects on the fly; measuring works at once);
+        # no spatial index: it doubles the write time of a province's edges, and QGIS builds
+        # one on demand (Layer Properties > Source > Create spatial index)
+        _gpkg_layer(edges, gpkg, f"edges_{p}", spatial_index=False)
+
+
+def _gpkg_layer(
+    gdf: gpd.GeoDataFrame, path: Path, layer: str, *, spatial_index: bool = True
+) -> None:
+    """Write one GeoPackage layer through Arrow (several times faster than row by row)."""
+    gdf.to_file(
+        path,
+        layer=layer,
+        driver="GPKG",
+        engine="pyogrio",
+        use_arrow=True,
+        layer_options={"SPATIAL_INDEX": "YES" if spatial_index else "NO"},
+    )
 
 
 @dataclass(frozen=True, eq=False)

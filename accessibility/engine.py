@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from accessibility.network import Network, arcs_to_csr
+from accessibility.network import Network, arcs_to_csr_multi
 from accessibility.snapping import Snapped
 
 WEIGHTS = ("length_m", "travel_time_s")
@@ -129,10 +129,10 @@ def augment(net: Network, groups: list[Snapped]) -> AugmentedGraph:
     rev: dict[str, sp.csr_matrix] = {}
     tail = np.concatenate([a["tail"], extra["tail"]])
     head = np.concatenate([a["head"], extra["head"]])
-    for w in WEIGHTS:
-        wt = np.concatenate([a[w], extra[w]])
-        fwd[w] = arcs_to_csr(tail, head, wt, n)
-        rev[w] = arcs_to_csr(tail, head, wt, n, reverse=True)
+    mats = arcs_to_csr_multi(tail, head, [np.concatenate([a[w], extra[w]]) for w in WEIGHTS], n)
+    for w, m in zip(WEIGHTS, mats, strict=True):
+        fwd[w] = m
+        rev[w] = m.T.tocsr()  # the reversed graph is the transpose: no second sort
     return AugmentedGraph(n_nodes=n, offsets=tuple(offsets), forward=fwd, reverse=rev)
 
 

@@ -228,14 +228,41 @@ def arcs_to_csr(
     """
     if reverse:
         tail, head = head, tail
-    w = np.maximum(np.asarray(weight, dtype=np.float64), MIN_ARC_WEIGHT)
-    order = np.lexsort((w, head, tail))
-    t, h, w = tail[order], head[order], w[order]
-    first = np.ones(len(t), dtype=bool)
-    first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
-    m = sp.csr_matrix((w[first], (t[first], h[first])), shape=(n, n))
-    m.sort_indices()
-    return m
+    return arcs_to_csr_multi(tail, head, [weight], n)[0]
+
+
+def arcs_to_csr_multi(
+    tail: np.ndarray, head: np.ndarray, weights: list[np.ndarray], n: int
+) -> list[sp.csr_matrix]:
+    """CSR matrices of several weights on the same arcs, sorting the arcs only once.
+
+    Arcs are grouped by one int64 key ``tail * n + head`` (one argsort, not a three-key
+    lexsort); each weight keeps its own cheapest parallel arc (``np.minimum.reduceat``).
+    The CSR arrays are built directly, already sorted, without a COO detour.
+    """
+    tail = np.asarray(tail, dtype=np.int64)
+    head = np.asarray(head, dtype=np.int64)
+    if len(tail) == 0:
+        return [sp.csr_matrix((n, n), dtype=np.float64) for _ in weights]
+    key = tail * np.int64(n) + head
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    starts = np.flatnonzero(first)
+    uk = k[starts]
+    rows = uk // n
+    cols = (uk % n).astype(np.int32 if n < 2**31 else np.int64)
+    indptr = np.zeros(n + 1, dtype=cols.dtype)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    out = []
+    for weight in weights:
+        w = np.maximum(np.asarray(weight, dtype=np.float64)[order], MIN_ARC_WEIGHT)
+        data = np.minimum.reduceat(w, starts)
+        m = sp.csr_matrix((data, cols, indptr), shape=(n, n))
+        m.has_sorted_indices = True
+        out.append(m)
+    return out
 
 
 def project_osm(osm: OsmData, crs: str) -> tuple[np.ndarray, np.ndarray]:
