@@ -11,8 +11,8 @@ The method is Valhalla's grid idea, vectorised:
    ``cell_m / 2`` with plain numpy (no per-edge Python loop), each sample with its cost;
 4. the samples give a per-cell minimum-cost raster; contour k is ``cost <= limit_k``,
    grown by :data:`GROW_CELLS` (the land along a road), closed by :data:`CLOSE_CELLS`
-   (small gaps between nearby roads) and with holes below :data:`MAX_HOLE_CELLS` cells
-   filled;
+   (small gaps between nearby roads) and every enclosed hole filled (``fill_holes``,
+   default; else only holes below :data:`MAX_HOLE_CELLS` cells);
 5. ``rasterio.features.shapes`` turns each mask into polygons, which are simplified
    (``cell_m / 2``), kept valid, reprojected to WGS84 and unioned with the next smaller
    contour, so contours NEST (every raster step is monotone in the mask, and the union
@@ -294,8 +294,13 @@ def _fill_small_holes(mask: np.ndarray) -> np.ndarray:
     return mask | small[labels]
 
 
-def _contour_mask(raster: np.ndarray, limit: float) -> np.ndarray:
-    """Cells of one contour: reached cells, grown, closed, small holes filled (monotone)."""
+def _contour_mask(raster: np.ndarray, limit: float, *, fill_holes: bool = True) -> np.ndarray:
+    """Cells of one contour: reached cells, grown, closed, holes filled (monotone).
+
+    ``fill_holes``: fill every enclosed pocket (fields and woods between reached roads, as
+    Valhalla's ``denoise`` keeps only outer rings), else only pockets under
+    :data:`MAX_HOLE_CELLS` cells. Both are monotone in the mask, so contours still nest.
+    """
     mask = _dilate(raster <= limit, GROW_CELLS + CLOSE_CELLS)
     mask = _erode(mask, CLOSE_CELLS)
     rows = np.flatnonzero(mask.any(axis=1))
@@ -305,7 +310,8 @@ def _contour_mask(raster: np.ndarray, limit: float) -> np.ndarray:
     # fill holes in the bounding box (plus one empty cell around: what touches it is outside)
     r0, r1 = max(rows[0] - 1, 0), rows[-1] + 2
     c0, c1 = max(cols[0] - 1, 0), cols[-1] + 2
-    mask[r0:r1, c0:c1] = _fill_small_holes(mask[r0:r1, c0:c1])
+    box = mask[r0:r1, c0:c1]
+    mask[r0:r1, c0:c1] = ndimage.binary_fill_holes(box) if fill_holes else _fill_small_holes(box)
     return mask
 
 
@@ -358,7 +364,13 @@ def _check_grid(nrows: int, ncols: int, cell_m: float) -> None:
 
 
 def _contour_polygons(
-    x: np.ndarray, y: np.ndarray, cost: np.ndarray, limits: np.ndarray, *, cell_m: float
+    x: np.ndarray,
+    y: np.ndarray,
+    cost: np.ndarray,
+    limits: np.ndarray,
+    *,
+    cell_m: float,
+    fill_holes: bool = True,
 ) -> list[shapely.Geometry]:
     """Polygons (metric CRS) of the cells with cost <= each limit (ascending).
 
@@ -378,7 +390,9 @@ def _contour_polygons(
     out: list[shapely.Geometry] = []
     prev_mask = np.zeros(raster.shape, dtype=bool)
     for limit in limits:
-        mask = _contour_mask(raster, limit) | prev_mask  # monotone anyway; make it explicit
+        mask = (
+            _contour_mask(raster, limit, fill_holes=fill_holes) | prev_mask
+        )  # monotone anyway; make it explicit
         out.append(_simplify(_polygonise(mask, x0, y1, cell_m), cell_m / 2))
         prev_mask = mask
     return out
@@ -408,6 +422,7 @@ def _bounded_polygons(
     values: np.ndarray,
     direction: str,
     cell_m: float,
+    fill_holes: bool = True,
 ) -> list[shapely.Geometry]:
     weight, factor = UNITS[unit]
     limits = values * factor
@@ -430,7 +445,7 @@ def _bounded_polygons(
     x = np.concatenate([x, snapped.x[ok]])
     y = np.concatenate([y, snapped.y[ok]])
     c = np.concatenate([c, np.zeros(int(ok.sum()))])
-    return _contour_polygons(x, y, c, limits, cell_m=cell_m)
+    return _contour_polygons(x, y, c, limits, cell_m=cell_m, fill_holes=fill_holes)
 
 
 def _frame(
@@ -470,6 +485,7 @@ def isochrones(
     direction: str = "from",
     cell_m: float = 50.0,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    fill_holes: bool = True,
 ) -> gpd.GeoDataFrame:
     """Nested contour polygons of what is reachable from (or can reach) one location.
 
@@ -489,6 +505,9 @@ def isochrones(
         Grid cell size (metres): the resolution of the polygons.
     max_snap_m
         Largest allowed distance from the location to the network (metres).
+    fill_holes
+        Fill every enclosed hole (default, like Valhalla's ``denoise``: the land between
+        reached roads counts as served); ``False`` keeps holes of 16 cells and more.
 
     Returns
     -------
@@ -514,7 +533,13 @@ def isochrones(
         msg = f"isochrones takes one location, got {len(snapped)}; use catchment for several"
         raise ValueError(msg)
     geoms = _bounded_polygons(
-        net, snapped, unit=unit, values=values, direction=direction, cell_m=cell_m
+        net,
+        snapped,
+        unit=unit,
+        values=values,
+        direction=direction,
+        cell_m=cell_m,
+        fill_holes=fill_holes,
     )
     return _frame(
         net,
@@ -534,6 +559,7 @@ def catchment(
     direction: str = "to",
     cell_m: float = 50.0,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    fill_holes: bool = True,
 ) -> gpd.GeoDataFrame:
     """Compute the area within ``minutes`` of ANY of several points (one search).
 
@@ -549,7 +575,7 @@ def catchment(
     direction
         ``"to"`` (default): area from which some point can be reached in time (patients
         driving to a practice); ``"from"``: area reachable from some point.
-    cell_m, max_snap_m
+    cell_m, max_snap_m, fill_holes
         As in :func:`isochrones`.
 
     Returns
@@ -585,7 +611,13 @@ def catchment(
         )
         raise PointOutsideNetworkError(msg)
     geoms = _bounded_polygons(
-        net, snapped, unit=unit, values=values, direction=direction, cell_m=cell_m
+        net,
+        snapped,
+        unit=unit,
+        values=values,
+        direction=direction,
+        cell_m=cell_m,
+        fill_holes=fill_holes,
     )
     snap = float(np.nanmax(snapped.snap_distance_m))
     return _frame(

@@ -33,6 +33,12 @@ CAR_SPEEDS_KPH: dict[str, float] = {
 BIKE_SPEED_KPH = 15.0
 WALK_SPEED_KPH = 5.0
 MAX_CAR_SPEED_KPH = 130.0
+#: Car speeds are the limit (maxspeed or class default) times this factor: traffic drives a
+#: little below the limit (curves, junctions). 0.95 was calibrated on the Liechtenstein
+#: sample, where Valhalla's car routes take 1.046x bereik's unscaled times (and OSRM's
+#: car.lua, which drives at 0.8 x maxspeed plus turn costs, 1.28x); see
+#: docs/benchmarks-service.md. Bike and walk speeds are used as they are.
+CAR_SPEED_FACTOR = 0.95
 
 #: maxspeed values that name a zone instead of a number (country prefix is ignored)
 ZONE_SPEEDS_KPH = {
@@ -205,7 +211,7 @@ def way_rule(tags: dict[str, str], profile: str) -> WayRule | None:
             return None
         fwd, bwd = _oneway(tags, bike=False)
         speed = parse_maxspeed(tags.get("maxspeed")) or CAR_SPEEDS_KPH[hw]
-        return WayRule(fwd, bwd, min(speed, MAX_CAR_SPEED_KPH))
+        return WayRule(fwd, bwd, min(speed, MAX_CAR_SPEED_KPH) * CAR_SPEED_FACTOR)
     if profile == "bike":
         allowed = _access(tags, ("bicycle", "vehicle", "access"))
         if allowed is False:

@@ -55,13 +55,25 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+def code_fingerprint() -> str:
+    """SHA-256 of the engine's own source (a changed profile or rule means a new build)."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for pkg in ("accessibility", "broadband"):
+        for f in sorted((root / pkg).glob("*.py")):
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def build_key(inputs: dict[str, str], parameters: dict[str, Any]) -> str:
-    """Cache key: SHA-256 over input hashes, parameters, schema and library versions."""
+    """Cache key: SHA-256 over input hashes, parameters, schema, library and code versions."""
     payload = {
         "inputs": inputs,
         "parameters": parameters,
         "schema_version": SCHEMA_VERSION,
         "libraries": library_versions(),
+        "code": code_fingerprint(),
     }
     blob = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
         le=CELL_M_RANGE[1],
         description="Grid cell of isochrone polygons (m); smaller is finer and slower.",
     )
+    isochrone_fill_holes: bool = Field(
+        True,
+        description=(
+            "Fill enclosed holes of isochrone/catchment polygons (land between reached "
+            "roads counts as served, like Valhalla's denoise); false keeps large holes."
+        ),
+    )
 
     # --- web ---------------------------------------------------------------------------------
     cors_origins: Annotated[list[str], NoDecode] = Field(

@@ -71,6 +71,7 @@ def isochrone_frame(
         g = isochrones(
             net, float(lon), float(lat), minutes=contours.minutes, meters=contours.meters,
             direction=direction, cell_m=settings.isochrone_cell_m,
+                         fill_holes=settings.isochrone_fill_holes,
             max_snap_m=settings.max_snap_m,
         )  # fmt: skip
         frames.append(g.assign(location_index=i, lon=float(lon), lat=float(lat)))
@@ -100,6 +101,7 @@ def catchment_frame(
     if len(fac):
         poly = catchment(net, fac[["lon", "lat"]].to_numpy(dtype=float), minutes=minutes,
                          direction=direction, cell_m=settings.isochrone_cell_m,
+                         fill_holes=settings.isochrone_fill_holes,
                          max_snap_m=settings.max_snap_m)  # fmt: skip
         used = int(poly["points_used"].iloc[0])
         inside_ids = set(_population(poly, sb)["village_ids"].iloc[0])

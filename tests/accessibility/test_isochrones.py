@@ -302,3 +302,25 @@ def test_catchment_of_supermarkets(demo_build, car):
     assert gdf.points_used.iloc[0] == len(shops)
     assert gdf.geometry.iloc[0].is_valid
     assert gdf.area_m2.iloc[0] > 5e6
+
+
+def test_holes_inside_a_ring_road_are_filled_by_default():
+    import shapely
+
+    from tests.conftest import make_network as make_straight_network
+
+    # a 1 km square ring road: the field inside is enclosed by reached roads
+    net = make_straight_network(
+        {1: (0, 0), 2: (1000, 0), 3: (1000, 1000), 4: (0, 1000)},
+        [(1, 2), (2, 3), (3, 4), (4, 1)],
+    )
+    from accessibility.crs import RD_NEW, to_wgs84
+    from tests.conftest import X0, Y0
+
+    lon, lat = to_wgs84([X0], [Y0], RD_NEW)
+    filled = isochrones(net, lon[0], lat[0], minutes=[10]).geometry.iloc[0]
+    holed = isochrones(net, lon[0], lat[0], minutes=[10], fill_holes=False).geometry.iloc[0]
+    assert shapely.get_num_interior_rings(filled) == 0
+    assert shapely.get_num_interior_rings(holed) == 1
+    assert filled.area > holed.area
+    assert filled.contains(holed)
