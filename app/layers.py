@@ -117,6 +117,23 @@ def white_areas(sb: ServedBuild) -> gpd.GeoDataFrame:
     return _geo(out)
 
 
+def double_disadvantage(sb: ServedBuild) -> gpd.GeoDataFrame:
+    """Return the ranked double-disadvantage villages as points (NotFoundError without coverage).
+
+    Columns of the build's ``double_disadvantage.csv`` (rank, score = population x excess km,
+    remote categories and why) plus ``synthetic`` (the coverage is a synthetic sample).
+    """
+    dd = sb.build.double_disadvantage
+    if dd is None:
+        msg = f"build {sb.name!r} has no broadband coverage (build it with --coverage)"
+        raise NotFoundError(msg)
+    pts = sb.build.villages[["village_id", "geometry"]]
+    out = pts.merge(dd.astype({"village_id": str}), on="village_id", how="inner")
+    out = out.sort_values("rank", kind="stable")
+    out["synthetic"] = _synthetic(sb)
+    return _geo(out)
+
+
 def _broadband_filter(gdf: gpd.GeoDataFrame, column: str, value: bool | None) -> np.ndarray:
     if value is None:
         return np.ones(len(gdf), dtype=bool)

@@ -18,6 +18,7 @@ from app import __version__
 from app.config import Settings
 from app.errors import add_exception_handlers
 from app.routers import (
+    broadband,
     catchments,
     collections,
     facilities,
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     add_exception_handlers(app)
     for module in (web, health, collections, villages, facilities, municipalities,
-                   isochrones, catchments, matrix, scenarios):  # fmt: skip
+                   isochrones, catchments, matrix, scenarios, broadband):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

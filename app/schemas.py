@@ -524,3 +524,23 @@ class ScenarioResponse(BaseModel):
 
     summary: list[ScenarioSummary]
     changes: list[VillageChange]
+
+
+class DoubleDisadvantageProperties(OpenProperties):
+    """A village that is both remote from facilities (car) and in a broadband white area."""
+
+    village_id: str = Field(examples=["node/347290636"])
+    village_name: str | None = Field(None, examples=["Malbun"])
+    municipality: str | None = Field(None, examples=["Triesenberg"])
+    population: float | None = None
+    remote_categories: str = Field(examples=["supermarket"])
+    reason: str = Field(examples=["supermarket: 7.8 km > 5 km"])
+    excess_km: float = Field(description="Sum over remote categories of km beyond the limit")
+    max_mbps: float | None = None
+    score: float = Field(description="population (unknown: 0) x excess_km; ranks the list")
+    rank: int
+    synthetic: bool = Field(description="True when the coverage is a SYNTHETIC sample")
+
+
+class DoubleDisadvantageCollection(FeatureCollection[Feature[Point, DoubleDisadvantageProperties]]):
+    """The ranked double-disadvantage list as GeoJSON points."""

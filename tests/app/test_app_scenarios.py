@@ -48,3 +48,18 @@ def test_scenario_errors(client, body, status, text):
     r = client.post("/scenarios", json=body)
     assert r.status_code == status
     assert text in r.json()["detail"]
+
+
+def test_double_disadvantage_list(client, app_build_dir):
+    r = client.get("/double-disadvantage")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/geo+json")
+    feats = r.json()["features"]
+    expected = pd.read_csv(app_build_dir / "double_disadvantage.csv")
+    assert [f["properties"]["village_name"] for f in feats] == list(expected["village_name"])
+    assert [f["properties"]["rank"] for f in feats] == list(range(1, len(feats) + 1))
+    assert all(f["properties"]["synthetic"] is True for f in feats)
+    flagged = client.get("/villages", params={"double_disadvantage": "true"}).json()
+    assert {f["id"] for f in feats} == {f["id"] for f in flagged["features"]}
+    csv = client.get("/double-disadvantage", params={"f": "csv"})
+    assert csv.status_code == 200 and "remote_categories" in csv.text.splitlines()[0]
