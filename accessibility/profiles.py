@@ -72,29 +72,7 @@ BIKE_HIGHWAYS = frozenset(
 )
 # need an explicit bicycle=yes/designated/permissive
 BIKE_IF_ALLOWED = frozenset({"footway", "pedestrian", "bridleway", "trunk", "trunk_link"})
-WALK_HIGHWAYS = frozenset(
-    {
-        "primary",
-        "primary_link",
-        "secondary",
-        "secondary_link",
-        "tertiary",
-        "tertiary_link",
-        "unclassified",
-        "road",
-        "residential",
-        "living_street",
-        "service",
-        "track",
-        "cycleway",
-        "path",
-        "footway",
-        "pedestrian",
-        "steps",
-        "bridleway",
-        "corridor",
-    }
-)
+WALK_HIGHWAYS = BIKE_HIGHWAYS | {"footway", "pedestrian", "steps", "bridleway", "corridor"}
 WALK_IF_ALLOWED = frozenset({"trunk", "trunk_link"})
 CAR_EXCLUDED_SERVICE = frozenset({"parking_aisle", "driveway", "emergency_access", "parking"})
 
