@@ -99,7 +99,11 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def round_geometries(geoms: Iterable[Any]) -> np.ndarray:
     """Geometries snapped to a 1e-6 degree grid (valid output) with rounded coordinates."""
     arr = np.asarray(geoms, dtype=object)
-    snapped = shapely.set_precision(arr, GRID)
+    # round vertex by vertex (fast); repair topology only where that made a geometry invalid
+    snapped = shapely.set_precision(arr, GRID, mode="pointwise")
+    bad = ~shapely.is_valid(snapped) & shapely.is_valid(arr)
+    if bad.any():
+        snapped[bad] = shapely.set_precision(arr[bad], GRID)
     return shapely.transform(snapped, lambda c: np.round(c, DECIMALS))
 
 
