@@ -703,3 +703,41 @@ def points_within(
             }
         )
     return out
+
+
+def points_within_xy(
+    polygons: Sequence[shapely.Geometry] | np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+) -> list[dict[str, object]]:
+    """Like :func:`points_within` for plain arrays (points in the polygons' CRS).
+
+    For request-time use on a fixed set of points (the villages of a build): no frames, no
+    spatial index, one vectorised test per polygon. Returns ``index`` (positions of the
+    points inside) instead of ``ids``; boundary points count as inside.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    w = np.zeros(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    out = []
+    for poly in polygons:
+        if poly is None or shapely.is_empty(poly):
+            inside = np.zeros(0, dtype=np.int64)
+        else:
+            shapely.prepare(poly)
+            inside = np.flatnonzero(shapely.intersects_xy(poly, x, y))
+        wk = w[inside]
+        unknown = ~np.isfinite(wk)
+        out.append(
+            {
+                "index": inside,
+                "count": len(inside),
+                "weight_sum": float(np.where(unknown, 0.0, wk).sum())
+                if weights is not None
+                else None,
+                "weight_unknown": int(unknown.sum()) if weights is not None else 0,
+            }
+        )
+    return out

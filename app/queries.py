@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from accessibility.crs import WGS84
-from accessibility.isochrones import catchment, isochrones, points_within
+from accessibility.isochrones import catchment, isochrones, points_within_xy
 from accessibility.routing import locate, travel_matrix
 from accessibility.scenarios import NewFacility, change_summary, run_scenario
 from app.config import Settings
@@ -38,8 +38,8 @@ ISOCHRONE_COLUMNS = [
 
 def _population(polygons: gpd.GeoDataFrame, sb: ServedBuild) -> pd.DataFrame:
     """Villages and population inside each polygon (population null when none is known)."""
-    inside = points_within(polygons, sb.build.villages, weight_column="population",
-                           id_column="village_id")  # fmt: skip
+    lon, lat, pop, ids = sb.village_arrays()
+    inside = points_within_xy(polygons.geometry.to_numpy(), lon, lat, weights=pop)
     rows = []
     for r in inside:
         known = r["count"] - r["weight_unknown"]
@@ -47,7 +47,7 @@ def _population(polygons: gpd.GeoDataFrame, sb: ServedBuild) -> pd.DataFrame:
             "villages": r["count"],
             "villages_without_population": r["weight_unknown"],
             "population": r["weight_sum"] if known > 0 else None,
-            "village_ids": r["ids"],
+            "village_ids": ids[r["index"]].tolist(),
         })  # fmt: skip
     return pd.DataFrame(rows, index=polygons.index)
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from accessibility.build import Build, load_build
 from accessibility.crs import WGS84
@@ -40,6 +42,19 @@ class ServedBuild:
             )
             raise UnknownProfileError(msg)
         return profile
+
+    def village_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Village lon, lat, population (NaN unknown) and ids as arrays (cached)."""
+        with self._lock:
+            if "village_arrays" not in self._cache:
+                v = self.build.villages
+                self._cache["village_arrays"] = (
+                    v.geometry.x.to_numpy(dtype=float),
+                    v.geometry.y.to_numpy(dtype=float),
+                    pd.to_numeric(v["population"]).to_numpy(dtype=float, na_value=np.nan),
+                    v["village_id"].astype(str).to_numpy(dtype=object),
+                )
+            return self._cache["village_arrays"]
 
     def edges(self, profile: str) -> gpd.GeoDataFrame:
         """Return the edges of a profile's network in WGS84 (map backdrop, QGIS)."""

@@ -324,3 +324,27 @@ def test_holes_inside_a_ring_road_are_filled_by_default():
     assert shapely.get_num_interior_rings(holed) == 1
     assert filled.area > holed.area
     assert filled.contains(holed)
+
+
+def test_points_within_xy_matches_points_within():
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from accessibility.isochrones import points_within, points_within_xy
+
+    square = shapely.box(0, 0, 10, 10)
+    tri = shapely.Polygon([(0, 0), (20, 0), (0, 20)])
+    x = np.array([1.0, 5.0, 10.0, 15.0, 30.0])
+    y = np.array([1.0, 5.0, 5.0, 1.0, 30.0])
+    w = np.array([10.0, np.nan, 5.0, 2.0, 100.0])
+    polys = gpd.GeoDataFrame(geometry=[square, tri], crs="EPSG:28992")
+    pts = gpd.GeoDataFrame({"w": w}, geometry=gpd.points_from_xy(x, y), crs="EPSG:28992")
+    slow = points_within(polys, pts, weight_column="w")
+    fast = points_within_xy(polys.geometry.to_numpy(), x, y, weights=w)
+    for a, b in zip(slow, fast, strict=True):
+        assert a["ids"] == b["index"].tolist()
+        assert (a["count"], a["weight_sum"], a["weight_unknown"]) == (
+            b["count"], b["weight_sum"], b["weight_unknown"])  # fmt: skip
+    assert fast[0]["index"].tolist() == [0, 1, 2]  # the boundary point (10, 5) counts
+    assert fast[0]["weight_sum"] == 15.0 and fast[0]["weight_unknown"] == 1
