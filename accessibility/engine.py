@@ -10,13 +10,15 @@ No Python loop over villages x facilities, no networkx.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from accessibility.network import Network, arcs_to_csr_multi
+from accessibility.network import Network, arcs_to_csr, arcs_to_csr_multi
 from accessibility.snapping import Snapped
 
 WEIGHTS = ("length_m", "travel_time_s")
@@ -43,65 +45,154 @@ class AugmentedGraph:
         return self.offsets[group] + np.arange(size)
 
 
-def _split_arcs(net: Network, snapped: Snapped, first_id: int) -> dict[str, np.ndarray]:
-    """Arcs that chain the snapped points along their edges (vectorised)."""
-    ok = np.flatnonzero(snapped.ok)
-    e = snapped.edge[ok]
-    off = snapped.offset_m[ok]
-    vid = first_id + ok
+_BASE_CSR: weakref.WeakKeyDictionary[Network, dict[tuple[str, bool], sp.csr_matrix]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def base_csr(net: Network, weight: str, *, reverse: bool = False) -> sp.csr_matrix:
+    """``net.csr(weight, reverse=reverse)``, computed once per network object (read-only)."""
+    per_net = _BASE_CSR.setdefault(net, {})
+    key = (weight, reverse)
+    if key not in per_net:
+        per_net[key] = net.csr(weight, reverse=reverse)
+    return per_net[key]
+
+
+@dataclass(frozen=True, eq=False)
+class VirtualGraph:
+    """Snapped points as virtual nodes that split their edges (request-time, read-only).
+
+    The model behind :func:`augment` (a test checks their matrices are equal):
+    point j of group k is node ``offsets[k] + j``; an edge ``u -> v`` holding points
+    ``p1..pk`` (by offset) gets the pieces ``u -> p1 -> ... -> pk -> v`` in the directions
+    the edge allows, costs in proportion to the length; a point within
+    ``SNAP_NODE_TOLERANCE_M`` of an edge end lies on that node and is also linked to it both
+    ways (at the cost of the gap), so a point at a junction is not stuck on the one-way edge
+    that won the snapping tie. What differs is the cost per request: the network part of
+    the CSR matrix is built once per network and only the virtual arcs are added, for the
+    one weight and direction a search needs (:meth:`csr`), and the pieces are kept (with
+    their edge and offsets) for isochrones.
+
+    Attributes
+    ----------
+    piece_edge, piece_a_m, piece_b_m, piece_node_a, piece_node_b : np.ndarray
+        The pieces of the split edges: edge, offsets (network metres from ``u``) of the two
+        ends, and their node ids (network or virtual).
+    link_virtual, link_node, link_edge, link_m : np.ndarray
+        Virtual nodes snapped onto a junction, that junction, the edge, and the gap (metres
+        along the edge, at most ``SNAP_NODE_TOLERANCE_M``).
+    """
+
+    net: Network
+    n_nodes: int
+    offsets: tuple[int, ...]
+    piece_edge: np.ndarray
+    piece_a_m: np.ndarray
+    piece_b_m: np.ndarray
+    piece_node_a: np.ndarray
+    piece_node_b: np.ndarray
+    link_virtual: np.ndarray
+    link_node: np.ndarray
+    link_edge: np.ndarray
+    link_m: np.ndarray
+
+    def nodes(self, group: int, size: int) -> np.ndarray:
+        """Virtual node ids of group ``group`` (``size`` points)."""
+        return self.offsets[group] + np.arange(size)
+
+    def virtual_arcs(self, weights: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list]:
+        """Return the arcs the virtual nodes add: ``tail, head`` and one cost per weight."""
+        net = self.net
+        e = self.piece_edge
+        f, b = net.edge_forward[e], net.edge_backward[e]
+        na, nb = self.piece_node_a, self.piece_node_b
+        lv, ln = self.link_virtual, self.link_node
+        tail = np.concatenate([na[f], nb[b], lv, ln])
+        head = np.concatenate([nb[f], na[b], ln, lv])
+        costs = []
+        for weight in weights:
+            cost = self._cost(weight, e, np.maximum(self.piece_b_m - self.piece_a_m, 0.0))
+            link = self._cost(weight, self.link_edge, self.link_m)
+            costs.append(np.concatenate([cost[f], cost[b], link, link]))
+        return tail, head, costs
+
+    def csr(self, weight: str, *, reverse: bool = False) -> sp.csr_matrix:
+        """Build the augmented ``n_nodes x n_nodes`` CSR matrix of one weight and direction."""
+        net = self.net
+        tail, head, (w,) = self.virtual_arcs([weight])
+        extra = arcs_to_csr(tail, head, w, self.n_nodes, reverse=reverse)
+        base = base_csr(net, weight, reverse=reverse)
+        k = self.n_nodes - net.n_nodes
+        indptr = np.concatenate([base.indptr, np.full(k, base.indptr[-1], base.indptr.dtype)])
+        padded = sp.csr_matrix((base.data, base.indices, indptr), shape=extra.shape)
+        # base is canonical (arcs_to_csr): say so, so that scipy never sorts the shared
+        # cached arrays in place while another request reads them
+        padded.has_canonical_format = True
+        # no overlap: every virtual arc has a virtual end
+        return (padded + extra).tocsr()
+
+    def _cost(self, weight: str, edge: np.ndarray, length_m: np.ndarray) -> np.ndarray:
+        """Cost of ``length_m`` metres along ``edge`` (time in proportion to the length)."""
+        if weight == "length_m":
+            return length_m
+        if weight == "travel_time_s":
+            el = self.net.edge_length_m[edge]
+            frac = np.divide(length_m, el, out=np.zeros_like(length_m), where=el > 0)
+            return frac * self.net.edge_time_s[edge]
+        msg = f"weight must be one of {WEIGHTS}, got {weight!r}"
+        raise ValueError(msg)
+
+
+def add_virtual_nodes(net: Network, groups: list[Snapped]) -> VirtualGraph:
+    """Make every group of snapped points virtual nodes of ``net`` (see VirtualGraph).
+
+    Points of all groups share the graph, so a source and a destination on one street are
+    routed along it. Points with ``ok=False`` get a node without arcs (unreachable).
+    """
+    offsets = []
+    n = net.n_nodes
+    for g in groups:
+        offsets.append(n)
+        n += len(g)
+
+    def cat(name: str, dtype: type) -> np.ndarray:
+        return (
+            np.concatenate([np.asarray(getattr(g, name), dtype=dtype) for g in groups])
+            if groups
+            else np.zeros(0, dtype)
+        )
+
+    ok_all = cat("ok", bool)
+    ok = np.flatnonzero(ok_all)
+    e = cat("edge", np.int64)[ok]
+    off = cat("offset_m", float)[ok]
+    vid = net.n_nodes + ok
     order = np.lexsort((off, e))
     e, off, vid = e[order], off[order], vid[order]
-    n = len(e)
-    if n == 0:
-        empty = np.zeros(0)
-        return {
-            "tail": empty.astype(np.int64),
-            "head": empty.astype(np.int64),
-            "length_m": empty,
-            "travel_time_s": empty,
-        }
-    first = np.ones(n, dtype=bool)
+    first = np.ones(len(e), dtype=bool)
     first[1:] = e[1:] != e[:-1]
-    last = np.ones(n, dtype=bool)
+    last = np.ones(len(e), dtype=bool)
     last[:-1] = e[1:] != e[:-1]
     prev_node = np.where(first, net.edge_u[e], np.r_[-1, vid[:-1]])
     prev_off = np.where(first, 0.0, np.r_[0.0, off[:-1]])
-    # pieces: prev -> point, and for the last point of an edge, point -> v
-    a_tail = np.concatenate([prev_node, vid[last]])
-    a_head = np.concatenate([vid, net.edge_v[e[last]]])
-    a_edge = np.concatenate([e, e[last]])
-    a_len = np.concatenate([off - prev_off, net.edge_length_m[e[last]] - off[last]])
-    a_len = np.maximum(a_len, 0.0)
-    el = net.edge_length_m[a_edge]
-    frac = np.divide(a_len, el, out=np.zeros_like(a_len), where=el > 0)
-    a_time = frac * net.edge_time_s[a_edge]
-    f = net.edge_forward[a_edge]
-    b = net.edge_backward[a_edge]
-    # A point that lies on a node (within SNAP_NODE_TOLERANCE_M) is that node: link it both
-    # ways, so a village at a junction is not stuck on the one-way edge it snapped to.
-    el_p = net.edge_length_m[e]
+    gap_v = net.edge_length_m[e] - off
     at_u = off <= SNAP_NODE_TOLERANCE_M
-    at_v = (el_p - off) <= SNAP_NODE_TOLERANCE_M
-    n_tail = np.concatenate([vid[at_u], vid[at_v]])
-    n_head = np.concatenate([net.edge_u[e[at_u]], net.edge_v[e[at_v]]])
-    n_len = np.concatenate([off[at_u], el_p[at_v] - off[at_v]])
-    n_len = np.maximum(n_len, 0.0)
-    n_edge = np.concatenate([e[at_u], e[at_v]])
-    n_el = net.edge_length_m[n_edge]
-    n_time = np.divide(n_len, n_el, out=np.zeros_like(n_len), where=n_el > 0)
-    n_time = n_time * net.edge_time_s[n_edge]
-    a_tail = np.concatenate([a_tail, n_tail])
-    a_head = np.concatenate([a_head, n_head])
-    a_len = np.concatenate([a_len, n_len])
-    a_time = np.concatenate([a_time, n_time])
-    f = np.concatenate([f, np.ones(len(n_tail), dtype=bool)])
-    b = np.concatenate([b, np.ones(len(n_tail), dtype=bool)])
-    return {
-        "tail": np.concatenate([a_tail[f], a_head[b]]),
-        "head": np.concatenate([a_head[f], a_tail[b]]),
-        "length_m": np.concatenate([a_len[f], a_len[b]]),
-        "travel_time_s": np.concatenate([a_time[f], a_time[b]]),
-    }
+    at_v = gap_v <= SNAP_NODE_TOLERANCE_M  # both on an edge shorter than twice the tolerance
+    return VirtualGraph(
+        net=net,
+        n_nodes=n,
+        offsets=tuple(offsets),
+        piece_edge=np.concatenate([e, e[last]]),
+        piece_a_m=np.concatenate([prev_off, off[last]]),
+        piece_b_m=np.concatenate([off, net.edge_length_m[e[last]]]),
+        piece_node_a=np.concatenate([prev_node, vid[last]]),
+        piece_node_b=np.concatenate([vid, net.edge_v[e[last]]]),
+        link_virtual=np.concatenate([vid[at_u], vid[at_v]]),
+        link_node=np.concatenate([net.edge_u[e[at_u]], net.edge_v[e[at_v]]]),
+        link_edge=np.concatenate([e[at_u], e[at_v]]),
+        link_m=np.maximum(np.concatenate([off[at_u], gap_v[at_v]]), 0.0),
+    )
 
 
 def augment(net: Network, groups: list[Snapped]) -> AugmentedGraph:
@@ -110,30 +201,18 @@ def augment(net: Network, groups: list[Snapped]) -> AugmentedGraph:
     All groups share one graph, so points of different groups on the same edge are chained
     in offset order (a village and a facility on one street reach each other along it).
     """
-    offsets = []
-    n = net.n_nodes
-    for g in groups:
-        offsets.append(n)
-        n += len(g)
-    allsnap = Snapped(
-        edge=np.concatenate([g.edge for g in groups]) if groups else np.zeros(0, np.int64),
-        offset_m=np.concatenate([g.offset_m for g in groups]) if groups else np.zeros(0),
-        snap_distance_m=np.zeros(n - net.n_nodes),
-        ok=np.concatenate([g.ok for g in groups]) if groups else np.zeros(0, bool),
-        x=np.zeros(n - net.n_nodes),
-        y=np.zeros(n - net.n_nodes),
-    )
-    extra = _split_arcs(net, allsnap, net.n_nodes)
+    vg = add_virtual_nodes(net, groups)
     a = net.arcs
+    tail_v, head_v, costs_v = vg.virtual_arcs(WEIGHTS)
+    tail = np.concatenate([a["tail"], tail_v])
+    head = np.concatenate([a["head"], head_v])
+    weights = [np.concatenate([a[w], c]) for w, c in zip(WEIGHTS, costs_v, strict=True)]
     fwd: dict[str, sp.csr_matrix] = {}
     rev: dict[str, sp.csr_matrix] = {}
-    tail = np.concatenate([a["tail"], extra["tail"]])
-    head = np.concatenate([a["head"], extra["head"]])
-    mats = arcs_to_csr_multi(tail, head, [np.concatenate([a[w], extra[w]]) for w in WEIGHTS], n)
-    for w, m in zip(WEIGHTS, mats, strict=True):
+    for w, m in zip(WEIGHTS, arcs_to_csr_multi(tail, head, weights, vg.n_nodes), strict=True):
         fwd[w] = m
         rev[w] = m.T.tocsr()  # the reversed graph is the transpose: no second sort
-    return AugmentedGraph(n_nodes=n, offsets=tuple(offsets), forward=fwd, reverse=rev)
+    return AugmentedGraph(n_nodes=vg.n_nodes, offsets=vg.offsets, forward=fwd, reverse=rev)
 
 
 def nearest_source(

@@ -2,7 +2,7 @@
 
 The method is Valhalla's grid idea, vectorised:
 
-1. snap the location(s) and add them as virtual nodes (:func:`routing.add_virtual_nodes`);
+1. snap the location(s) and add them as virtual nodes (:func:`engine.add_virtual_nodes`);
 2. one bounded ``scipy.sparse.csgraph.dijkstra(limit=largest contour)`` on the forward
    graph (``direction="from"``: reachable from the point) or the reversed graph
    (``"to"``: can reach the point), in seconds for ``minutes`` or metres for ``meters``;
@@ -46,11 +46,10 @@ from scipy import ndimage
 from scipy.sparse.csgraph import dijkstra
 
 from accessibility.crs import WGS84
+from accessibility.engine import VirtualGraph, add_virtual_nodes
 from accessibility.errors import NoCrsError, PointOutsideNetworkError
 from accessibility.network import Network
 from accessibility.routing import (
-    VirtualGraph,
-    add_virtual_nodes,
     check_max_snap,
     locate,
     to_metric,

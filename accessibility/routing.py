@@ -2,11 +2,11 @@
 
 What OSRM's *Table* service does, on the compiled engine: the sources and destinations are
 snapped to their nearest edge and become virtual nodes of one augmented graph
-(:class:`VirtualGraph`, the model of :func:`accessibility.engine.augment` built for one
-request: only the weight and direction a search needs, on a network CSR cached per
-network), then ONE ``scipy.sparse.csgraph.dijkstra`` call per weight runs from the smaller
-side (sources on the forward graph, or destinations on the reversed graph). There are no
-per-pair searches and no networkx.
+(:class:`accessibility.engine.VirtualGraph`, the model of :func:`~accessibility.engine.augment`
+built for one request: only the weight and direction a search needs, on a network CSR
+cached per network), then ONE ``scipy.sparse.csgraph.dijkstra`` call per weight runs from
+the smaller side (sources on the forward graph, or destinations on the reversed graph).
+There are no per-pair searches and no networkx.
 
 ``distances_m`` is the length of the SHORTEST route and ``durations_s`` the duration of the
 FASTEST route; the two can be different routes (a long fast road against a short slow one),
@@ -15,7 +15,6 @@ as in OSRM when asked for both annotations.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,9 +23,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from accessibility.crs import to_metric, to_wgs84  # cached transformers
-from accessibility.engine import SNAP_NODE_TOLERANCE_M, WEIGHTS
+from accessibility.engine import WEIGHTS, add_virtual_nodes
 from accessibility.errors import PointOutsideNetworkError
-from accessibility.network import Network, arcs_to_csr
+from accessibility.network import Network
 from accessibility.snapping import DEFAULT_MAX_SNAP_M, Snapped, snap_points
 
 #: Costs below this are artefacts of zero-length virtual arcs (``MIN_ARC_WEIGHT`` each).
@@ -154,148 +153,6 @@ def snapped_lonlat(net: Network, snapped: Snapped) -> np.ndarray:
         out[snapped.ok, 0] = lon
         out[snapped.ok, 1] = lat
     return out
-
-
-_BASE_CSR: weakref.WeakKeyDictionary[Network, dict[tuple[str, bool], sp.csr_matrix]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def base_csr(net: Network, weight: str, *, reverse: bool = False) -> sp.csr_matrix:
-    """``net.csr(weight, reverse=reverse)``, computed once per network object (read-only)."""
-    per_net = _BASE_CSR.setdefault(net, {})
-    key = (weight, reverse)
-    if key not in per_net:
-        per_net[key] = net.csr(weight, reverse=reverse)
-    return per_net[key]
-
-
-@dataclass(frozen=True, eq=False)
-class VirtualGraph:
-    """Snapped points as virtual nodes that split their edges (request-time, read-only).
-
-    The same graph as :func:`accessibility.engine.augment` (a test checks they are equal):
-    point j of group k is node ``offsets[k] + j``; an edge ``u -> v`` holding points
-    ``p1..pk`` (by offset) gets the pieces ``u -> p1 -> ... -> pk -> v`` in the directions
-    the edge allows, costs in proportion to the length; a point within
-    ``SNAP_NODE_TOLERANCE_M`` of an edge end lies on that node and is also linked to it both
-    ways (at the cost of the gap), so a point at a junction is not stuck on the one-way edge
-    that won the snapping tie. What differs is the cost per request: the network part of
-    the CSR matrix is built once per network and only the virtual arcs are added, for the
-    one weight and direction a search needs (:meth:`csr`), and the pieces are kept (with
-    their edge and offsets) for isochrones.
-
-    Attributes
-    ----------
-    piece_edge, piece_a_m, piece_b_m, piece_node_a, piece_node_b : np.ndarray
-        The pieces of the split edges: edge, offsets (network metres from ``u``) of the two
-        ends, and their node ids (network or virtual).
-    link_virtual, link_node, link_edge, link_m : np.ndarray
-        Virtual nodes snapped onto a junction, that junction, the edge, and the gap (metres
-        along the edge, at most ``SNAP_NODE_TOLERANCE_M``).
-    """
-
-    net: Network
-    n_nodes: int
-    offsets: tuple[int, ...]
-    piece_edge: np.ndarray
-    piece_a_m: np.ndarray
-    piece_b_m: np.ndarray
-    piece_node_a: np.ndarray
-    piece_node_b: np.ndarray
-    link_virtual: np.ndarray
-    link_node: np.ndarray
-    link_edge: np.ndarray
-    link_m: np.ndarray
-
-    def nodes(self, group: int, size: int) -> np.ndarray:
-        """Virtual node ids of group ``group`` (``size`` points)."""
-        return self.offsets[group] + np.arange(size)
-
-    def csr(self, weight: str, *, reverse: bool = False) -> sp.csr_matrix:
-        """Build the augmented ``n_nodes x n_nodes`` CSR matrix of one weight and direction."""
-        net = self.net
-        e = self.piece_edge
-        cost = self._cost(weight, e, np.maximum(self.piece_b_m - self.piece_a_m, 0.0))
-        link = self._cost(weight, self.link_edge, self.link_m)
-        f, b = net.edge_forward[e], net.edge_backward[e]
-        na, nb = self.piece_node_a, self.piece_node_b
-        lv, ln = self.link_virtual, self.link_node
-        tail = np.concatenate([na[f], nb[b], lv, ln])
-        head = np.concatenate([nb[f], na[b], ln, lv])
-        w = np.concatenate([cost[f], cost[b], link, link])
-        extra = arcs_to_csr(tail, head, w, self.n_nodes, reverse=reverse)
-        base = base_csr(net, weight, reverse=reverse)
-        k = self.n_nodes - net.n_nodes
-        indptr = np.concatenate([base.indptr, np.full(k, base.indptr[-1], base.indptr.dtype)])
-        padded = sp.csr_matrix((base.data, base.indices, indptr), shape=extra.shape)
-        # base is canonical (arcs_to_csr): say so, so that scipy never sorts the shared
-        # cached arrays in place while another request reads them
-        padded.has_canonical_format = True
-        # no overlap: every virtual arc has a virtual end
-        return (padded + extra).tocsr()
-
-    def _cost(self, weight: str, edge: np.ndarray, length_m: np.ndarray) -> np.ndarray:
-        """Cost of ``length_m`` metres along ``edge`` (time in proportion to the length)."""
-        if weight == "length_m":
-            return length_m
-        if weight == "travel_time_s":
-            el = self.net.edge_length_m[edge]
-            frac = np.divide(length_m, el, out=np.zeros_like(length_m), where=el > 0)
-            return frac * self.net.edge_time_s[edge]
-        msg = f"weight must be one of {WEIGHTS}, got {weight!r}"
-        raise ValueError(msg)
-
-
-def add_virtual_nodes(net: Network, groups: list[Snapped]) -> VirtualGraph:
-    """Make every group of snapped points virtual nodes of ``net`` (see VirtualGraph).
-
-    Points of all groups share the graph, so a source and a destination on one street are
-    routed along it. Points with ``ok=False`` get a node without arcs (unreachable).
-    """
-    offsets = []
-    n = net.n_nodes
-    for g in groups:
-        offsets.append(n)
-        n += len(g)
-
-    def cat(name: str, dtype: type) -> np.ndarray:
-        return (
-            np.concatenate([np.asarray(getattr(g, name), dtype=dtype) for g in groups])
-            if groups
-            else np.zeros(0, dtype)
-        )
-
-    ok_all = cat("ok", bool)
-    ok = np.flatnonzero(ok_all)
-    e = cat("edge", np.int64)[ok]
-    off = cat("offset_m", float)[ok]
-    vid = net.n_nodes + ok
-    order = np.lexsort((off, e))
-    e, off, vid = e[order], off[order], vid[order]
-    first = np.ones(len(e), dtype=bool)
-    first[1:] = e[1:] != e[:-1]
-    last = np.ones(len(e), dtype=bool)
-    last[:-1] = e[1:] != e[:-1]
-    prev_node = np.where(first, net.edge_u[e], np.r_[-1, vid[:-1]])
-    prev_off = np.where(first, 0.0, np.r_[0.0, off[:-1]])
-    gap_v = net.edge_length_m[e] - off
-    at_u = off <= SNAP_NODE_TOLERANCE_M
-    at_v = gap_v <= SNAP_NODE_TOLERANCE_M  # both on an edge shorter than twice the tolerance
-    return VirtualGraph(
-        net=net,
-        n_nodes=n,
-        offsets=tuple(offsets),
-        piece_edge=np.concatenate([e, e[last]]),
-        piece_a_m=np.concatenate([prev_off, off[last]]),
-        piece_b_m=np.concatenate([off, net.edge_length_m[e[last]]]),
-        piece_node_a=np.concatenate([prev_node, vid[last]]),
-        piece_node_b=np.concatenate([vid, net.edge_v[e[last]]]),
-        link_virtual=np.concatenate([vid[at_u], vid[at_v]]),
-        link_node=np.concatenate([net.edge_u[e[at_u]], net.edge_v[e[at_v]]]),
-        link_edge=np.concatenate([e[at_u], e[at_v]]),
-        link_m=np.maximum(np.concatenate([off[at_u], gap_v[at_v]]), 0.0),
-    )
 
 
 def _rows(graph: sp.csr_matrix, indices: np.ndarray, targets: np.ndarray) -> np.ndarray:
