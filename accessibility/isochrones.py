@@ -680,28 +680,21 @@ def points_within(
     if not points.crs.equals(polygons.crs):
         points = points.to_crs(polygons.crs)
     ids = (points[id_column] if id_column is not None else points.index).to_numpy()
+    w = None
     if weight_column is not None:
         w = pd.to_numeric(points[weight_column]).to_numpy(dtype=float, na_value=np.nan)
-    else:
-        w = np.zeros(len(points))
-    tree = shapely.STRtree(points.geometry.to_numpy())
-    poly_i, pt_i = tree.query(polygons.geometry.to_numpy(), predicate="intersects")
-    out = []
-    for k in range(len(polygons)):
-        inside = np.sort(pt_i[poly_i == k])
-        wk = w[inside]
-        unknown = ~np.isfinite(wk)
-        out.append(
-            {
-                "ids": ids[inside].tolist(),
-                "count": len(inside),
-                "weight_sum": float(np.where(unknown, 0.0, wk).sum())
-                if weight_column is not None
-                else None,
-                "weight_unknown": int(unknown.sum()) if weight_column is not None else 0,
-            }
-        )
-    return out
+    geo = points.geometry
+    found = points_within_xy(
+        polygons.geometry.to_numpy(), geo.x.to_numpy(dtype=float), geo.y.to_numpy(dtype=float),
+        weights=w,
+    )  # fmt: skip
+    return [
+        {
+            "ids": ids[r["index"]].tolist(),
+            **{k: r[k] for k in ("count", "weight_sum", "weight_unknown")},
+        }
+        for r in found
+    ]
 
 
 def points_within_xy(
