@@ -72,16 +72,11 @@ def _resolve(item: str, builds_dir: Path) -> tuple[str, Path]:
 
 
 def _build_default(path: Path) -> None:
-    from accessibility.build import BuildParams, run_build, summary_lines
-
+    """Build the embedded sample with `bereik build`'s own defaults (startup, not a request)."""
     print(f"bereik: building the embedded sample into {path} (first start)", file=sys.stderr)
-    coverage = getattr(acc_cli, "DEFAULT_COVERAGE", None)  # the sample's SYNTHETIC raster
-    params = BuildParams(
-        extract=acc_cli.DEFAULT_EXTRACT,
-        coverage=coverage if coverage is not None and coverage.exists() else None,
-    )
-    result = run_build(params, path, progress=True)
-    print("\n".join(summary_lines(result)), file=sys.stderr)
+    rc = acc_cli.main(["build", "--out", str(path)])
+    if rc != 0:
+        raise SystemExit(rc)
 
 
 def serve(args: argparse.Namespace) -> int:
