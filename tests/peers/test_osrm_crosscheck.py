@@ -17,40 +17,43 @@ import pytest
 
 from tests.conftest import LIECHTENSTEIN
 
-SCRIPT = Path(__file__).with_name("osrm_table.py")
+# the benchmarks' OSRM runner (extract, partition, customize with car.lua; one Table)
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "osrm_table.py"
+CATEGORIES = ["supermarket", "school", "pharmacy", "childcare"]
 pytestmark = [pytest.mark.peers, pytest.mark.slow]
 
 
-def _osrm_table(python: Path, work: Path, sources, destinations):
-    req = {"sources": sources, "destinations": destinations}
-    out = subprocess.run(
-        [str(python), str(SCRIPT), str(LIECHTENSTEIN), str(work)],
-        input=json.dumps(req),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    r = json.loads(out.stdout)
+@pytest.fixture(scope="module")
+def osrm_table(demo_build, osrm_python, tmp_path_factory):
+    """One OSRM Table: all villages x every facility of the checked categories."""
+    work = tmp_path_factory.mktemp("osrm")
+    fac = demo_build.facilities
+    fac = fac[fac["category"].isin(CATEGORIES)].drop_duplicates("facility_id")
+    spec = {
+        "pbf": str(LIECHTENSTEIN), "workdir": str(work / "work"), "repeats": 1,
+        "sources": demo_build.villages[["lon", "lat"]].to_numpy().tolist(),
+        "destinations": fac[["lon", "lat"]].to_numpy().tolist(),
+    }  # fmt: skip
+    (work / "in.json").write_text(json.dumps(spec))
+    subprocess.run([str(osrm_python), str(SCRIPT), str(work / "in.json"), str(work / "out.json")],
+                   check=True, capture_output=True, timeout=600)  # fmt: skip
+    r = json.loads((work / "out.json").read_text())
 
     def arr(m):
         return np.array([[np.nan if x is None else x for x in row] for row in m], dtype=float)
 
-    return arr(r["distances"]), arr(r["durations"])
+    return fac["facility_id"].to_numpy(), arr(r["distances"]), arr(r["durations"])
 
 
-@pytest.mark.parametrize("category", ["supermarket", "school", "pharmacy", "childcare"])
-def test_car_distances_agree_with_osrm(demo_build, osrm_python, tmp_path_factory, category):
-    work = tmp_path_factory.getbasetemp() / "osrm-work"
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_car_distances_agree_with_osrm(demo_build, osrm_table, category):
     b = demo_build
     v = b.villages
     f = b.facilities[b.facilities["category"] == category].drop_duplicates("facility_id")
-    D, T = _osrm_table(
-        osrm_python,
-        work,
-        v[["lon", "lat"]].to_numpy().tolist(),
-        f[["lon", "lat"]].to_numpy().tolist(),
-    )
+    ids, d_all, t_all = osrm_table
+    cols = np.flatnonzero(np.isin(ids, f["facility_id"].to_numpy()))
+    D, T = d_all[:, cols], t_all[:, cols]
+    f = f.set_index("facility_id").loc[ids[cols]].reset_index()
     ind = b.indicators
     sub = ind[(ind["category"] == category) & (ind["profile"] == "car")]
     sub = sub.set_index("village_id").loc[v["village_id"]]
