@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -475,12 +475,6 @@ def load_build(path: str | Path) -> Build:
         white_areas=white_areas,
         double_disadvantage=dd,
     )
-
-
-def params_to_dict(params: BuildParams) -> dict[str, Any]:
-    """JSON-able view of the parameters (for logs)."""
-    d = asdict(params)
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
 
 
 def _summary(ind: pd.DataFrame, rules: CategoryRules, facilities: pd.DataFrame) -> dict:

@@ -10,7 +10,7 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 
 RD_NEW = "EPSG:28992"
 WGS84 = "EPSG:4326"
@@ -62,9 +62,3 @@ def to_wgs84(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.nda
     tr = transformer(str(crs), WGS84)
     lon, lat = tr.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-
-
-def is_metric(crs: str | CRS) -> bool:
-    """Return True when ``crs`` is projected with metre units."""
-    c = CRS.from_user_input(crs)
-    return bool(c.is_projected) and c.axis_info[0].unit_name in {"metre", "meter"}

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from accessibility.errors import PointOutsideNetworkError
 from accessibility.network import Network
 
 DEFAULT_MAX_SNAP_M = 500.0
@@ -52,7 +51,7 @@ def snap_points(
     """Snap metric points (in ``net.crs``) to their nearest edge, vectorised.
 
     Points farther than ``max_snap_m`` from every edge get ``ok=False``; use
-    :func:`require_on_network` to turn that into an error.
+    :func:`accessibility.routing.locate` to turn that into an error.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -85,14 +84,3 @@ def snap_points(
         sx[ok] = shapely.get_x(sp_)
         sy[ok] = shapely.get_y(sp_)
     return Snapped(edge=edge, offset_m=offset, snap_distance_m=dist, ok=ok, x=sx, y=sy)
-
-
-def require_on_network(snapped: Snapped, *, max_snap_m: float, what: str = "point") -> None:
-    """Raise PointOutsideNetworkError when any point is beyond the snap limit."""
-    if not snapped.ok.all():
-        i = int(np.flatnonzero(~snapped.ok)[0])
-        msg = (
-            f"{what} {i} is farther than {max_snap_m:g} m from any road of the network; "
-            "check the coordinates (lon/lat order, CRS) or raise the snap limit"
-        )
-        raise PointOutsideNetworkError(msg)
