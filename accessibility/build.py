@@ -1,13 +1,17 @@
-"""`bereik build`: from an OSM extract (and user files) to a build folder.
+"""The pipeline of `bereik build`: from an OSM extract (and user files) to a build folder.
 
 Stages: read OSM (one pyosmium pass) -> networks per profile -> facilities -> villages and
-municipalities -> snapping and indicators -> write tables, networks and GeoPackage.
+municipalities -> snapping and indicators -> (broadband) -> write (:mod:`accessibility.writer`,
+into the files :class:`accessibility.layout.BuildLayout` names). The read model of a finished
+build is :mod:`accessibility.model`.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from accessibility.crs import WGS84, choose_metric_crs
-from accessibility.errors import BuildNotFoundError, InputFileError
+from accessibility.errors import InputFileError
 from accessibility.facilities import (
     FACILITY_COLUMNS,
     CategoryRules,
@@ -31,35 +35,29 @@ from accessibility.indicators import (
     municipality_indicators,
     village_indicators,
 )
-from accessibility.network import Network, build_network, project_osm
+from accessibility.layout import BuildLayout
+from accessibility.network import build_network, project_osm
 from accessibility.osm import read_osm
-from accessibility.params import BuildParams, FacilityFile, hash_inputs, manifest_summary_lines
-from accessibility.profiles import check_profile
+from accessibility.params import BuildParams
+from accessibility.profiles import preferred_profile
 from accessibility.store import (
     SCHEMA_VERSION,
     AtomicBuildDir,
-    build_key,
     is_up_to_date,
     library_versions,
     read_manifest,
     write_json_atomic,
 )
+from accessibility.summary import manifest_summary_lines
 from accessibility.villages import (
     assign_municipality,
     boundaries_from_file,
     villages_from_file,
     villages_from_osm,
 )
+from accessibility.writer import BuildTables, points, write_tables
 
-__all__ = [
-    "Build",
-    "BuildParams",
-    "BuildResult",
-    "FacilityFile",
-    "load_build",
-    "run_build",
-    "summary_lines",
-]
+__all__ = ["BuildResult", "run_build", "summary_lines"]
 
 
 @dataclass
@@ -85,89 +83,107 @@ def run_build(
     Returns immediately with ``up_to_date=True`` when ``out_dir`` already holds a build with
     the same cache key (unless ``force``).
     """
-    for p in params.profiles:
-        check_profile(p)
     out = Path(out_dir)
-    hashes = hash_inputs(params)
-    key = build_key(hashes, params.parameters())
+    hashes, key = params.cache_key()
     if not force and is_up_to_date(out, key):
         return BuildResult(path=out, manifest=read_manifest(out), up_to_date=True)
 
-    timings: dict[str, float] = {}
-    stages = ["read OSM", "networks", "facilities", "villages", "indicators", "write"]
+    names = ["read OSM", "networks", "facilities", "villages", "indicators", "write"]
     if params.coverage is not None:
-        stages.insert(-1, "broadband")
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(stages), desc="build", unit="stage", leave=True)
-
-    def stage(name: str) -> None:
-        if bar is not None:
-            bar.set_description(f"build: {name}")
-
-    t = time.perf_counter()
-
-    def done(name: str) -> None:
-        nonlocal t
-        now = time.perf_counter()
-        timings[name] = round(now - t, 3)
-        t = now
-        if bar is not None:
-            bar.update(1)
-
-    try:
-        return _run_stages(params, out, key, hashes, stage, done, timings, bar)
-    finally:
-        if bar is not None:
-            bar.close()
+        names.insert(-1, "broadband")
+    with _Stages(names, progress=progress) as stages:
+        return _run_stages(params, out, key, hashes, stages)
 
 
-def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildResult:
+class _Stages:
+    """Timings of the named build stages and their progress bar (tqdm, when asked)."""
+
+    def __init__(self, names: list[str], *, progress: bool) -> None:
+        self.timings: dict[str, float] = {}
+        self.bar = None
+        if progress:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(names), desc="build", unit="stage", leave=True)
+
+    def __enter__(self) -> _Stages:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time one stage (kept only when it succeeds) and advance the bar."""
+        if self.bar is not None:
+            self.bar.set_description(f"build: {name}")
+        t = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - t, 3)
+        if self.bar is not None:
+            self.bar.update(1)
+
+
+def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str],
+                stages: _Stages) -> BuildResult:  # fmt: skip
     rules = load_categories(params.categories)
-    stage("read OSM")
-    osm = read_osm(params.extract, poi_keys=rules.keys, progress=bar is not None)
-    done("read OSM")
+    with stages.stage("read OSM"):
+        osm = read_osm(params.extract, poi_keys=rules.keys, progress=stages.bar is not None)
+    with stages.stage("networks"):
+        crs = choose_metric_crs(osm.node_lon, osm.node_lat)
+        xy = project_osm(osm, crs)
+        networks = {p.name: build_network(osm, p, crs=crs, xy=xy)
+                    for p in params.selected_profiles}  # fmt: skip
+    with stages.stage("facilities"):
+        facilities = _facilities(params, osm.pois, rules)
+    with stages.stage("villages"):
+        villages, village_polys, boundaries = _villages(params, osm)
+    with stages.stage("indicators"):
+        ind, mun, nabij, reports = _indicators(params, networks, villages, facilities, rules)
+    broadband = None
+    if params.coverage is not None:
+        with stages.stage("broadband"):
+            broadband = _broadband(params, villages, village_polys, ind)
+            villages = broadband.villages
+    with stages.stage("write"):
+        manifest = _manifest(params, out, key, hashes, osm, crs, rules, networks, facilities,
+                             villages, ind, reports)  # fmt: skip
+        if broadband is not None:
+            manifest["broadband"] = broadband.manifest
+        tables = BuildTables(villages, village_polys, facilities, ind, mun, nabij, boundaries,
+                             networks)  # fmt: skip
+        with AtomicBuildDir(out) as tmp:
+            lay = BuildLayout(tmp)
+            write_tables(lay, tables)
+            if broadband is not None:
+                broadband.write(lay)
+            manifest["timings_s"] = stages.timings
+            write_json_atomic(lay.manifest, manifest)
+    write_json_atomic(BuildLayout(out).manifest, manifest)  # with the write stage's timing
+    return BuildResult(path=out, manifest=manifest, indicators=ind, timings_s=stages.timings)
 
-    stage("networks")
-    crs = choose_metric_crs(osm.node_lon, osm.node_lat)
-    xy = project_osm(osm, crs)
-    networks = {p: build_network(osm, p, crs=crs, xy=xy) for p in params.profiles}
-    done("networks")
 
-    stage("facilities")
-    facilities = _facilities(params, osm.pois, rules)
-    done("facilities")
+def _indicators(params, networks, villages, facilities, rules):
+    """Compute the long table, municipality aggregates, the CBS table, facility snapping.
 
-    stage("villages")
-    villages, village_polys, boundaries = _villages(params, osm)
-    done("villages")
-
-    stage("indicators")
+    Adds each profile's facility snap distance to ``facilities`` (a column per profile).
+    """
     ind, cbs_counts, reports = village_indicators(
-        networks,
-        villages,
-        facilities,
-        rules,
-        radii_km=params.radii_km,
-        max_snap_m=params.max_snap_m,
-    )
+        networks, villages, facilities, rules,
+        radii_km=params.radii_km, max_snap_m=params.max_snap_m,
+    )  # fmt: skip
     mun = municipality_indicators(ind, radii_km=params.radii_km)
     nabij = cbs_nabijheid_table(ind, cbs_counts, villages, rules)
     for r in reports:
         facilities[f"snap_distance_m_{r.profile}"] = r.facility_snap_distance_m
-    done("indicators")
+    return ind, mun, nabij, reports
 
-    broadband = None
-    if params.coverage is not None:
-        stage("broadband")
-        broadband = _broadband(params, villages, village_polys, ind)
-        villages = broadband.villages
-        done("broadband")
 
-    stage("write")
-    manifest = {
+def _manifest(params, out, key, hashes, osm, crs, rules, networks, facilities, villages, ind,
+              reports) -> dict[str, Any]:  # fmt: skip
+    """Assemble the manifest: inputs, parameters, profiles, counts, versions, summary."""
+    return {
         "name": out.name,
         "key": key,
         "schema_version": SCHEMA_VERSION,
@@ -179,6 +195,7 @@ def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildRes
         "osm_replication_timestamp": osm.replication_timestamp,
         "crs": crs,
         "categories": {n: {"label": c.label, "cbs": c.cbs} for n, c in rules.categories.items()},
+        "profiles": {p.name: p.as_dict() for p in params.selected_profiles},
         "counts": {
             "osm": osm.stats,
             "networks": {p: n.stats for p, n in networks.items()},
@@ -192,19 +209,6 @@ def _run_stages(params, out, key, hashes, stage, done, timings, bar) -> BuildRes
         "attribution": "© OpenStreetMap contributors (ODbL 1.0)",
         "summary": _summary(ind, rules, facilities),
     }
-    if broadband is not None:
-        manifest["broadband"] = broadband.manifest
-    with AtomicBuildDir(out) as tmp:
-        _write_tables(
-            tmp, villages, village_polys, facilities, ind, mun, nabij, boundaries, networks
-        )
-        if broadband is not None:
-            broadband.write(tmp)
-        manifest["timings_s"] = timings
-        write_json_atomic(tmp / "manifest.json", manifest)
-    done("write")
-    write_json_atomic(out / "manifest.json", manifest)
-    return BuildResult(path=out, manifest=manifest, indicators=ind, timings_s=timings)
 
 
 @dataclass
@@ -215,11 +219,11 @@ class _BroadbandResult:
     municipalities: pd.DataFrame
     manifest: dict[str, Any]
 
-    def write(self, tmp: Path) -> None:
-        self.white_areas.to_parquet(tmp / "white_areas.parquet")
-        self.white_areas.to_file(tmp / "bereik.gpkg", layer="white_areas", driver="GPKG")
-        self.double_disadvantage.to_csv(tmp / "double_disadvantage.csv", index=False)
-        self.municipalities.to_csv(tmp / "municipalities_broadband.csv")
+    def write(self, lay: BuildLayout) -> None:
+        self.white_areas.to_parquet(lay.white_areas)
+        self.white_areas.to_file(lay.geopackage, layer="white_areas", driver="GPKG")
+        self.double_disadvantage.to_csv(lay.double_disadvantage, index=False)
+        self.municipalities.to_csv(lay.municipalities_broadband)
 
 
 def _broadband(
@@ -243,7 +247,7 @@ def _broadband(
         params.coverage, speed_column=params.coverage_speed_column, crs=params.coverage_crs
     )
     th = Thresholds(basic_mbps=params.basic_mbps, nga_mbps=params.nga_mbps)
-    gv = _points(villages)
+    gv = points(villages)
     polys = None
     if village_polys is not None:
         polys = village_polys.set_index(gv.index)
@@ -324,163 +328,9 @@ def _villages(
     return villages[cols], polys, boundaries
 
 
-def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84)
-
-
-def _write_tables(
-    tmp: Path,
-    villages: pd.DataFrame,
-    village_polys: gpd.GeoDataFrame | None,
-    facilities: pd.DataFrame,
-    ind: pd.DataFrame,
-    mun: pd.DataFrame,
-    nabij: pd.DataFrame,
-    boundaries: gpd.GeoDataFrame,
-    networks: dict[str, Network],
-) -> None:
-    gv = _points(villages)
-    gf = _points(facilities)
-    gv.to_parquet(tmp / "villages.parquet")
-    villages.to_csv(tmp / "villages.csv", index=False)
-    gf.to_parquet(tmp / "facilities.parquet")
-    if village_polys is not None:
-        village_polys.to_parquet(tmp / "village_polygons.parquet")
-    if len(boundaries):
-        boundaries.to_parquet(tmp / "municipalities.parquet")
-    ind.to_parquet(tmp / "indicators.parquet", index=False)
-    ind.to_csv(tmp / "indicators.csv", index=False)
-    mun.to_csv(tmp / "municipalities.csv", index=False)
-    nabij.to_csv(tmp / "nabijheid.csv", index=False)
-    for p, net in networks.items():
-        net.save(tmp / f"network_{p}.npz")
-    gpkg = tmp / "bereik.gpkg"
-    _gpkg_layer(gv, gpkg, "villages")
-    _gpkg_layer(gf, gpkg, "facilities")
-    gi = ind.merge(villages[["village_id", "lon", "lat"]], on="village_id", how="left")
-    _gpkg_layer(_points(gi).drop(columns=["lon", "lat"]), gpkg, "indicators")
-    if len(boundaries):
-        gm = boundaries.rename(columns={"name": "municipality"}).merge(mun, on="municipality")
-        _gpkg_layer(gm, gpkg, "municipalities")
-    for p, net in networks.items():
-        edges = gpd.GeoDataFrame(
-            {
-                "u": net.node_osmid[net.edge_u],
-                "v": net.node_osmid[net.edge_v],
-                "osmid": net.edge_way_id,
-                "highway": net.edge_highway,
-                "name": net.edge_name,
-                "length_m": net.edge_length_m,
-                "speed_kph": net.edge_speed_kph,
-                "travel_time_s": net.edge_time_s,
-                "forward": net.edge_forward,
-                "backward": net.edge_backward,
-            },
-            geometry=net.edge_lines,
-            crs=net.crs,
-        )
-        # in the network's metric CRS (QGIS reprojects on the fly; measuring works at once);
-        # no spatial index: it doubles the write time of a province's edges, and QGIS builds
-        # one on demand (Layer Properties > Source > Create spatial index)
-        _gpkg_layer(edges, gpkg, f"edges_{p}", spatial_index=False)
-
-
-def _gpkg_layer(
-    gdf: gpd.GeoDataFrame, path: Path, layer: str, *, spatial_index: bool = True
-) -> None:
-    """Write one GeoPackage layer through Arrow (several times faster than row by row)."""
-    gdf.to_file(
-        path,
-        layer=layer,
-        driver="GPKG",
-        engine="pyogrio",
-        use_arrow=True,
-        layer_options={"SPATIAL_INDEX": "YES" if spatial_index else "NO"},
-    )
-
-
-@dataclass(frozen=True, eq=False)
-class Build:
-    """A build folder loaded read-only (what the API and the CLI serve from)."""
-
-    path: Path
-    manifest: dict[str, Any]
-    villages: gpd.GeoDataFrame
-    facilities: gpd.GeoDataFrame
-    indicators: pd.DataFrame
-    municipalities: pd.DataFrame
-    municipality_polygons: gpd.GeoDataFrame | None
-    networks: dict[str, Network]
-    white_areas: gpd.GeoDataFrame | None = None
-    double_disadvantage: pd.DataFrame | None = None
-
-    @property
-    def synthetic_coverage(self) -> bool:
-        """True when the build's broadband coverage is a SYNTHETIC sample."""
-        return bool(self.manifest.get("broadband", {}).get("synthetic", False))
-
-    @property
-    def name(self) -> str:
-        """The build's name (its folder name)."""
-        return self.path.name
-
-    @property
-    def profiles(self) -> list[str]:
-        """Profiles with a network in this build."""
-        return list(self.networks)
-
-    @property
-    def categories(self) -> list[str]:
-        """Facility categories of this build."""
-        return list(self.manifest.get("categories", {}))
-
-
-def load_build(path: str | Path) -> Build:
-    """Load a build folder (tables and networks) read-only.
-
-    Raises
-    ------
-    BuildNotFoundError
-        When the folder is missing, incomplete or damaged.
-    """
-    p = Path(path)
-    manifest = read_manifest(p)
-    try:
-        villages = gpd.read_parquet(p / "villages.parquet")
-        facilities = gpd.read_parquet(p / "facilities.parquet")
-        indicators = pd.read_parquet(p / "indicators.parquet")
-        municipalities = pd.read_csv(p / "municipalities.csv")
-        mp = p / "municipalities.parquet"
-        polys = gpd.read_parquet(mp) if mp.exists() else None
-        networks = {
-            prof: Network.load(p / f"network_{prof}.npz")
-            for prof in manifest["parameters"]["profiles"]
-        }
-        wa = p / "white_areas.parquet"
-        white_areas = gpd.read_parquet(wa) if wa.exists() else None
-        ddp = p / "double_disadvantage.csv"
-        dd = pd.read_csv(ddp, dtype={"village_id": str}) if ddp.exists() else None
-    except (OSError, ValueError, KeyError) as exc:
-        msg = f"{p}: incomplete or damaged build ({exc}); rebuild with `bereik build --force`"
-        raise BuildNotFoundError(msg) from exc
-    return Build(
-        path=p,
-        manifest=manifest,
-        villages=villages,
-        facilities=facilities,
-        indicators=indicators,
-        municipalities=municipalities,
-        municipality_polygons=polys,
-        networks=networks,
-        white_areas=white_areas,
-        double_disadvantage=dd,
-    )
-
-
 def _summary(ind: pd.DataFrame, rules: CategoryRules, facilities: pd.DataFrame) -> dict:
     """Per category: facilities, mean and worst distance (car if built, else the first)."""
-    profiles = list(dict.fromkeys(ind["profile"]))
-    prof = "car" if "car" in profiles else (profiles[0] if profiles else "")
+    prof = preferred_profile(list(dict.fromkeys(ind["profile"]))) or ""
     counts = facilities["category"].value_counts()
     out: dict[str, Any] = {"profile": prof, "categories": {}}
     for cat in rules.names:

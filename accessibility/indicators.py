@@ -1,6 +1,6 @@
 """Village x category x profile indicators, municipality aggregates, CBS-style wide table.
 
-Column names are a contract (consumers depend on them); see docs/indicators.md.
+Column names are a contract (consumers depend on them); see the README's column table.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import numpy as np
 import pandas as pd
 
 from accessibility.crs import to_metric
+from accessibility.defaults import DEFAULT_MAX_SNAP_M, DEFAULT_RADII_KM
 from accessibility.engine import augment, costs_within, nearest_source
 from accessibility.facilities import CategoryRules
 from accessibility.network import Network
-from accessibility.snapping import DEFAULT_MAX_SNAP_M, snap_points
-
-DEFAULT_RADII_KM = (1.0, 3.0, 5.0)
+from accessibility.snapping import snap_points
 
 REASON_NOT_ON_NETWORK = "not_on_network"
 REASON_NO_FACILITY = "no_facility"

@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 from accessibility.crs import to_metric, to_wgs84
 from accessibility.errors import EmptyNetworkError
 from accessibility.osm import OsmData
-from accessibility.profiles import check_profile, way_rule
+from accessibility.profiles import Profile, resolve_profile
 
 NETWORK_FORMAT_VERSION = 1
 MIN_ARC_WEIGHT = 1e-9  # scipy csgraph treats a 0 entry as "no arc": keep zero-length arcs
@@ -272,7 +272,7 @@ def project_osm(osm: OsmData, crs: str) -> tuple[np.ndarray, np.ndarray]:
 
 def build_network(
     osm: OsmData,
-    profile: str,
+    profile: str | Profile,
     *,
     crs: str,
     xy: tuple[np.ndarray, np.ndarray] | None = None,
@@ -285,7 +285,8 @@ def build_network(
     osm
         What :func:`accessibility.osm.read_osm` read.
     profile
-        ``car``, ``bike`` or ``walk``.
+        A :class:`~accessibility.profiles.Profile`, or the name of a bundled one (``car``,
+        ``bike``, ``walk``).
     crs
         Metric CRS of the network (see :func:`accessibility.crs.choose_metric_crs`).
     xy
@@ -300,12 +301,12 @@ def build_network(
     EmptyNetworkError
         When no way of the extract is usable by the profile.
     """
-    check_profile(profile)
+    prof = resolve_profile(profile)
     x_all, y_all = xy if xy is not None else project_osm(osm, crs)
-    rules = [way_rule(t, profile) for t in osm.way_tags]
+    rules = [prof.way_rule(t) for t in osm.way_tags]
     sel = np.array([r is not None for r in rules], dtype=bool)
     if not sel.any():
-        msg = f"{osm.path}: no road usable by profile {profile!r} in this extract"
+        msg = f"{osm.path}: no road usable by profile {prof.name!r} in this extract"
         raise EmptyNetworkError(msg)
     ways = np.flatnonzero(sel)
     fwd_w = np.array([rules[i].forward for i in ways], dtype=bool)
@@ -365,7 +366,7 @@ def build_network(
     new_index = np.cumsum(keep_nodes) - 1
     ke = np.flatnonzero(keep_e)
     net = Network(
-        profile=profile,
+        profile=prof.name,
         crs=crs,
         node_osmid=node_refs[keep_nodes],
         node_x=nx_[keep_nodes],

@@ -1,22 +1,27 @@
 """Build parameters and their cache key: light imports only (the up-to-date check is fast).
 
 ``bereik build`` with unchanged inputs answers "up to date" without importing the heavy
-geodata stack.
+geodata stack. Defaults come from :mod:`accessibility.defaults`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from accessibility.defaults import (
+    DEFAULT_ADMIN_LEVEL,
+    DEFAULT_CATEGORIES_FILE,
+    DEFAULT_MAX_SNAP_M,
+    DEFAULT_PROFILES_FILE,
+    DEFAULT_RADII_KM,
+    DEFAULT_THRESHOLDS_MBPS,
+)
 from accessibility.errors import InputFileError
-from accessibility.profiles import PROFILES
-from accessibility.store import file_sha256
-
-DEFAULT_CATEGORIES_FILE = Path(__file__).with_name("categories.toml")
-DEFAULT_RADII_KM = (1.0, 3.0, 5.0)
-DEFAULT_MAX_SNAP_M = 500.0
+from accessibility.profiles import Profile, ProfileSet, load_profiles
+from accessibility.store import build_key, file_sha256
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,11 @@ class FacilityFile:
 
 @dataclass(frozen=True)
 class BuildParams:
-    """Everything that determines a build (and its cache key)."""
+    """Everything that determines a build (and its cache key).
+
+    ``profiles`` names the profiles to build; None builds every profile of the bundled
+    ``profiles.toml`` and of ``profiles_file`` (which adds or changes profiles).
+    """
 
     extract: Path
     facilities: tuple[FacilityFile, ...] = ()
@@ -38,16 +47,27 @@ class BuildParams:
     villages: Path | None = None
     villages_crs: str | None = None
     boundaries: Path | None = None
-    admin_level: str = "8"
+    admin_level: str = DEFAULT_ADMIN_LEVEL
     categories: Path | None = None
-    profiles: tuple[str, ...] = PROFILES
+    profiles: tuple[str, ...] | None = None
+    profiles_file: Path | None = None
     radii_km: tuple[float, ...] = DEFAULT_RADII_KM
     max_snap_m: float = DEFAULT_MAX_SNAP_M
     coverage: Path | None = None
     coverage_speed_column: str | None = None
     coverage_crs: str | None = None
-    basic_mbps: float = 30.0
-    nga_mbps: float = 100.0
+    basic_mbps: float = DEFAULT_THRESHOLDS_MBPS[0]
+    nga_mbps: float = DEFAULT_THRESHOLDS_MBPS[1]
+
+    @cached_property
+    def profile_set(self) -> ProfileSet:
+        """The bundled profiles with ``profiles_file`` applied."""
+        return load_profiles(self.profiles_file)
+
+    @cached_property
+    def selected_profiles(self) -> tuple[Profile, ...]:
+        """The profiles to build (UnknownProfileError for a name the set lacks)."""
+        return self.profile_set.select(self.profiles)
 
     def input_files(self) -> dict[str, Path]:
         """Named input files (hashed into the key and the manifest)."""
@@ -61,6 +81,9 @@ class BuildParams:
         if self.coverage:
             files["coverage"] = self.coverage
         files["categories"] = self.categories or DEFAULT_CATEGORIES_FILE
+        files["profiles"] = DEFAULT_PROFILES_FILE
+        if self.profiles_file:
+            files["profiles_file"] = self.profiles_file
         return files
 
     def parameters(self) -> dict[str, Any]:
@@ -72,13 +95,18 @@ class BuildParams:
             ],
             "villages_crs": self.villages_crs,
             "admin_level": self.admin_level,
-            "profiles": list(self.profiles),
+            "profiles": [p.name for p in self.selected_profiles],
             "radii_km": list(self.radii_km),
             "max_snap_m": self.max_snap_m,
             "coverage_speed_column": self.coverage_speed_column,
             "coverage_crs": self.coverage_crs,
             "thresholds_mbps": [self.basic_mbps, self.nga_mbps],
         }
+
+    def cache_key(self) -> tuple[dict[str, str], str]:
+        """SHA-256 of every input file, and the build's cache key."""
+        hashes = hash_inputs(self)
+        return hashes, build_key(hashes, self.parameters())
 
 
 def hash_inputs(params: BuildParams) -> dict[str, str]:
@@ -95,40 +123,3 @@ def hash_inputs(params: BuildParams) -> dict[str, str]:
             raise InputFileError(msg)
         out[name] = file_sha256(p)
     return out
-
-
-def manifest_summary_lines(manifest: dict[str, Any], path: Path, *, up_to_date: bool) -> list[str]:
-    """Summary lines from a manifest alone (no table reads: fast for "up to date")."""
-    m = manifest
-    c = m["counts"]
-    lines = [
-        f"build {m['name']} ({'up to date' if up_to_date else 'built'}): {path}",
-        f"  OSM timestamp {m.get('osm_replication_timestamp')}, CRS {m['crs']}",
-        f"  villages: {c['villages']} ({c['villages_with_population']} with population, "
-        f"{c['villages_without_municipality']} outside any municipality)",
-    ]
-    for p, s in c["networks"].items():
-        lines.append(
-            f"  network {p}: {s['nodes']} nodes, {s['edges']} edges "
-            f"({s['nodes_dropped_outside_largest_component']} nodes outside the largest "
-            "strongly connected component dropped)"
-        )
-    summ = m.get("summary", {})
-    prof = summ.get("profile", "car")
-    lines.append(f"  {'category':<18}{'facilities':>11}{'mean ' + prof + ' km':>13}  worst village")
-    for cat, e in summ.get("categories", {}).items():
-        if e["mean_distance_m"] is None:
-            mean, worst = "-", "- (no facility)" if not e["facilities"] else "- (unreachable)"
-        else:
-            mean = f"{e['mean_distance_m'] / 1000:.1f}"
-            worst = f"{e['worst_village']} {e['worst_distance_m'] / 1000:.1f} km"
-        lines.append(f"  {cat:<18}{e['facilities']:>11}{mean:>13}  {worst}")
-    bb = m.get("broadband")
-    if bb:
-        label = " (SYNTHETIC sample, not real coverage data)" if bb.get("synthetic") else ""
-        lines.append(
-            f"  broadband{label}: {bb['villages_white']} of {c['villages']} villages in a white "
-            f"area (< {bb['thresholds_mbps'][0]:g} Mbit/s); double disadvantage: "
-            f"{', '.join(bb['double_disadvantage'][:8]) or 'none'}"
-        )
-    return lines

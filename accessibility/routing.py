@@ -23,10 +23,11 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from accessibility.crs import to_metric, to_wgs84  # cached transformers
+from accessibility.defaults import DEFAULT_MAX_SNAP_M
 from accessibility.engine import WEIGHTS, add_virtual_nodes
 from accessibility.errors import PointOutsideNetworkError
 from accessibility.network import Network
-from accessibility.snapping import DEFAULT_MAX_SNAP_M, Snapped, snap_points
+from accessibility.snapping import Snapped, snap_points
 
 #: Costs below this are artefacts of zero-length virtual arcs (``MIN_ARC_WEIGHT`` each).
 ZERO_COST = 1e-6

@@ -15,15 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from accessibility.build import Build
 from accessibility.errors import (
     InputFileError,
     PointOutsideNetworkError,
-    UnknownCategoryError,
     UnknownFacilityError,
 )
 from accessibility.facilities import FACILITY_COLUMNS, Category, CategoryRules
 from accessibility.indicators import village_indicators
+from accessibility.model import Build
 
 KEY = ["village_id", "category", "profile"]
 #: a change smaller than this (metres) is rounding, not a change
@@ -67,9 +66,7 @@ def _rules_for(build: Build, categories: Sequence[str]) -> CategoryRules:
     known = build.manifest.get("categories", {})
     cats = {}
     for c in categories:
-        if c not in known:
-            msg = f"unknown facility category {c!r}, expected one of {', '.join(known)}"
-            raise UnknownCategoryError(msg)
+        build.check_category(c)
         cats[c] = Category(name=c, label=known[c].get("label", c))
     return CategoryRules(categories=cats)
 
@@ -128,7 +125,7 @@ def run_scenario(
     after_fac = pd.concat([fac[~fac["facility_id"].isin(close)], new_rows], ignore_index=True)
     after_fac = after_fac[after_fac["category"].isin(affected)].reset_index(drop=True)
     profs = list(profiles) if profiles is not None else build.profiles
-    nets = {p: build.networks[p] for p in profs}
+    nets = {p: build.network(p) for p in profs}
     params = build.manifest["parameters"]
     villages = pd.DataFrame(build.villages.drop(columns="geometry"))
     after, _, reports = village_indicators(

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from accessibility.defaults import DEFAULT_MAX_SNAP_M
 from accessibility.network import Network
-
-DEFAULT_MAX_SNAP_M = 500.0
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 A build folder holds ``manifest.json`` (inputs with hashes, parameters, OSM timestamp,
 counts, library versions, created), the tables (CSV and Parquet), the networks (``.npz``)
-and ``bereik.gpkg`` for QGIS. It is written to a temporary sibling folder and renamed into
+and ``bereik.gpkg`` for QGIS (:class:`accessibility.layout.BuildLayout` names them). It is
+written to a temporary sibling folder and renamed into
 place, so a killed build leaves the last good one. The cache key is a SHA-256 of the input
 bytes, the parameters, the schema version and the library versions (r5py style).
 """
@@ -18,10 +19,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from accessibility.defaults import DEFAULT_BUILDS_DIR
 from accessibility.errors import BuildNotFoundError
+from accessibility.layout import MANIFEST, BuildLayout
 
 SCHEMA_VERSION = 1
-MANIFEST = "manifest.json"
 KEY_LIBRARIES = (
     "bereik",
     "numpy",
@@ -82,7 +84,7 @@ def build_key(inputs: dict[str, str], parameters: dict[str, Any]) -> str:
 def read_manifest(build_dir: str | Path) -> dict[str, Any]:
     """Read a build's manifest; BuildNotFoundError when the folder is not a build."""
     p = Path(build_dir)
-    m = p / MANIFEST
+    m = BuildLayout(p).manifest
     if not m.is_file():
         msg = f"{p}: not a bereik build (no {MANIFEST}); run `bereik build` first"
         raise BuildNotFoundError(msg)
@@ -142,13 +144,25 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def resolve_build(path_or_name: str | Path, builds_dir: Path) -> Path:
-    """Resolve a build path, or a name under ``builds_dir``."""
-    p = Path(path_or_name)
-    if p.exists():
-        return p
-    q = builds_dir / str(path_or_name)
-    if q.exists():
-        return q
-    msg = f"no build at {p} or {q}; run `bereik build` first"
-    raise BuildNotFoundError(msg)
+def build_ref(item: str | Path, builds_dir: Path = DEFAULT_BUILDS_DIR) -> tuple[str, Path]:
+    """Name and folder of a build given as ``NAME=PATH``, a folder, or a name.
+
+    A bare name that is not an existing folder is a build under ``builds_dir``; the name of
+    a folder is its last part. The folder need not exist (see :func:`resolve_build`).
+    """
+    name, sep, path = str(item).partition("=")
+    if sep:
+        return name.strip(), Path(path.strip())
+    p = Path(item)
+    if not p.exists() and (len(p.parts) == 1 or (builds_dir / p).exists()):
+        p = builds_dir / p
+    return p.name or str(p), p
+
+
+def resolve_build(item: str | Path, builds_dir: Path = DEFAULT_BUILDS_DIR) -> Path:
+    """Return the folder of an existing build given as a folder, a name or ``NAME=PATH``."""
+    _, p = build_ref(item, builds_dir)
+    if not p.exists():
+        msg = f"no build at {p}; run `bereik build` first (or give its folder)"
+        raise BuildNotFoundError(msg)
+    return p

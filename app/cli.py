@@ -1,7 +1,10 @@
-"""The ``bereik`` command: the library's subcommands plus ``serve`` (the HTTP service).
+"""The ``bereik`` command line: one parser for every subcommand.
 
-``accessibility.cli`` owns build/info/export; this module adds ``serve`` to the same parser
-and delegates everything else, so the domain packages never import the app.
+Each subcommand is a row of :data:`COMMANDS`: its arguments (one small function) and what it
+runs (one library call). Defaults come from :mod:`accessibility.defaults`; profile and
+category names are checked by the library against the profile set or the build. Errors of
+the libraries are one line on stderr with exit status 2. Only ``serve`` loads the web stack
+(lazily), so ``bereik build`` starts fast; the domain packages never import this module.
 """
 
 from __future__ import annotations
@@ -9,111 +12,639 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from accessibility import cli as acc_cli
+from accessibility.defaults import (
+    DEFAULT_ADMIN_LEVEL,
+    DEFAULT_BUILD,
+    DEFAULT_BUILDS_DIR,
+    DEFAULT_COVERAGE,
+    DEFAULT_EXTRACT,
+    DEFAULT_MAX_SNAP_M,
+    DEFAULT_NAME,
+    DEFAULT_RADII_KM,
+    DEFAULT_THRESHOLDS_MBPS,
+)
 
-DEFAULT_BUILD = acc_cli.DEFAULT_BUILDS_DIR / acc_cli.DEFAULT_NAME
+Handler = Callable[[argparse.Namespace], int]
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
-    for action in parser._actions:  # argparse has no public accessor
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    msg = "accessibility.cli.make_parser() has no subcommands"
-    raise RuntimeError(msg)
+# --- argument types ----------------------------------------------------------------------------
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        vals = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError as exc:
+        msg = f"expected comma-separated numbers such as 1,3,5; got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from exc
+    if not vals or any(v <= 0 for v in vals):
+        msg = f"expected positive numbers such as 1,3,5; got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return vals
 
 
-def make_parser() -> argparse.ArgumentParser:
-    """Return the library's parser with the ``serve`` subcommand added."""
-    parser = acc_cli.make_parser()
-    s = _subparsers(parser).add_parser(
-        "serve",
-        help="run the HTTP service (API, OGC collections and web map)",
-        description=(
-            "Serve one or more builds read-only over HTTP: GeoJSON layers, OGC API Features "
-            "collections, isochrones, catchments, matrices, and the web map at /. Other "
-            "settings come from BEREIK_* environment variables or a .env file."
-        ),
+def _names(text: str) -> tuple[str, ...]:
+    vals = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not vals:
+        msg = f"expected comma-separated names such as car,bike; got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return vals
+
+
+def _csv(values: Sequence[object]) -> str:
+    return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
+
+
+# --- arguments of each subcommand ----------------------------------------------------------------
+def _builds_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--builds-dir",
+        type=Path,
+        default=DEFAULT_BUILDS_DIR,
+        help=f"folder of named builds (default: {DEFAULT_BUILDS_DIR})",
     )
-    s.add_argument(
-        "--build", action="append", default=None, metavar="PATH_OR_NAME",
-        help=(f"build folder, a build name under --builds-dir, or NAME=PATH; repeat to serve "
-              f"several (the first is the default; default: {DEFAULT_BUILD})"),
-    )  # fmt: skip
-    s.add_argument(
-        "--builds-dir", type=Path, default=acc_cli.DEFAULT_BUILDS_DIR,
-        help=f"folder of named builds (default: {acc_cli.DEFAULT_BUILDS_DIR})",
-    )  # fmt: skip
-    s.add_argument(
-        "--build-default", action="store_true",
+
+
+def _build_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "extract",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_EXTRACT,
+        help=f"OSM extract (default: {DEFAULT_EXTRACT})",
+    )
+    out = p.add_argument_group("where the build goes")
+    out.add_argument(
+        "--name",
+        default=None,
+        help=f"build name under --builds-dir (default: {DEFAULT_NAME!r} for the "
+        "embedded sample, else the extract's file stem)",
+    )
+    out.add_argument("--out", type=Path, default=None, help="build folder (overrides --name)")
+    _builds_dir(out)
+    out.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    out.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    _facility_arguments(p.add_argument_group("facilities"))
+    _village_arguments(p.add_argument_group("villages and municipalities"))
+    _method_arguments(p.add_argument_group("profiles and indicators"))
+    _coverage_arguments(p.add_argument_group("broadband coverage"))
+
+
+def _facility_arguments(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--facilities",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="facilities CSV/GeoJSON/GeoPackage (category,lon,lat[,id,name]); "
+        "repeatable; the DUO school CSV is read as is",
+    )
+    g.add_argument(
+        "--facilities-category",
+        default=None,
+        metavar="CAT",
+        help="category for facility rows without one",
+    )
+    g.add_argument(
+        "--facilities-crs",
+        default=None,
+        metavar="CRS",
+        help="CRS of x,y columns in facility CSVs (e.g. EPSG:28992)",
+    )
+    g.add_argument(
+        "--no-osm-facilities",
+        action="store_true",
+        help="use only the --facilities files, not the OSM POIs",
+    )
+    g.add_argument(
+        "--categories",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="category rules (TOML); default: the bundled categories.toml",
+    )
+
+
+def _village_arguments(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--villages",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="villages CSV (id,name,population,lon,lat) or GeoJSON/GeoPackage "
+        "points/polygons; default: OSM place=city/town/village/hamlet",
+    )
+    g.add_argument(
+        "--villages-crs", default=None, metavar="CRS", help="CRS of x,y columns in a villages CSV"
+    )
+    g.add_argument(
+        "--boundaries",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="municipality polygons (name/statnaam column); default: OSM "
+        "boundary=administrative at --admin-level",
+    )
+    g.add_argument(
+        "--admin-level",
+        default=DEFAULT_ADMIN_LEVEL,
+        help=f"OSM admin_level of municipalities (default {DEFAULT_ADMIN_LEVEL}, "
+        "the Dutch gemeente)",
+    )
+
+
+def _method_arguments(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--profiles",
+        type=_names,
+        default=None,
+        metavar="NAMES",
+        help="comma-separated profiles to build (default: every profile of the "
+        "bundled profiles.toml and of --profiles-file; see `bereik profiles`)",
+    )
+    _profiles_file(g)
+    g.add_argument(
+        "--radii-km",
+        type=_floats,
+        default=DEFAULT_RADII_KM,
+        help=f"radii of the count_<r>km columns (default {_csv(DEFAULT_RADII_KM)})",
+    )
+    g.add_argument(
+        "--max-snap-m",
+        type=float,
+        default=DEFAULT_MAX_SNAP_M,
+        help="villages farther from any road get reason not_on_network "
+        f"(default {DEFAULT_MAX_SNAP_M:g})",
+    )
+
+
+def _profiles_file(g: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--profiles-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="TOML file that adds travel profiles or changes bundled ones (e.g. an "
+        "e-bike; see docs/examples/profiles-extra.toml)",
+    )
+
+
+def _coverage_arguments(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--coverage",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="broadband coverage: raster of Mbit/s (GeoTIFF), polygons "
+        "(GeoJSON/GeoPackage/Shapefile) or address points (CSV/GeoPackage); "
+        "the embedded sample uses a SYNTHETIC raster",
+    )
+    g.add_argument(
+        "--coverage-speed-column",
+        default=None,
+        metavar="COL",
+        help="speed attribute (Mbit/s) of vector/CSV coverage (default: detected)",
+    )
+    g.add_argument(
+        "--coverage-crs",
+        default=None,
+        metavar="CRS",
+        help="CRS for coverage without one (e.g. x,y columns in a CSV)",
+    )
+    g.add_argument(
+        "--thresholds-mbps",
+        type=_floats,
+        default=DEFAULT_THRESHOLDS_MBPS,
+        help="EU broadband thresholds basic,nga in Mbit/s (default "
+        f"{_csv(DEFAULT_THRESHOLDS_MBPS)}): below the first is a white area",
+    )
+    g.add_argument(
+        "--no-coverage",
+        action="store_true",
+        help="build the embedded sample without its synthetic coverage",
+    )
+
+
+def _info_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("build", nargs="?", default=DEFAULT_NAME, help="build name or folder")
+    _builds_dir(p)
+
+
+def _profiles_arguments(p: argparse.ArgumentParser) -> None:
+    _profiles_file(p)
+
+
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("build", help="build name or folder")
+    p.add_argument(
+        "--profile",
+        default=None,
+        help="a profile of the build (default: car if built, else the first)",
+    )
+    p.add_argument("--format", default="graphml", choices=["graphml", "gpkg"])
+    p.add_argument("--output", type=Path, required=True, help="file to write")
+    _builds_dir(p)
+
+
+def _scenario_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("build", help="build name or folder")
+    p.add_argument(
+        "--close",
+        action="append",
+        default=[],
+        metavar="FACILITY_ID",
+        help="facility id to close (repeatable), e.g. node/761534771",
+    )
+    p.add_argument(
+        "--open",
+        dest="open_",
+        action="append",
+        default=[],
+        metavar="CATEGORY,LON,LAT[,NAME]",
+        help="facility to open (repeatable), e.g. gp,9.5215,47.1410,New practice",
+    )
+    p.add_argument(
+        "--profiles",
+        type=_names,
+        default=None,
+        metavar="NAMES",
+        help="profiles to recompute (default: all of the build)",
+    )
+    p.add_argument("--output", type=Path, default=None, help="CSV of the per-village changes")
+    _builds_dir(p)
+
+
+def _compare_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("old", help="the earlier build (name or folder)")
+    p.add_argument("new", help="the later build (name or folder)")
+    p.add_argument(
+        "--profile",
+        default=None,
+        help="profile of the printed summary (default: car if built, else the "
+        "first; the CSV has all)",
+    )
+    p.add_argument("--output", type=Path, default=None, help="CSV of the per-village changes")
+    _builds_dir(p)
+
+
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--build",
+        action="append",
+        default=None,
+        metavar="PATH_OR_NAME",
+        help=f"build folder, a build name under --builds-dir, or NAME=PATH; repeat to "
+        f"serve several (the first is the default; default: {DEFAULT_BUILD})",
+    )
+    _builds_dir(p)
+    p.add_argument(
+        "--build-default",
+        action="store_true",
         help=f"when {DEFAULT_BUILD} is missing, build the embedded sample first",
-    )  # fmt: skip
-    s.add_argument("--host", default="127.0.0.1",
-                   help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)")  # fmt: skip
-    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    s.add_argument("--workers", type=int, default=1,
-                   help="worker processes; each loads the builds (default 1)")  # fmt: skip
-    s.add_argument("--log-level", default="info",
-                   choices=["critical", "error", "warning", "info", "debug"])  # fmt: skip
-    return parser
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)",
+    )
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument(
+        "--workers", type=int, default=1, help="worker processes; each loads the builds (default 1)"
+    )
+    p.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
 
 
-def _resolve(item: str, builds_dir: Path) -> tuple[str, Path]:
-    """``NAME=PATH`` or a path or a name under ``builds_dir`` -> (name, path)."""
-    name, sep, path = item.partition("=")
-    if sep:
-        return name.strip(), Path(path.strip())
-    p = Path(item)
-    if not p.exists() and ((builds_dir / item).exists() or len(p.parts) == 1):
-        p = builds_dir / item  # a bare name is a build under builds_dir
-    return p.name, p
+# --- what each subcommand runs -------------------------------------------------------------------
+def _run_build(args: argparse.Namespace) -> int:
+    from accessibility.store import is_up_to_date, read_manifest
+    from accessibility.summary import manifest_summary_lines
+
+    out = args.out or (args.builds_dir / _build_name(args))
+    params = _build_params(args)
+    # fast path: unchanged inputs and parameters need neither the geodata stack nor work
+    _, key = params.cache_key()
+    if not args.force and is_up_to_date(out, key):
+        if not args.quiet:
+            print("\n".join(manifest_summary_lines(read_manifest(out), out, up_to_date=True)))
+        return 0
+    from accessibility.build import run_build, summary_lines
+
+    result = run_build(params, out, force=args.force, progress=not args.quiet)
+    if not args.quiet:
+        print("\n".join(summary_lines(result)))
+    return 0
+
+
+def _build_name(args: argparse.Namespace) -> str:
+    if args.name:
+        return args.name
+    return DEFAULT_NAME if args.extract == DEFAULT_EXTRACT else args.extract.name.split(".")[0]
+
+
+def _build_params(args: argparse.Namespace):
+    from accessibility.errors import InputFileError
+    from accessibility.params import BuildParams, FacilityFile
+
+    if len(args.thresholds_mbps) != 2:  # noqa: PLR2004 - basic, nga
+        msg = f"--thresholds-mbps takes two numbers basic,nga; got {args.thresholds_mbps}"
+        raise InputFileError(msg)
+    coverage = args.coverage
+    if coverage is None and args.extract == DEFAULT_EXTRACT and not args.no_coverage:
+        coverage = DEFAULT_COVERAGE
+    return BuildParams(
+        extract=args.extract,
+        facilities=tuple(
+            FacilityFile(path=f, category=args.facilities_category, xy_crs=args.facilities_crs)
+            for f in args.facilities
+        ),
+        osm_facilities=not args.no_osm_facilities,
+        villages=args.villages,
+        villages_crs=args.villages_crs,
+        boundaries=args.boundaries,
+        admin_level=str(args.admin_level),
+        categories=args.categories,
+        profiles=args.profiles,
+        profiles_file=args.profiles_file,
+        radii_km=args.radii_km,
+        max_snap_m=args.max_snap_m,
+        coverage=coverage,
+        coverage_speed_column=args.coverage_speed_column,
+        coverage_crs=args.coverage_crs,
+        basic_mbps=args.thresholds_mbps[0],
+        nga_mbps=args.thresholds_mbps[-1],
+    )
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    from accessibility.store import read_manifest, resolve_build
+    from accessibility.summary import manifest_summary_lines
+
+    path = resolve_build(args.build, args.builds_dir)
+    print("\n".join(manifest_summary_lines(read_manifest(path), path, up_to_date=True)))
+    return 0
+
+
+def _run_profiles(args: argparse.Namespace) -> int:
+    from accessibility.profiles import load_profiles
+
+    for p in load_profiles(args.profiles_file).profiles.values():
+        print(
+            f"{p.name:<14}{p.label}: {_speeds_text(p)}; {len(p.highways)} road classes, "
+            f"one-way: {p.oneway}"
+        )
+    return 0
+
+
+def _speeds_text(p) -> str:
+    parts = []
+    if p.speeds_kph:
+        lo, hi = min(p.speeds_kph.values()), max(p.speeds_kph.values())
+        parts.append(f"{lo:g}-{hi:g} km/h by road class")
+    if p.speed_kph:
+        parts.append(f"{p.speed_kph:g} km/h" + (" on other classes" if p.speeds_kph else ""))
+    if p.maxspeed:
+        parts.append("or the maxspeed tag")
+    text = ", ".join(parts)
+    if p.max_speed_kph:
+        text += f", at most {p.max_speed_kph:g} km/h"
+    return text + (f", times {p.speed_factor:g}" if p.speed_factor != 1 else "")
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    import osmnx as ox
+
+    from accessibility.model import load_build
+    from accessibility.store import resolve_build
+
+    build = load_build(resolve_build(args.build, args.builds_dir))
+    G = build.network(args.profile or build.default_profile).to_networkx()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.output.with_name(args.output.name + ".tmp")
+    if args.format == "graphml":
+        ox.save_graphml(G, tmp)
+    else:
+        ox.save_graph_geopackage(G, tmp)
+    tmp.replace(args.output)
+    print(f"wrote {args.output} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
+    return 0
+
+
+def _parse_open(text: str):
+    from accessibility.errors import InputFileError
+    from accessibility.scenarios import NewFacility
+
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        cat, lon, lat = parts[0], float(parts[1]), float(parts[2])
+    except (IndexError, ValueError) as exc:
+        msg = f"--open expects CATEGORY,LON,LAT[,NAME]; got {text!r}"
+        raise InputFileError(msg) from exc
+    return NewFacility(category=cat, lon=lon, lat=lat, name=",".join(parts[3:]))
+
+
+def _print_changes(changes, output: Path | None, profile: str) -> None:
+    from accessibility.scenarios import change_summary
+
+    summary = change_summary(changes, profile=profile)
+    cols = [
+        "category",
+        "villages_worse",
+        "population_worse",
+        "villages_lost",
+        "villages_better",
+        "villages_gained",
+        "max_increase_m",
+        "stayed_the_same_or_better",
+    ]
+    print(summary[cols].to_string(index=False))
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(output.name + ".tmp")
+        changes.to_csv(tmp, index=False)
+        tmp.replace(output)
+        print(f"wrote {output} ({len(changes)} rows)")
+
+
+def _run_scenario(args: argparse.Namespace) -> int:
+    from accessibility.model import load_build
+    from accessibility.profiles import preferred_profile
+    from accessibility.scenarios import run_scenario
+    from accessibility.store import resolve_build
+
+    build = load_build(resolve_build(args.build, args.builds_dir))
+    opened = [_parse_open(t) for t in args.open_]
+    changes = run_scenario(build, close=args.close, open_=opened, profiles=args.profiles)
+    _print_changes(changes, args.output, preferred_profile(list(dict.fromkeys(changes["profile"]))))
+    return 0
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from accessibility.model import load_build
+    from accessibility.scenarios import compare_builds
+    from accessibility.store import resolve_build
+
+    old = load_build(resolve_build(args.old, args.builds_dir))
+    new = load_build(resolve_build(args.new, args.builds_dir))
+    profile = new.check_profile(args.profile) if args.profile else new.default_profile
+    _print_changes(compare_builds(old, new), args.output, profile)
+    return 0
 
 
 def _build_default(path: Path) -> None:
     """Build the embedded sample with `bereik build`'s own defaults (startup, not a request)."""
     print(f"bereik: building the embedded sample into {path} (first start)", file=sys.stderr)
-    rc = acc_cli.main(["build", "--out", str(path)])
+    rc = main(["build", "--out", str(path)])
     if rc != 0:
         raise SystemExit(rc)
 
 
-def serve(args: argparse.Namespace) -> int:
-    """Prepare the builds, then run uvicorn on ``app.main:app``."""
-    import uvicorn  # only `serve` needs the server
+def _run_serve(args: argparse.Namespace) -> int:
+    """Prepare the builds, then run uvicorn on ``app.main:app`` (the web stack loads here)."""
+    import uvicorn
 
-    builds = [_resolve(b, args.builds_dir) for b in (args.build or [str(DEFAULT_BUILD)])]
+    from accessibility.layout import BuildLayout
+    from accessibility.store import build_ref
+
+    builds = [build_ref(b, args.builds_dir) for b in (args.build or [str(DEFAULT_BUILD)])]
     for name, path in builds:
-        if (path / "manifest.json").exists():
+        if BuildLayout(path).manifest.exists():
             continue
         if args.build_default and path == DEFAULT_BUILD:
             _build_default(path)
         else:
-            print(f"bereik: warning: no build {name!r} at {path}; the service starts without "
-                  "it (GET /health tells); run `bereik build` or use --build-default",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"bereik: warning: no build {name!r} at {path}; the service starts without "
+                "it (GET /health tells); run `bereik build` or use --build-default",
+                file=sys.stderr,
+            )
     # settings reach every worker through the environment (read by app.config.Settings)
     os.environ["BEREIK_BUILD"] = ""
     os.environ["BEREIK_BUILDS"] = ",".join(f"{n}={p}" for n, p in builds)
-    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level)  # fmt: skip
+    try:
+        uvicorn.run(
+            "app.main:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+        )
+    except ValueError as exc:  # settings from BEREIK_* variables that do not validate
+        print(f"bereik: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``bereik``: ``serve`` here, every other subcommand in the library."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = make_parser().parse_args(argv)
-    if args.command != "serve":
-        return acc_cli.main(argv)
-    from accessibility.errors import AccessibilityError
+# --- the parser ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its help, its arguments and what it runs."""
 
+    name: str
+    help: str
+    description: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Handler
+
+
+COMMANDS = (
+    Command(
+        "build",
+        "build networks, facilities, villages and indicators from an OSM extract",
+        "Turn an OSM extract (.osm.pbf/.osm/.osm.bz2/.osm.gz) into a build folder: "
+        "indicators.csv/.parquet, municipalities.csv, nabijheid.csv, bereik.gpkg, networks "
+        "and manifest.json. Without EXTRACT, builds the embedded sample.",
+        _build_arguments,
+        _run_build,
+    ),
+    Command(
+        "info",
+        "print the summary of a build",
+        "Print the summary table of a build (by name or path).",
+        _info_arguments,
+        _run_info,
+    ),
+    Command(
+        "profiles",
+        "list the travel profiles (bundled, and those of a profiles file)",
+        "List the travel profiles a build can use: the bundled profiles.toml, with the "
+        "profiles a --profiles-file adds or changes.",
+        _profiles_arguments,
+        _run_profiles,
+    ),
+    Command(
+        "export",
+        "export a build's network as GraphML or GeoPackage (osmnx conventions)",
+        "Export the network of one profile for osmnx/networkx/QGIS users.",
+        _export_arguments,
+        _run_export,
+    ),
+    Command(
+        "scenario",
+        "what if facilities close or open: indicators before/after per village",
+        "Recompute the affected categories with facilities closed and/or opened, on the "
+        "build's networks; print per category how many villages got worse or better and "
+        "write the per-village changes (CSV).",
+        _scenario_arguments,
+        _run_scenario,
+    ),
+    Command(
+        "compare",
+        "compare two builds (e.g. two years): change per village, category, profile",
+        "Join the indicators of two builds by village id and report what got worse: the "
+        "province's test that proximity 'at least stayed the same'.",
+        _compare_arguments,
+        _run_compare,
+    ),
+    Command(
+        "serve",
+        "run the HTTP service (API, OGC collections and web map)",
+        "Serve one or more builds read-only over HTTP: GeoJSON layers, OGC API Features "
+        "collections, isochrones, catchments, matrices, and the web map at /. Other "
+        "settings come from BEREIK_* environment variables or a .env file.",
+        _serve_arguments,
+        _run_serve,
+    ),
+)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Make the argument parser of every subcommand (also used to document the commands)."""
+    p = argparse.ArgumentParser(
+        prog="bereik", description="Accessibility of villages to facilities, from OpenStreetMap."
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for c in COMMANDS:
+        c.arguments(sub.add_parser(c.name, help=c.help, description=c.description))
+    return p
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    return f"bereik: warning: {message}\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bereik`` command."""
+    args = make_parser().parse_args(argv)
+    warnings.formatwarning = _format_warning
+    from accessibility.errors import AccessibilityError
+    from broadband.errors import BroadbandError
+
+    handlers = {c.name: c.run for c in COMMANDS}
     try:
-        return serve(args)
-    except (AccessibilityError, ValueError) as exc:
+        return handlers[args.command](args)
+    except (AccessibilityError, BroadbandError) as exc:
         print(f"bereik: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head & co.
+        return 0
+    except KeyboardInterrupt:
+        print("bereik: interrupted; the last complete build was kept", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from accessibility.defaults import DEFAULT_BUILD, DEFAULT_CELL_M, DEFAULT_MAX_SNAP_M
 from accessibility.isochrones import CELL_M_RANGE, MAX_CONTOURS
-
-DEFAULT_BUILD = "data/builds/demo"
+from accessibility.store import build_ref
 
 
 def _split_csv(value: object) -> object:
@@ -37,7 +37,7 @@ class Settings(BaseSettings):
 
     # --- data ------------------------------------------------------------------------------
     build: str | None = Field(
-        DEFAULT_BUILD,
+        str(DEFAULT_BUILD),
         description="Folder of the default build (served under its folder name); empty: none.",
     )
     builds: Annotated[list[str], NoDecode] = Field(
@@ -60,11 +60,13 @@ class Settings(BaseSettings):
     max_scenario_changes: int = Field(
         20, ge=1, description="Most facilities closed plus opened in one scenario request."
     )
-    max_snap_m: float = Field(500.0, gt=0, description="Farthest a point may lie from a road.")
+    max_snap_m: float = Field(
+        DEFAULT_MAX_SNAP_M, gt=0, description="Farthest a point may lie from a road."
+    )
     max_items: int = Field(10_000, ge=1, description="Largest `limit` of a collection page.")
     default_items: int = Field(1_000, ge=1, description="`limit` when a request gives none.")
     isochrone_cell_m: float = Field(
-        50.0,
+        DEFAULT_CELL_M,
         ge=CELL_M_RANGE[0],
         le=CELL_M_RANGE[1],
         description="Grid cell of isochrone polygons (m); smaller is finer and slower.",
@@ -132,7 +134,5 @@ class Settings(BaseSettings):
         if self.build and (not self.builds or "build" in self.model_fields_set):
             p = Path(self.build)
             out[p.name or str(p)] = p
-        for item in self.builds:
-            name, _, path = (v.strip() for v in item.partition("="))
-            out[name] = Path(path)
+        out.update(build_ref(item) for item in self.builds)
         return out

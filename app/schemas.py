@@ -12,11 +12,8 @@ from geojson_pydantic import Feature, FeatureCollection, LineString, MultiPolygo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from accessibility.profiles import PROFILES
-
 Profile = Literal["car", "bike", "walk"]
 Direction = Literal["from", "to"]
-assert set(PROFILES) == {"car", "bike", "walk"}
 
 Lon = Annotated[float, Field(ge=-180.0, le=180.0, description="Longitude (WGS84)")]
 Lat = Annotated[float, Field(ge=-90.0, le=90.0, description="Latitude (WGS84)")]

@@ -16,9 +16,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from accessibility.build import Build, load_build
 from accessibility.crs import WGS84
-from accessibility.errors import AccessibilityError, UnknownProfileError
+from accessibility.errors import AccessibilityError
+from accessibility.model import Build, load_build
 from app.errors import BuildUnavailableError, NotFoundError
 
 logger = logging.getLogger("bereik.app")
@@ -35,13 +35,7 @@ class ServedBuild:
 
     def check_profile(self, profile: str) -> str:
         """``profile`` when this build has a network for it, else UnknownProfileError."""
-        if profile not in self.build.networks:
-            msg = (
-                f"profile {profile!r} is not in build {self.name!r}; "
-                f"expected one of {', '.join(self.build.profiles)}"
-            )
-            raise UnknownProfileError(msg)
-        return profile
+        return self.build.check_profile(profile)
 
     def village_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Village lon, lat, population (NaN unknown) and ids as arrays (cached)."""

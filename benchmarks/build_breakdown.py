@@ -73,7 +73,8 @@ def main(argv: list[str]) -> int:
 
         setattr(owner, name, functools.wraps(fn)(wrapped))
 
-    from accessibility.build import BuildParams, run_build
+    from accessibility.build import run_build
+    from accessibility.params import BuildParams
 
     t = time.perf_counter()
     res = run_build(BuildParams(extract=Path(argv[0])), argv[1], force=True)

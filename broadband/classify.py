@@ -16,11 +16,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from numbers import Real
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from broadband.errors import ThresholdError
+
+if TYPE_CHECKING:  # numpy loads on first classification: Thresholds alone stays light
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "BASIC",
@@ -111,6 +113,8 @@ def classify_speed(
     >>> classify_speed([10.0, 30.0, 99.9, 100.0, float("nan")]).tolist()
     ['white', 'basic', 'basic', 'nga', 'unknown']
     """
+    import numpy as np
+
     th = Thresholds() if thresholds is None else thresholds
     if not isinstance(th, Thresholds):
         msg = f"thresholds must be a Thresholds instance, got {thresholds!r}, expected Thresholds()"

@@ -101,7 +101,9 @@ def toy_network() -> Network:
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory):
     """The embedded default (Liechtenstein, with its SYNTHETIC coverage), built once."""
-    from accessibility.build import BuildParams, load_build, run_build
+    from accessibility.build import run_build
+    from accessibility.model import load_build
+    from accessibility.params import BuildParams
 
     out = tmp_path_factory.mktemp("builds") / "demo"
     run_build(BuildParams(extract=LIECHTENSTEIN, coverage=SYNTHETIC_COVERAGE), out)

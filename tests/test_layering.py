@@ -41,5 +41,5 @@ def test_domain_packages_do_not_import_the_web_layer():
     out = {k: v.strip() for k, _, v in (line.partition(":") for line in proc.stdout.splitlines())}
     modules = out["imported"].split(",")
     assert "accessibility.build" in modules and "broadband.overlay" in modules
-    assert "accessibility.isochrones" in modules and "accessibility.cli" in modules
+    assert "accessibility.isochrones" in modules and "accessibility.model" in modules
     assert out["forbidden"] == "", f"domain modules loaded {out['forbidden']}"

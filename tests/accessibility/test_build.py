@@ -10,12 +10,14 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from accessibility.build import BuildParams, FacilityFile, load_build, run_build
-from accessibility.cli import main as cli_main
+from accessibility.build import run_build
 from accessibility.crs import to_metric
 from accessibility.errors import BuildNotFoundError
 from accessibility.indicators import indicator_columns
+from accessibility.model import load_build
+from accessibility.params import BuildParams, FacilityFile
 from accessibility.snapping import snap_points
+from app.cli import main as cli_main
 from tests.conftest import LIECHTENSTEIN, ROOT
 
 GOLDEN = ROOT / "tests" / "data" / "expected" / "indicators_liechtenstein.csv"
@@ -207,7 +209,7 @@ def test_up_to_date_force_and_atomic_failure(tmp_path, monkeypatch):
         msg = "disk full"
         raise OSError(msg)
 
-    monkeypatch.setattr(build_mod, "_write_tables", boom)
+    monkeypatch.setattr(build_mod, "write_tables", boom)
     with pytest.raises(OSError, match="disk full"):
         run_build(params, out, force=True)
     assert (out / "manifest.json").read_text() == before  # last good build kept

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from accessibility.cli import main as cli_main
 from accessibility.crs import RD_NEW, choose_metric_crs
 from accessibility.errors import EmptyNetworkError, OsmReadError
 from accessibility.network import Network, build_network, project_osm
 from accessibility.osm import read_osm
-from accessibility.profiles import CAR_SPEED_FACTOR, parse_maxspeed, way_rule
+from accessibility.profiles import load_profiles, parse_maxspeed, way_rule
+from app.cli import main as cli_main
 from tests.conftest import AMSTERDAM, LIECHTENSTEIN
 
 # node id -> (lon, lat): a small street pattern near Beilen (Drenthe)
@@ -113,7 +113,7 @@ def test_car_network_simplified_oneway_access_and_component(tiny_osm):
             strict=True,
         )
     )
-    f = CAR_SPEED_FACTOR  # limits times the calibration factor
+    f = load_profiles().check("car").speed_factor  # limits times the calibration factor
     assert spd[(3, 4)] == 50.0 * f and spd[(1, 3)] == 30.0 * f and spd[(5, 3)] == 50.0 * f
 
 

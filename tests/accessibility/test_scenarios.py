@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from accessibility.cli import main as cli_main
 from accessibility.errors import (
     InputFileError,
     PointOutsideNetworkError,
@@ -21,6 +20,7 @@ from accessibility.scenarios import (
     compare_builds,
     run_scenario,
 )
+from app.cli import main as cli_main
 
 
 def _matrix_min(build, village_ids, facilities):

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from app_helpers import TestClient, make_settings
 
-from accessibility.build import BuildParams, run_build
+from accessibility.build import run_build
+from accessibility.params import BuildParams
 from app.config import Settings
 from app.main import create_app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -194,16 +195,18 @@ def test_cli_adds_serve_and_keeps_the_library_commands():
     assert parser.parse_args(["info"]).command == "info"
 
 
-def test_cli_delegates_to_the_library(monkeypatch):
+def test_cli_dispatches_each_subcommand_to_its_handler(monkeypatch):
     seen = {}
 
-    def fake_main(argv=None):
-        seen["argv"] = argv
+    def fake_info(args):
+        seen["build"] = args.build
         return 0
 
-    monkeypatch.setattr(cli.acc_cli, "main", fake_main)
+    commands = tuple(dataclasses.replace(c, run=fake_info) if c.name == "info" else c
+                     for c in cli.COMMANDS)  # fmt: skip
+    monkeypatch.setattr(cli, "COMMANDS", commands)
     assert cli.main(["info", "demo"]) == 0
-    assert seen["argv"] == ["info", "demo"]
+    assert seen["build"] == "demo"
 
 
 @pytest.fixture

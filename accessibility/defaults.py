@@ -1,0 +1,39 @@
+"""Every default of bereik, in one place (osmnx/tipg ``settings`` style, but constants).
+
+The command line, the build parameters, the library functions and the service settings all
+import their defaults from here, so a default is changed once. Paths are relative to the
+working folder (the repository root for the embedded sample), except the bundled data files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from broadband.classify import Thresholds
+
+_PACKAGE = Path(__file__).resolve().parent
+
+#: facility categories: OSM tag rules -> category (copy, edit, pass with ``--categories``)
+DEFAULT_CATEGORIES_FILE = _PACKAGE / "categories.toml"
+#: travel profiles: roads, access, one-way, speeds (extend with ``--profiles-file``)
+DEFAULT_PROFILES_FILE = _PACKAGE / "profiles.toml"
+
+#: the embedded sample: a real OSM extract (Liechtenstein, 2015; see data/README.md)
+DEFAULT_EXTRACT = Path("data/samples/liechtenstein-2015-07-27.osm.pbf")
+#: SYNTHETIC broadband coverage of the embedded sample (real data: ``--coverage``)
+DEFAULT_COVERAGE = Path("data/samples/synthetic-coverage-liechtenstein.tif")
+#: folder of named builds, the embedded sample's build name, and its folder
+DEFAULT_BUILDS_DIR = Path("data/builds")
+DEFAULT_NAME = "demo"
+DEFAULT_BUILD = DEFAULT_BUILDS_DIR / DEFAULT_NAME
+
+#: radii of the ``count_<r>km`` columns (network distance, km)
+DEFAULT_RADII_KM = (1.0, 3.0, 5.0)
+#: a point farther than this from every road of a profile is not on the network (metres)
+DEFAULT_MAX_SNAP_M = 500.0
+#: OSM ``admin_level`` of municipalities (8 is the Dutch gemeente)
+DEFAULT_ADMIN_LEVEL = "8"
+#: EU broadband thresholds basic, NGA (Mbit/s): below the first is a white area
+DEFAULT_THRESHOLDS_MBPS = (Thresholds().basic_mbps, Thresholds().nga_mbps)
+#: grid cell of isochrone and catchment polygons (metres)
+DEFAULT_CELL_M = 50.0

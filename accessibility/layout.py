@@ -1,0 +1,108 @@
+"""The files of a build folder, named in one place.
+
+The writer (:mod:`accessibility.writer`), the reader (:mod:`accessibility.model`), the
+command line (export, info) and the service all find a build's files through
+:class:`BuildLayout`; no other module spells a file name. The names are a contract (users
+open them in QGIS and spreadsheets): see the README's table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+GEOPACKAGE = "bereik.gpkg"
+
+
+@dataclass(frozen=True)
+class BuildLayout:
+    """Where each file of the build folder ``root`` lives."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    # --- identity ----------------------------------------------------------------------------
+    @property
+    def manifest(self) -> Path:
+        """Inputs with SHA-256, parameters, counts, library versions, timings (JSON)."""
+        return self.root / MANIFEST
+
+    # --- tables (CSV for spreadsheets, (Geo)Parquet for programs) ------------------------------
+    @property
+    def villages(self) -> Path:
+        """Villages as GeoParquet (WGS84 points)."""
+        return self.root / "villages.parquet"
+
+    @property
+    def villages_csv(self) -> Path:
+        """Villages as CSV (with broadband columns when the build has coverage)."""
+        return self.root / "villages.csv"
+
+    @property
+    def village_polygons(self) -> Path:
+        """Village areas, when the villages file had polygons (GeoParquet)."""
+        return self.root / "village_polygons.parquet"
+
+    @property
+    def facilities(self) -> Path:
+        """Facilities as GeoParquet (WGS84 points), one row per facility and category."""
+        return self.root / "facilities.parquet"
+
+    @property
+    def indicators(self) -> Path:
+        """The long indicator table (village x category x profile) as Parquet."""
+        return self.root / "indicators.parquet"
+
+    @property
+    def indicators_csv(self) -> Path:
+        """The long indicator table as CSV."""
+        return self.root / "indicators.csv"
+
+    @property
+    def municipalities(self) -> Path:
+        """Municipality aggregates per category and profile (CSV)."""
+        return self.root / "municipalities.csv"
+
+    @property
+    def municipality_polygons(self) -> Path:
+        """Municipality polygons (GeoParquet), when the build has boundaries."""
+        return self.root / "municipalities.parquet"
+
+    @property
+    def nabijheid(self) -> Path:
+        """The wide table with CBS Nabijheid column names (CSV)."""
+        return self.root / "nabijheid.csv"
+
+    # --- broadband (builds made with coverage) ---------------------------------------------------
+    @property
+    def white_areas(self) -> Path:
+        """White-area polygons (GeoParquet)."""
+        return self.root / "white_areas.parquet"
+
+    @property
+    def double_disadvantage(self) -> Path:
+        """The ranked list of villages both remote and offline (CSV)."""
+        return self.root / "double_disadvantage.csv"
+
+    @property
+    def municipalities_broadband(self) -> Path:
+        """Broadband shares per municipality (CSV)."""
+        return self.root / "municipalities_broadband.csv"
+
+    # --- networks and the GeoPackage -----------------------------------------------------------
+    def network(self, profile: str) -> Path:
+        """Return the routable network file of ``profile`` (arrays, load in milliseconds)."""
+        return self.root / f"network_{profile}.npz"
+
+    @property
+    def geopackage(self) -> Path:
+        """The GeoPackage for QGIS (layers named by :func:`edges_layer` and the tables)."""
+        return self.root / GEOPACKAGE
+
+
+def edges_layer(profile: str) -> str:
+    """Name of the GeoPackage layer and OGC collection of a profile's road network."""
+    return f"edges_{profile}"

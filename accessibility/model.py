@@ -1,0 +1,130 @@
+"""A build folder loaded read-only: what the service, scenarios and comparisons work on.
+
+:func:`load_build` reads the files :class:`accessibility.layout.BuildLayout` names (the
+pipeline in :mod:`accessibility.build` writes them). A :class:`Build` answers which
+profiles and categories it has, with one message each for a name it lacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from accessibility.errors import BuildNotFoundError, UnknownCategoryError, UnknownProfileError
+from accessibility.layout import BuildLayout
+from accessibility.network import Network
+from accessibility.profiles import preferred_profile
+from accessibility.store import read_manifest
+
+
+@dataclass(frozen=True, eq=False)
+class Build:
+    """A build folder loaded read-only (what the API and the CLI serve from)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    villages: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    indicators: pd.DataFrame
+    municipalities: pd.DataFrame
+    municipality_polygons: gpd.GeoDataFrame | None
+    networks: dict[str, Network]
+    white_areas: gpd.GeoDataFrame | None = None
+    double_disadvantage: pd.DataFrame | None = None
+
+    @property
+    def name(self) -> str:
+        """The build's name (its folder name)."""
+        return self.path.name
+
+    @property
+    def layout(self) -> BuildLayout:
+        """Where the build's files are."""
+        return BuildLayout(self.path)
+
+    @property
+    def profiles(self) -> list[str]:
+        """Profiles with a network in this build."""
+        return list(self.networks)
+
+    @property
+    def default_profile(self) -> str:
+        """The profile used when a request names none: car if built, else the first."""
+        return preferred_profile(self.profiles) or ""
+
+    @property
+    def categories(self) -> list[str]:
+        """Facility categories of this build."""
+        return list(self.manifest.get("categories", {}))
+
+    @property
+    def synthetic_coverage(self) -> bool:
+        """True when the build's broadband coverage is a SYNTHETIC sample."""
+        return bool(self.manifest.get("broadband", {}).get("synthetic", False))
+
+    def check_profile(self, profile: str) -> str:
+        """Return ``profile`` when this build has a network for it, else UnknownProfileError."""
+        if profile not in self.networks:
+            msg = (
+                f"profile {profile!r} is not in build {self.name!r}; "
+                f"expected one of {', '.join(self.profiles)}"
+            )
+            raise UnknownProfileError(msg)
+        return profile
+
+    def check_category(self, category: str) -> str:
+        """Return ``category`` when this build defines it, else UnknownCategoryError."""
+        if category not in self.manifest.get("categories", {}):
+            msg = (
+                f"unknown facility category {category!r} in build {self.name!r}; "
+                f"expected one of {', '.join(self.categories)}"
+            )
+            raise UnknownCategoryError(msg)
+        return category
+
+    def network(self, profile: str) -> Network:
+        """Return the network of ``profile`` (UnknownProfileError when the build has none)."""
+        return self.networks[self.check_profile(profile)]
+
+
+def load_build(path: str | Path) -> Build:
+    """Load a build folder (tables and networks) read-only.
+
+    Raises
+    ------
+    BuildNotFoundError
+        When the folder is missing, incomplete or damaged.
+    """
+    lay = BuildLayout(Path(path))
+    manifest = read_manifest(lay.root)
+    try:
+        return Build(
+            path=lay.root,
+            manifest=manifest,
+            villages=gpd.read_parquet(lay.villages),
+            facilities=gpd.read_parquet(lay.facilities),
+            indicators=pd.read_parquet(lay.indicators),
+            municipalities=pd.read_csv(lay.municipalities),
+            municipality_polygons=_optional(gpd.read_parquet, lay.municipality_polygons),
+            networks={
+                prof: Network.load(lay.network(prof)) for prof in manifest["parameters"]["profiles"]
+            },
+            white_areas=_optional(gpd.read_parquet, lay.white_areas),
+            double_disadvantage=_optional(
+                lambda p: pd.read_csv(p, dtype={"village_id": str}), lay.double_disadvantage
+            ),
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        msg = (
+            f"{lay.root}: incomplete or damaged build ({exc}); rebuild with `bereik build --force`"
+        )
+        raise BuildNotFoundError(msg) from exc
+
+
+def _optional(read, path: Path):
+    """``read(path)`` when the file exists, else None (files only some builds have)."""
+    return read(path) if path.exists() else None

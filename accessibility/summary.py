@@ -1,0 +1,47 @@
+"""What a build says about itself, read from its manifest alone (no tables: fast).
+
+``bereik build`` prints these lines when it finishes (or finds the build up to date) and
+``bereik info`` prints them for any build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def manifest_summary_lines(manifest: dict[str, Any], path: Path, *, up_to_date: bool) -> list[str]:
+    """Summary lines from a manifest alone (no table reads: fast for "up to date")."""
+    m = manifest
+    c = m["counts"]
+    lines = [
+        f"build {m['name']} ({'up to date' if up_to_date else 'built'}): {path}",
+        f"  OSM timestamp {m.get('osm_replication_timestamp')}, CRS {m['crs']}",
+        f"  villages: {c['villages']} ({c['villages_with_population']} with population, "
+        f"{c['villages_without_municipality']} outside any municipality)",
+    ]
+    for p, s in c["networks"].items():
+        lines.append(
+            f"  network {p}: {s['nodes']} nodes, {s['edges']} edges "
+            f"({s['nodes_dropped_outside_largest_component']} nodes outside the largest "
+            "strongly connected component dropped)"
+        )
+    summ = m.get("summary", {})
+    prof = summ.get("profile", "car")
+    lines.append(f"  {'category':<18}{'facilities':>11}{'mean ' + prof + ' km':>13}  worst village")
+    for cat, e in summ.get("categories", {}).items():
+        if e["mean_distance_m"] is None:
+            mean, worst = "-", "- (no facility)" if not e["facilities"] else "- (unreachable)"
+        else:
+            mean = f"{e['mean_distance_m'] / 1000:.1f}"
+            worst = f"{e['worst_village']} {e['worst_distance_m'] / 1000:.1f} km"
+        lines.append(f"  {cat:<18}{e['facilities']:>11}{mean:>13}  {worst}")
+    bb = m.get("broadband")
+    if bb:
+        label = " (SYNTHETIC sample, not real coverage data)" if bb.get("synthetic") else ""
+        lines.append(
+            f"  broadband{label}: {bb['villages_white']} of {c['villages']} villages in a white "
+            f"area (< {bb['thresholds_mbps'][0]:g} Mbit/s); double disadvantage: "
+            f"{', '.join(bb['double_disadvantage'][:8]) or 'none'}"
+        )
+    return lines
