@@ -14,15 +14,13 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from accessibility.crs import WGS84
-from accessibility.errors import InputFileError, NoCrsError, UnknownCategoryError
+from accessibility.errors import InputFileError, UnknownCategoryError
+from accessibility.inputs import check_lonlat, pick_column, read_point_table
 
 DEFAULT_CATEGORIES_FILE = Path(__file__).with_name("categories.toml")
-MAX_LON, MAX_LAT = 180.0, 90.0
 FACILITY_COLUMNS = ["facility_id", "category", "name", "source", "lon", "lat"]
 
 
@@ -143,118 +141,6 @@ _ID_ALIASES = ("id", "facility_id", "code", "vestigingscode")
 _NAME_ALIASES = ("name", "naam", "vestigingsnaam")
 
 
-def _read_text_csv(p: Path) -> pd.DataFrame:
-    raw = p.read_bytes()
-    if not raw.strip():
-        msg = f"{p}: the file is empty"
-        raise InputFileError(msg)
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    first = text.splitlines()[0]
-    sep = ";" if first.count(";") > first.count(",") else ","
-    from io import StringIO
-
-    try:
-        return pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        msg = f"{p}: cannot parse as CSV ({exc})"
-        raise InputFileError(msg) from exc
-
-
-def _pick(cols: dict[str, str], aliases: tuple[str, ...]) -> str | None:
-    for a in aliases:
-        if a in cols:
-            return cols[a]
-    return None
-
-
-def _to_float(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(
-        s.astype(str).str.strip().str.replace(",", ".", regex=False).replace({"": None}),
-        errors="coerce",
-    )
-
-
-def _read_point_table(
-    path: str | Path, *, xy_crs: str | None, what: str
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, gpd.GeoDataFrame | None]:
-    """Read a CSV or vector file to (attributes, lon, lat, polygons-or-None)."""
-    p = Path(path)
-    if not p.exists():
-        msg = f"{p}: {what} file not found"
-        raise InputFileError(msg)
-    suffix = p.suffix.lower()
-    if suffix in {".csv", ".txt"}:
-        df = _read_text_csv(p)
-        cols = {c.strip().lower(): c for c in df.columns}
-        if "pc4_lon" in cols and "pc4_lat" in cols:  # DUO school file, geocoded to PC4
-            lon, lat = _to_float(df[cols["pc4_lon"]]), _to_float(df[cols["pc4_lat"]])
-        elif "lon" in cols and "lat" in cols:
-            lon, lat = _to_float(df[cols["lon"]]), _to_float(df[cols["lat"]])
-        elif "x" in cols and "y" in cols:
-            if xy_crs is None:
-                msg = (
-                    f"{p}: has x/y columns but no CRS was given; pass the CRS "
-                    "(e.g. --facilities-crs EPSG:28992) or use lon/lat columns in WGS84"
-                )
-                raise NoCrsError(msg)
-            from accessibility.crs import to_wgs84
-
-            x, y = _to_float(df[cols["x"]]), _to_float(df[cols["y"]])
-            lo, la = to_wgs84(x.to_numpy(), y.to_numpy(), xy_crs)
-            lon, lat = pd.Series(lo), pd.Series(la)
-        else:
-            msg = (
-                f"{p}: missing coordinate columns, expected lon,lat (WGS84) or x,y; "
-                f"found {', '.join(df.columns)}"
-            )
-            raise InputFileError(msg)
-        df.columns = [c.strip().lower() for c in df.columns]
-        return df, lon.to_numpy(dtype=float), lat.to_numpy(dtype=float), None
-    try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
-        msg = f"{p}: cannot read as a vector file ({exc})"
-        raise InputFileError(msg) from exc
-    if len(gdf) == 0:
-        msg = f"{p}: the file holds no features"
-        raise InputFileError(msg)
-    if gdf.crs is None:
-        msg = f"{p}: the layer has no CRS; set it (e.g. with ogr2ogr -a_srs EPSG:4326)"
-        raise NoCrsError(msg)
-    gdf = gdf.to_crs(WGS84)
-    polys = None
-    gtypes = set(gdf.geom_type.dropna())
-    if gtypes & {"Polygon", "MultiPolygon"}:
-        polys = gdf
-        pts = gdf.geometry.representative_point()
-    else:
-        pts = gdf.geometry
-    df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    df = df.astype(dict.fromkeys(df.columns, str)).replace({"None": "", "nan": ""})
-    missing = pts.isna() | pts.is_empty
-    lon = np.where(missing, np.nan, pts.x.where(~missing))
-    lat = np.where(missing, np.nan, pts.y.where(~missing))
-    return df, lon.astype(float), lat.astype(float), polys
-
-
-def _check_lonlat(p: Path, lon: np.ndarray, lat: np.ndarray) -> None:
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    bad = ok & ((np.abs(lon) > MAX_LON) | (np.abs(lat) > MAX_LAT))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        msg = (
-            f"{p}: row {i + 1} has lon/lat ({lon[i]}, {lat[i]}) outside WGS84 range; "
-            "are these projected x/y? then name the columns x,y and pass the CRS"
-        )
-        raise InputFileError(msg)
-
-
 def facilities_from_file(
     path: str | Path,
     rules: CategoryRules,
@@ -278,7 +164,7 @@ def facilities_from_file(
     InputFileError, NoCrsError, UnknownCategoryError
     """
     p = Path(path)
-    df, lon, lat, _ = _read_point_table(p, xy_crs=xy_crs, what="facilities")
+    df, lon, lat, _ = read_point_table(p, xy_crs=xy_crs, what="facilities")
     cols = set(df.columns)
     default_cat = category
     if default_cat is None and "vestigingscode" in cols:
@@ -309,9 +195,9 @@ def facilities_from_file(
             "(or add it to a categories file passed with --categories)"
         )
         raise UnknownCategoryError(msg)
-    _check_lonlat(p, lon, lat)
-    id_col = _pick({c: c for c in cols}, _ID_ALIASES)
-    name_col = _pick({c: c for c in cols}, _NAME_ALIASES)
+    check_lonlat(p, lon, lat)
+    id_col = pick_column(df.columns, _ID_ALIASES)
+    name_col = pick_column(df.columns, _NAME_ALIASES)
     ids = df[id_col].astype(str).str.strip() if id_col else pd.Series([""] * len(df))
     ids = [f"{p.stem}:{i if i else n + 1}" for n, i in enumerate(ids)]
     names = df[name_col].astype(str) if name_col else pd.Series([None] * len(df))

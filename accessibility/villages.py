@@ -16,10 +16,8 @@ import numpy as np
 import pandas as pd
 
 from accessibility.crs import WGS84
-from accessibility.errors import InputFileError, NoCrsError
-from accessibility.facilities import _check_lonlat, _read_point_table
-
-VILLAGE_COLUMNS = ["village_id", "village_name", "place", "population", "lon", "lat"]
+from accessibility.errors import InputFileError
+from accessibility.inputs import check_lonlat, open_vector_file, pick_column, read_point_table
 
 _ID_ALIASES = ("id", "village_id", "code", "woonplaatscode", "kern_code")
 _NAME_ALIASES = ("name", "village_name", "naam", "woonplaats", "kern")
@@ -82,11 +80,10 @@ def villages_from_file(
         Missing file or columns, duplicate ids, rows without coordinates.
     """
     p = Path(path)
-    df, lon, lat, polys = _read_point_table(p, xy_crs=xy_crs, what="villages")
-    cols = set(df.columns)
-    id_col = next((a for a in _ID_ALIASES if a in cols), None)
-    name_col = next((a for a in _NAME_ALIASES if a in cols), None)
-    pop_col = next((a for a in _POP_ALIASES if a in cols), None)
+    df, lon, lat, polys = read_point_table(p, xy_crs=xy_crs, what="villages")
+    id_col = pick_column(df.columns, _ID_ALIASES)
+    name_col = pick_column(df.columns, _NAME_ALIASES)
+    pop_col = pick_column(df.columns, _POP_ALIASES)
     if name_col is None and id_col is None:
         msg = (
             f"{p}: no id or name column; expected id,name,population,lon,lat "
@@ -118,7 +115,7 @@ def villages_from_file(
             f"{p}: {int((~ok).sum())} of {len(ok)} villages have no coordinates and were skipped",
             stacklevel=2,
         )
-    _check_lonlat(p, lon, lat)
+    check_lonlat(p, lon, lat)
     out = pd.DataFrame(
         {
             "village_id": ids.to_numpy(),
@@ -143,22 +140,8 @@ def villages_from_file(
 def boundaries_from_file(path: str | Path) -> gpd.GeoDataFrame:
     """Read municipality polygons (``name`` or ``statnaam``/``gemeentenaam`` column)."""
     p = Path(path)
-    if not p.exists():
-        msg = f"{p}: boundaries file not found"
-        raise InputFileError(msg)
-    try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
-        msg = f"{p}: cannot read as a vector file ({exc})"
-        raise InputFileError(msg) from exc
-    if len(gdf) == 0:
-        msg = f"{p}: the file holds no features"
-        raise InputFileError(msg)
-    if gdf.crs is None:
-        msg = f"{p}: the layer has no CRS; set it (e.g. with ogr2ogr -a_srs EPSG:4326)"
-        raise NoCrsError(msg)
-    cols = {str(c).lower(): c for c in gdf.columns}
-    name_col = next((cols[a] for a in _MUN_NAME_ALIASES if a in cols), None)
+    gdf = open_vector_file(p, what="boundaries")
+    name_col = pick_column(gdf.columns, _MUN_NAME_ALIASES)
     if name_col is None:
         msg = f"{p}: no name column (name, statnaam or gemeentenaam); found {list(gdf.columns)}"
         raise InputFileError(msg)
