@@ -1,6 +1,8 @@
 """Isochrones and catchments: bounded Dijkstra from points -> nested contour polygons.
 
-The method is Valhalla's grid idea, vectorised:
+This module routes and samples; :mod:`accessibility.contours` draws the polygons and
+:mod:`accessibility.areas` finds the villages inside them. The method is Valhalla's grid
+idea, vectorised:
 
 1. snap the location(s) and add them as virtual nodes (:func:`engine.add_virtual_nodes`);
 2. one bounded ``scipy.sparse.csgraph.dijkstra(limit=largest contour)`` on the forward
@@ -9,23 +11,17 @@ The method is Valhalla's grid idea, vectorised:
 3. every edge piece with a reached end contributes the part of it one gets along before
    the budget runs out (partly reached edges count); those parts are sampled every
    ``cell_m / 2`` with plain numpy (no per-edge Python loop), each sample with its cost;
-4. the samples give a per-cell minimum-cost raster; contour k is ``cost <= limit_k``,
-   grown by :data:`GROW_CELLS` (the land along a road), closed by :data:`CLOSE_CELLS`
-   (small gaps between nearby roads) and every enclosed hole filled (``fill_holes``,
-   default; else only holes below :data:`MAX_HOLE_CELLS` cells);
-5. ``rasterio.features.shapes`` turns each mask into polygons, which are simplified
-   (``cell_m / 2``), kept valid, reprojected to WGS84 and unioned with the next smaller
-   contour, so contours NEST (every raster step is monotone in the mask, and the union
-   undoes what simplifying and reprojecting move); ``area_m2`` is the area of the returned
-   polygon in the metric CRS of the network.
+4. :func:`accessibility.contours.contour_polygons` turns the samples into a per-cell
+   minimum-cost raster and one polygon per contour (grown along the roads, small gaps
+   closed, enclosed holes filled: ``fill_holes``), and
+   :func:`accessibility.contours.polygons_to_wgs84` reprojects them to WGS84 so that the
+   contours NEST; ``area_m2`` is the area of the returned polygon in the metric CRS of the
+   network.
 
 A contour therefore covers the cells that reached roads pass through plus about one cell
 of land on either side, small gaps and holes closed: the area served by the roads one can
 drive (cycle, walk) in time, not a smooth blob and not a convex hull. Travel off the road
 from the snapped location is not modelled (its length is ``snap_distance_m``).
-
-Buffering and unioning road segments with GEOS gives nicer edges but takes seconds to
-minutes; this takes milliseconds.
 """
 
 from __future__ import annotations
@@ -36,25 +32,17 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
-from affine import Affine
 from geopandas.array import from_shapely
-from rasterio.features import shapes
-from scipy import ndimage
 from scipy.sparse.csgraph import dijkstra
 
+from accessibility.contours import check_grid, contour_polygons, polygons_to_wgs84
 from accessibility.crs import WGS84
 from accessibility.engine import VirtualGraph, add_virtual_nodes
-from accessibility.errors import NoCrsError, PointOutsideNetworkError
+from accessibility.errors import PointOutsideNetworkError
 from accessibility.network import Network
-from accessibility.routing import (
-    check_max_snap,
-    locate,
-    to_metric,
-    to_wgs84,
-)
+from accessibility.routing import check_max_snap, locate, to_metric
 from accessibility.snapping import DEFAULT_MAX_SNAP_M, Snapped
 
 #: At most this many contours per request (guard against absurd input).
@@ -62,20 +50,11 @@ MAX_CONTOURS = 10
 DIRECTIONS = ("from", "to")
 #: ``unit -> (weight of the search, cost units per contour unit)``.
 UNITS = {"minutes": ("travel_time_s", 60.0), "meters": ("length_m", 1.0)}
-#: Reached cells grow by this many cells (4-neighbour steps): the land along a road.
-GROW_CELLS = 1
-#: Closing radius (cells): gaps between reached roads up to about twice this are closed.
-CLOSE_CELLS = 2
-#: Holes (unreached pockets inside a contour) smaller than this many cells are filled.
-MAX_HOLE_CELLS = 16
-#: Largest raster one request may allocate (cells); beyond it ``cell_m`` is too small.
-MAX_GRID_CELLS = 16_000_000
 #: Most sample points along reached roads one request may create.
 MAX_SAMPLES = 8_000_000
 #: Smallest and largest allowed cell size (metres).
 CELL_M_RANGE = (1.0, 10_000.0)
 
-_EIGHT = np.ones((3, 3), dtype=bool)
 _WGS84_CRS = pyproj.CRS.from_user_input(WGS84)
 
 
@@ -255,168 +234,26 @@ def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.full_like(num, np.inf), where=den > 0)
 
 
-# --- raster -> nested polygons -------------------------------------------------------------------
-def _dilate(mask: np.ndarray, cells: int) -> np.ndarray:
-    """Binary dilation by a 4-neighbour cross, ``cells`` times (numpy shifts; fast)."""
-    for _ in range(cells):
-        m = mask
-        mask = m.copy()
-        mask[1:] |= m[:-1]
-        mask[:-1] |= m[1:]
-        mask[:, 1:] |= m[:, :-1]
-        mask[:, :-1] |= m[:, 1:]
-    return mask
-
-
-def _erode(mask: np.ndarray, cells: int) -> np.ndarray:
-    """Binary erosion by a 4-neighbour cross, ``cells`` times (the mask keeps off borders)."""
-    for _ in range(cells):
-        m = mask
-        mask = m.copy()
-        mask[1:] &= m[:-1]
-        mask[:-1] &= m[1:]
-        mask[:, 1:] &= m[:, :-1]
-        mask[:, :-1] &= m[:, 1:]
-    return mask
-
-
-def _fill_small_holes(mask: np.ndarray, *, max_cells: float = MAX_HOLE_CELLS) -> np.ndarray:
-    """Fill background pockets of fewer than ``max_cells`` cells not touching the border.
-
-    One labelling pass (``ndimage.binary_fill_holes`` iterates dilations: several times
-    slower on a request's grid).
-    """
-    labels, n = ndimage.label(~mask, structure=_EIGHT)
-    if n == 0:
-        return mask
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    small = sizes < max_cells
-    small[0] = False
-    small[border] = False
-    return mask | small[labels]
-
-
-def _contour_mask(raster: np.ndarray, limit: float, *, fill_holes: bool = True) -> np.ndarray:
-    """Cells of one contour: reached cells, grown, closed, holes filled (monotone).
-
-    ``fill_holes``: fill every enclosed pocket (fields and woods between reached roads, as
-    Valhalla's ``denoise`` keeps only outer rings), else only pockets under
-    :data:`MAX_HOLE_CELLS` cells. Both are monotone in the mask, so contours still nest.
-    """
-    mask = _dilate(raster <= limit, GROW_CELLS + CLOSE_CELLS)
-    mask = _erode(mask, CLOSE_CELLS)
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    if len(rows) == 0:
-        return mask
-    # fill holes in the bounding box (plus one empty cell around: what touches it is outside)
-    r0, r1 = max(rows[0] - 1, 0), rows[-1] + 2
-    c0, c1 = max(cols[0] - 1, 0), cols[-1] + 2
-    box = mask[r0:r1, c0:c1]
-    mask[r0:r1, c0:c1] = _fill_small_holes(box, max_cells=np.inf if fill_holes else MAX_HOLE_CELLS)
-    return mask
-
-
-def _polygonise(mask: np.ndarray, x0: float, y1: float, cell_m: float) -> shapely.Geometry:
-    """Polygon/MultiPolygon of the True cells (4-connected regions, holes kept).
-
-    ``x0, y1`` is the upper-left corner of the grid; only the bounding box of the True
-    cells is handed to ``rasterio.features.shapes``.
-    """
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    if len(rows) == 0:
-        return shapely.Polygon()
-    sub = np.ascontiguousarray(mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
-    transform = Affine(cell_m, 0.0, x0 + cols[0] * cell_m, 0.0, -cell_m, y1 - rows[0] * cell_m)
-    polys = []
-    for geom, _ in shapes(sub.view(np.uint8), mask=sub, connectivity=4, transform=transform):
-        rings = [shapely.linearrings(np.asarray(r, dtype=float)) for r in geom["coordinates"]]
-        polys.append(shapely.polygons(rings[0], holes=rings[1:] or None))
-    if not polys:
-        return shapely.Polygon()
-    return shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
-
-
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    """Keep the polygonal part of a (made-valid) geometry."""
-    if isinstance(geom, shapely.Polygon | shapely.MultiPolygon):
-        return geom
-    parts = [g for g in shapely.get_parts(geom) if isinstance(g, shapely.Polygon)]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
-def _simplify(geom: shapely.Geometry, tolerance: float) -> shapely.Geometry:
-    """Douglas-Peucker; topology-preserving only when the fast one breaks validity."""
-    out = shapely.simplify(geom, tolerance, preserve_topology=False)
-    if out.is_empty or not out.is_valid:
-        out = shapely.simplify(geom, tolerance, preserve_topology=True)
-    if not out.is_valid:
-        out = _polygonal(shapely.make_valid(out))
-    return out
-
-
-def _check_grid(nrows: int, ncols: int, cell_m: float) -> None:
-    if nrows * ncols > MAX_GRID_CELLS:
-        msg = (
-            f"the isochrone needs a {nrows} x {ncols} grid, more than {MAX_GRID_CELLS} cells; "
-            f"got cell_m={cell_m:g}, expected a larger cell size for this extent"
-        )
-        raise ValueError(msg)
-
-
-def _contour_polygons(
-    x: np.ndarray,
-    y: np.ndarray,
-    cost: np.ndarray,
-    limits: np.ndarray,
-    *,
+# --- shared by isochrones and catchment ------------------------------------------------------
+def _check_request(
+    minutes: Sequence[float] | float | None,
+    meters: Sequence[float] | float | None,
+    direction: str,
     cell_m: float,
-    fill_holes: bool = True,
-) -> list[shapely.Geometry]:
-    """Polygons (metric CRS) of the cells with cost <= each limit (ascending).
+    *,
+    one_limit: bool = False,
+) -> tuple[str, np.ndarray, str, float]:
+    """Return ``(unit, contour values, direction, cell_m)`` checked, or raise ValueError.
 
-    The cell masks nest; the simplified polygons nest up to the simplification tolerance
-    (:func:`_to_wgs84` makes that exact).
+    ``one_limit``: also require exactly one value (:func:`catchment`).
     """
-    margin = GROW_CELLS + CLOSE_CELLS + 2
-    x0 = np.floor(x.min() / cell_m) * cell_m - margin * cell_m
-    y1 = np.ceil(y.max() / cell_m) * cell_m + margin * cell_m
-    ncols = int(np.ceil((x.max() - x0) / cell_m)) + margin + 1
-    nrows = int(np.ceil((y1 - y.min()) / cell_m)) + margin + 1
-    _check_grid(nrows, ncols, cell_m)
-    col = np.floor((x - x0) / cell_m).astype(np.int64)
-    row = np.floor((y1 - y) / cell_m).astype(np.int64)
-    raster = np.full((nrows, ncols), np.inf)
-    np.minimum.at(raster, (row, col), cost)
-    out: list[shapely.Geometry] = []
-    prev_mask = np.zeros(raster.shape, dtype=bool)
-    for limit in limits:
-        mask = (
-            _contour_mask(raster, limit, fill_holes=fill_holes) | prev_mask
-        )  # monotone anyway; make it explicit
-        out.append(_simplify(_polygonise(mask, x0, y1, cell_m), cell_m / 2))
-        prev_mask = mask
-    return out
+    unit, values = _check_contours(minutes, meters)
+    if one_limit and len(values) != 1:
+        msg = f"catchment takes one travel-time limit, got minutes={minutes!r}"
+        raise ValueError(msg)
+    return unit, values, _check_direction(direction), _check_cell(cell_m)
 
 
-def _to_wgs84(geoms: list[shapely.Geometry], crs: str) -> np.ndarray:
-    """Reproject contour polygons (ascending) to WGS84 and make each contain the previous.
-
-    Simplifying each contour on its own moves shared boundaries by up to the tolerance;
-    the union with the smaller contour, done after reprojecting (a union in the metric CRS
-    would again leave centimetre slivers once vertices move), makes the nesting exact.
-    """
-    out = shapely.transform(
-        np.asarray(geoms, dtype=object), lambda x, y: to_wgs84(x, y, crs), interleaved=False
-    )
-    for k in range(1, len(out)):
-        out[k] = _polygonal(shapely.union(out[k], out[k - 1]))
-    return out
-
-
-# --- public API ------------------------------------------------------------------------------
 def _bounded_polygons(
     net: Network,
     snapped: Snapped,
@@ -438,7 +275,7 @@ def _bounded_polygons(
     reached = np.isfinite(cost[: net.n_nodes])
     if reached.any():
         xs, ys = net.node_x[reached], net.node_y[reached]
-        _check_grid(int(np.ptp(ys) // cell_m) + 1, int(np.ptp(xs) // cell_m) + 1, cell_m)
+        check_grid(int(np.ptp(ys) // cell_m) + 1, int(np.ptp(xs) // cell_m) + 1, cell_m)
     pieces = _pieces(net, vg)
     x, y, c = _samples(
         net, pieces, cost, weight=weight, limit=limit, direction=direction, step_m=cell_m / 2
@@ -448,20 +285,32 @@ def _bounded_polygons(
     x = np.concatenate([x, snapped.x[ok]])
     y = np.concatenate([y, snapped.y[ok]])
     c = np.concatenate([c, np.zeros(int(ok.sum()))])
-    return _contour_polygons(x, y, c, limits, cell_m=cell_m, fill_holes=fill_holes)
+    return contour_polygons(x, y, c, limits, cell_m=cell_m, fill_holes=fill_holes)
 
 
-def _frame(
+def _contour_frame(
     net: Network,
-    geoms: list[shapely.Geometry],
+    snapped: Snapped,
     *,
     unit: str,
     values: np.ndarray,
     direction: str,
+    cell_m: float,
+    fill_holes: bool,
     snap_distance_m: float,
     extra: dict[str, object] | None = None,
 ) -> gpd.GeoDataFrame:
-    wgs = _to_wgs84(geoms, net.crs)
+    """Contours around the snapped points as the frame :func:`isochrones` returns."""
+    geoms = _bounded_polygons(
+        net,
+        snapped,
+        unit=unit,
+        values=values,
+        direction=direction,
+        cell_m=cell_m,
+        fill_holes=fill_holes,
+    )
+    wgs = polygons_to_wgs84(geoms, net.crs)
     # the area of the returned polygons, measured in the metric CRS of the network
     metric = shapely.transform(wgs, lambda x, y: to_metric(x, y, net.crs), interleaved=False)
     data = {
@@ -478,6 +327,7 @@ def _frame(
     return gpd.GeoDataFrame(data, geometry="geometry")
 
 
+# --- public API ------------------------------------------------------------------------------
 def isochrones(
     net: Network,
     lon: float,
@@ -528,30 +378,15 @@ def isochrones(
         For bad contours (none, both units, empty, non-finite, <= 0, too many), direction,
         cell size or coordinates.
     """
-    unit, values = _check_contours(minutes, meters)
-    direction = _check_direction(direction)
-    cell_m = _check_cell(cell_m)
+    unit, values, direction, cell_m = _check_request(minutes, meters, direction, cell_m)
     snapped = locate(net, lon, lat, max_snap_m=max_snap_m, what="location")
     if len(snapped) != 1:
         msg = f"isochrones takes one location, got {len(snapped)}; use catchment for several"
         raise ValueError(msg)
-    geoms = _bounded_polygons(
-        net,
-        snapped,
-        unit=unit,
-        values=values,
-        direction=direction,
-        cell_m=cell_m,
-        fill_holes=fill_holes,
-    )
-    return _frame(
-        net,
-        geoms,
-        unit=unit,
-        values=values,
-        direction=direction,
-        snap_distance_m=float(snapped.snap_distance_m[0]),
-    )
+    return _contour_frame(
+        net, snapped, unit=unit, values=values, direction=direction, cell_m=cell_m,
+        fill_holes=fill_holes, snap_distance_m=float(snapped.snap_distance_m[0]),
+    )  # fmt: skip
 
 
 def catchment(
@@ -594,12 +429,9 @@ def catchment(
     ValueError
         For a bad ``minutes``, direction, cell size or coordinates.
     """
-    unit, values = _check_contours(minutes, None)
-    if len(values) != 1:
-        msg = f"catchment takes one travel-time limit, got minutes={minutes!r}"
-        raise ValueError(msg)
-    direction = _check_direction(direction)
-    cell_m = _check_cell(cell_m)
+    unit, values, direction, cell_m = _check_request(
+        minutes, None, direction, cell_m, one_limit=True
+    )
     max_snap_m = check_max_snap(max_snap_m)
     pts = np.asarray(lonlat, dtype=float)
     if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) == 0:  # noqa: PLR2004 - lon, lat
@@ -613,123 +445,8 @@ def catchment(
             f"{net.profile} network; check the coordinates (lon first, WGS84)"
         )
         raise PointOutsideNetworkError(msg)
-    geoms = _bounded_polygons(
-        net,
-        snapped,
-        unit=unit,
-        values=values,
-        direction=direction,
-        cell_m=cell_m,
-        fill_holes=fill_holes,
-    )
-    snap = float(np.nanmax(snapped.snap_distance_m))
-    return _frame(
-        net,
-        geoms,
-        unit=unit,
-        values=values,
-        direction=direction,
-        snap_distance_m=snap,
+    return _contour_frame(
+        net, snapped, unit=unit, values=values, direction=direction, cell_m=cell_m,
+        fill_holes=fill_holes, snap_distance_m=float(np.nanmax(snapped.snap_distance_m)),
         extra={"points_used": used},
-    )
-
-
-def points_within(
-    polygons: gpd.GeoDataFrame,
-    points: gpd.GeoDataFrame,
-    *,
-    weight_column: str | None = None,
-    id_column: str | None = None,
-) -> list[dict[str, object]]:
-    """Which points lie in each polygon, how many, and the sum of their weight.
-
-    Parameters
-    ----------
-    polygons
-        E.g. the result of :func:`isochrones` (one row per contour).
-    points
-        E.g. the villages of a build; reprojected to the CRS of ``polygons`` if needed.
-    weight_column
-        Column of ``points`` to sum (e.g. ``"population"``); missing values count as 0
-        and are counted in ``weight_unknown``.
-    id_column
-        Column of ``points`` that identifies them (default: the index).
-
-    Returns
-    -------
-    list of dict
-        One dict per polygon, in order: ``ids`` (list), ``count`` (int), ``weight_sum``
-        (float, None without ``weight_column``) and ``weight_unknown`` (int: points
-        inside whose weight is missing). Points on a boundary count as inside.
-
-    Raises
-    ------
-    NoCrsError
-        When either frame has no CRS.
-    ValueError
-        When ``weight_column`` or ``id_column`` is not a column of ``points``.
-    """
-    if polygons.crs is None or points.crs is None:
-        which = "polygons" if polygons.crs is None else "points"
-        msg = f"{which} have no CRS, expected a GeoDataFrame with a CRS (e.g. EPSG:4326)"
-        raise NoCrsError(msg)
-    for col in (weight_column, id_column):
-        if col is not None and col not in points.columns:
-            msg = f"column {col!r} not in points, expected one of {list(points.columns)}"
-            raise ValueError(msg)
-    if not points.crs.equals(polygons.crs):
-        points = points.to_crs(polygons.crs)
-    ids = (points[id_column] if id_column is not None else points.index).to_numpy()
-    w = None
-    if weight_column is not None:
-        w = pd.to_numeric(points[weight_column]).to_numpy(dtype=float, na_value=np.nan)
-    geo = points.geometry
-    found = points_within_xy(
-        polygons.geometry.to_numpy(), geo.x.to_numpy(dtype=float), geo.y.to_numpy(dtype=float),
-        weights=w,
     )  # fmt: skip
-    return [
-        {
-            "ids": ids[r["index"]].tolist(),
-            **{k: r[k] for k in ("count", "weight_sum", "weight_unknown")},
-        }
-        for r in found
-    ]
-
-
-def points_within_xy(
-    polygons: Sequence[shapely.Geometry] | np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    weights: np.ndarray | None = None,
-) -> list[dict[str, object]]:
-    """Like :func:`points_within` for plain arrays (points in the polygons' CRS).
-
-    For request-time use on a fixed set of points (the villages of a build): no frames, no
-    spatial index, one vectorised test per polygon. Returns ``index`` (positions of the
-    points inside) instead of ``ids``; boundary points count as inside.
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    w = np.zeros(len(x)) if weights is None else np.asarray(weights, dtype=float)
-    out = []
-    for poly in polygons:
-        if poly is None or shapely.is_empty(poly):
-            inside = np.zeros(0, dtype=np.int64)
-        else:
-            shapely.prepare(poly)
-            inside = np.flatnonzero(shapely.intersects_xy(poly, x, y))
-        wk = w[inside]
-        unknown = ~np.isfinite(wk)
-        out.append(
-            {
-                "index": inside,
-                "count": len(inside),
-                "weight_sum": float(np.where(unknown, 0.0, wk).sum())
-                if weights is not None
-                else None,
-                "weight_unknown": int(unknown.sum()) if weights is not None else 0,
-            }
-        )
-    return out

@@ -2,7 +2,7 @@
 
 Isochrones, catchments and matrices route on the build's networks through
 :mod:`accessibility.isochrones` and :mod:`accessibility.routing`; population inside comes
-from :func:`accessibility.isochrones.points_within`. Nothing here does geometry maths.
+from :func:`accessibility.areas.points_within`. Nothing here does geometry maths.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility.areas import points_within_xy
 from accessibility.crs import WGS84
-from accessibility.isochrones import catchment, isochrones, points_within_xy
+from accessibility.isochrones import catchment, isochrones
 from accessibility.routing import locate, travel_matrix
 from accessibility.scenarios import NewFacility, change_summary, run_scenario
 from app.config import Settings

@@ -973,7 +973,7 @@ def main(argv: list[str] | None = None) -> int:
         "arcs": int(net.n_arcs),
         "crs": net.crs,
     }
-    import accessibility.isochrones as iso_mod
+    import accessibility.contours as iso_mod
 
     res["engine_constants"] = {
         k: getattr(iso_mod, k, None) for k in ("GROW_CELLS", "CLOSE_CELLS", "MAX_HOLE_CELLS")

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import shapely
 
+from accessibility.areas import points_within
 from accessibility.errors import NoCrsError, PointOutsideNetworkError
-from accessibility.isochrones import MAX_CONTOURS, catchment, isochrones, points_within
+from accessibility.isochrones import MAX_CONTOURS, catchment, isochrones
 from accessibility.routing import to_wgs84, travel_matrix
 from tests.accessibility.test_routing import RD, TOY_EDGES, TOY_NODES, lonlat, make_network
 from tests.conftest import X0, Y0
@@ -331,7 +332,7 @@ def test_points_within_xy_matches_points_within():
     import numpy as np
     import shapely
 
-    from accessibility.isochrones import points_within, points_within_xy
+    from accessibility.areas import points_within, points_within_xy
 
     square = shapely.box(0, 0, 10, 10)
     tri = shapely.Polygon([(0, 0), (20, 0), (0, 20)])
