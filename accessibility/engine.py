@@ -5,14 +5,15 @@ their edge: ``u -> p1 -> p2 -> v`` (and back where the edge is two-way), so a vi
 facility on the same street are routed along it exactly. Then one
 ``scipy.sparse.csgraph.dijkstra(min_only=True)`` from all facilities of a category on the
 REVERSED graph gives every node its cost to the nearest facility and which facility won.
-No Python loop over villages x facilities, no networkx.
+No Python loop over villages x facilities, no networkx. :class:`StreetRouter` offers these
+searches through the routing seam (:mod:`accessibility.routing`) that every consumer uses.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,6 +23,8 @@ from accessibility.network import Network, arcs_to_csr, arcs_to_csr_multi
 from accessibility.snapping import Snapped
 
 WEIGHTS = ("length_m", "travel_time_s")
+#: Largest dense block (rows x nodes, float64) one dijkstra call may return (~160 MB).
+MAX_DIJKSTRA_CELLS = 20_000_000
 #: a snapped point this close to an edge end is treated as lying on that node (metres)
 SNAP_NODE_TOLERANCE_M = 0.5
 
@@ -202,7 +205,13 @@ def augment(net: Network, groups: list[Snapped]) -> AugmentedGraph:
     in offset order (a village and a facility on one street reach each other along it).
     """
     vg = add_virtual_nodes(net, groups)
-    a = net.arcs
+    fwd, rev = _all_matrices(vg)
+    return AugmentedGraph(n_nodes=vg.n_nodes, offsets=vg.offsets, forward=fwd, reverse=rev)
+
+
+def _all_matrices(vg: VirtualGraph) -> tuple[dict[str, sp.csr_matrix], dict[str, sp.csr_matrix]]:
+    """CSR matrices of every weight, forward and reversed, from one sort of all arcs."""
+    a = vg.net.arcs
     tail_v, head_v, costs_v = vg.virtual_arcs(WEIGHTS)
     tail = np.concatenate([a["tail"], tail_v])
     head = np.concatenate([a["head"], head_v])
@@ -212,7 +221,81 @@ def augment(net: Network, groups: list[Snapped]) -> AugmentedGraph:
     for w, m in zip(WEIGHTS, arcs_to_csr_multi(tail, head, weights, vg.n_nodes), strict=True):
         fwd[w] = m
         rev[w] = m.T.tocsr()  # the reversed graph is the transpose: no second sort
-    return AugmentedGraph(n_nodes=vg.n_nodes, offsets=vg.offsets, forward=fwd, reverse=rev)
+    return fwd, rev
+
+
+@dataclass(eq=False)
+class StreetRouter:
+    """The street network's side of the routing seam (:class:`accessibility.routing.Router`).
+
+    Points placed on the network as virtual nodes (:class:`VirtualGraph`), and the three
+    questions every consumer asks, each one compiled ``scipy.sparse.csgraph.dijkstra`` call:
+    the nearest source of every node, the costs within a bound, one-to-many costs. The CSR
+    matrix of a weight and direction is built on first use (the network part once per
+    network) or, for a build, all at once by :meth:`place` with ``batch=True``.
+    """
+
+    graph: VirtualGraph
+    matrices: dict[tuple[str, bool], sp.csr_matrix] = field(default_factory=dict)
+
+    @classmethod
+    def place(cls, net: Network, groups: list[Snapped], *, batch: bool = False) -> StreetRouter:
+        """Place the groups of snapped points on ``net``; ``batch``: every matrix now."""
+        vg = add_virtual_nodes(net, groups)
+        router = cls(vg)
+        if batch:
+            fwd, rev = _all_matrices(vg)
+            router.matrices.update({(w, False): m for w, m in fwd.items()})
+            router.matrices.update({(w, True): m for w, m in rev.items()})
+        return router
+
+    @property
+    def profile(self) -> str:
+        """The profile of the network."""
+        return self.graph.net.profile
+
+    @property
+    def n_nodes(self) -> int:
+        """Network nodes plus one virtual node per placed point."""
+        return self.graph.n_nodes
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """First node id of each group of points."""
+        return self.graph.offsets
+
+    def nodes(self, group: int, size: int) -> np.ndarray:
+        """Node ids of group ``group`` (``size`` points)."""
+        return self.graph.nodes(group, size)
+
+    def csr(self, weight: str, *, reverse: bool = False) -> sp.csr_matrix:
+        """Return the CSR matrix of one weight and direction (built once per router)."""
+        key = (weight, reverse)
+        if key not in self.matrices:
+            self.matrices[key] = self.graph.csr(weight, reverse=reverse)
+        return self.matrices[key]
+
+    def nearest_source(self, sources: np.ndarray, *, weight: str) -> tuple[np.ndarray, np.ndarray]:
+        """Cost from every node to its nearest source, and which source (-1: none)."""
+        return nearest_source(self.csr(weight, reverse=True), sources)
+
+    def within(
+        self, origins: np.ndarray, *, weight: str, limit: float, reverse: bool = False
+    ) -> np.ndarray:
+        """Cost from the nearest origin to every node (``reverse``: to it); inf beyond limit."""
+        return dijkstra(self.csr(weight, reverse=reverse), directed=True, indices=origins,
+                        limit=limit, min_only=True)  # fmt: skip
+
+    def one_to_many(
+        self, origins: np.ndarray, targets: np.ndarray, *, weight: str, limit: float = np.inf
+    ) -> np.ndarray:
+        """``origins x targets`` costs (inf unreachable or beyond ``limit``), from the smaller side.
+
+        Memory is ``min(origins, targets) x nodes`` floats, in batches (:func:`costs_within`).
+        """
+        if len(origins) <= len(targets):
+            return costs_within(self.csr(weight), origins, targets, limit=limit)
+        return costs_within(self.csr(weight, reverse=True), targets, origins, limit=limit).T
 
 
 def nearest_source(
@@ -245,7 +328,7 @@ def costs_within(
     targets: np.ndarray,
     *,
     limit: float,
-    max_cells: int = 20_000_000,
+    max_cells: int = MAX_DIJKSTRA_CELLS,
 ) -> np.ndarray:
     """Cost matrix ``origins x targets`` of bounded searches (inf beyond ``limit``).
 

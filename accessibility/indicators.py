@@ -5,7 +5,7 @@ Column names are a contract (consumers depend on them); see the README's column 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,10 +13,10 @@ import pandas as pd
 
 from accessibility.crs import to_metric
 from accessibility.defaults import DEFAULT_MAX_SNAP_M, DEFAULT_RADII_KM
-from accessibility.engine import augment, costs_within, nearest_source
 from accessibility.facilities import CategoryRules
 from accessibility.network import Network
-from accessibility.snapping import snap_points
+from accessibility.routing import Router, router_for
+from accessibility.snapping import Snapped, snap_points
 
 REASON_NOT_ON_NETWORK = "not_on_network"
 REASON_NO_FACILITY = "no_facility"
@@ -64,7 +64,6 @@ def village_indicators(
     *,
     radii_km: Sequence[float] = DEFAULT_RADII_KM,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
-    on_step: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], list[SnapReport]]:
     """Compute the long indicators table.
 
@@ -84,8 +83,6 @@ def village_indicators(
     max_snap_m
         Villages farther than this from any road of a profile get ``not_on_network``;
         facilities farther are left out of that profile (counted in the snap report).
-    on_step
-        Called once per profile and category (progress bars).
 
     Returns
     -------
@@ -97,63 +94,12 @@ def village_indicators(
     frames = []
     cbs_counts: dict[str, pd.DataFrame] = {}
     reports = []
-    nv = len(villages)
     for profile, net in networks.items():
-        vx, vy = to_metric(villages["lon"].to_numpy(), villages["lat"].to_numpy(), net.crs)
-        fx, fy = to_metric(facilities["lon"].to_numpy(), facilities["lat"].to_numpy(), net.crs)
-        sv = snap_points(net, vx, vy, max_snap_m=max_snap_m)
-        sf = snap_points(net, fx, fy, max_snap_m=max_snap_m)
-        reports.append(SnapReport(profile, sf.snap_distance_m, sf.ok))
-        g = augment(net, [sv, sf])
-        vn = g.nodes(0, nv)
-        fn = g.nodes(1, len(facilities))
-        fac_ids = facilities["facility_id"].to_numpy()
+        placed = _Placed.on(net, villages, facilities, max_snap_m=max_snap_m)
+        reports.append(SnapReport(profile, placed.sf.snap_distance_m, placed.sf.ok))
         cbs = pd.DataFrame(index=villages.index)
         for cat in rules.names:
-            if on_step is not None:
-                on_step(f"{profile}/{cat}")
-            in_cat = (facilities["category"] == cat).to_numpy()
-            usable = in_cat & sf.ok
-            out = pd.DataFrame(
-                {
-                    "village_id": villages["village_id"].to_numpy(),
-                    "village_name": villages["village_name"].to_numpy(),
-                    "municipality": villages["municipality"].to_numpy(),
-                    "population": villages["population"].to_numpy(),
-                    "category": cat,
-                    "profile": profile,
-                }
-            )
-            dist = {}
-            near = {}
-            for w in ("length_m", "travel_time_s"):
-                d, s = nearest_source(g.reverse[w], fn[usable])
-                dv = d[vn]
-                sv_ = s[vn]
-                fidx = np.where(sv_ >= 0, sv_ - g.offsets[1], -1)
-                dist[w] = np.where(np.isfinite(dv), dv, np.nan)
-                near[w] = np.where(fidx >= 0, fac_ids[np.maximum(fidx, 0)], None)
-            out["distance_m"] = dist["length_m"]
-            out["travel_time_s"] = dist["travel_time_s"]
-            out["nearest_by_distance_id"] = near["length_m"]
-            out["nearest_by_time_id"] = near["travel_time_s"]
-            # counts within radii (network distance): search from the smaller side
-            cat_radii = sorted(set(radii_km) | set(rules.categories[cat].cbs_radii_km))
-            counts = _counts(g, vn, fn[usable], sv.ok, cat_radii)
-            for r in radii_km:
-                out[count_column(r)] = counts[r]
-            code = rules.categories[cat].cbs
-            if code:
-                for r in rules.categories[cat].cbs_radii_km:
-                    cbs[f"AV{r:g}_{code}"] = counts[r]
-            out["snap_distance_m"] = sv.snap_distance_m
-            reason = np.full(nv, None, dtype=object)
-            reason[np.isnan(out["distance_m"].to_numpy())] = REASON_UNREACHABLE
-            if not usable.any():
-                reason[:] = REASON_NO_FACILITY
-            reason[~sv.ok] = REASON_NOT_ON_NETWORK
-            out["reason"] = reason
-            frames.append(out)
+            frames.append(_category_frame(placed, villages, facilities, rules, cat, radii_km, cbs))
         cbs_counts[profile] = cbs
     cols = indicator_columns(radii_km)
     table = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
@@ -162,7 +108,89 @@ def village_indicators(
     return table, cbs_counts, reports
 
 
-def _counts(g, vn, fac_nodes, v_ok, radii_km) -> dict[float, pd.array]:
+@dataclass(frozen=True, eq=False)
+class _Placed:
+    """Villages and facilities snapped to one profile's network and placed on its router."""
+
+    router: Router
+    sv: Snapped
+    sf: Snapped
+    village_nodes: np.ndarray
+    facility_nodes: np.ndarray
+
+    @classmethod
+    def on(cls, net: Network, villages: pd.DataFrame, facilities: pd.DataFrame, *,
+           max_snap_m: float) -> _Placed:  # fmt: skip
+        vx, vy = to_metric(villages["lon"].to_numpy(), villages["lat"].to_numpy(), net.crs)
+        fx, fy = to_metric(facilities["lon"].to_numpy(), facilities["lat"].to_numpy(), net.crs)
+        sv = snap_points(net, vx, vy, max_snap_m=max_snap_m)
+        sf = snap_points(net, fx, fy, max_snap_m=max_snap_m)
+        router = router_for(net, [sv, sf], batch=True)
+        return cls(router, sv, sf, router.nodes(0, len(sv)), router.nodes(1, len(sf)))
+
+
+def _category_frame(placed: _Placed, villages: pd.DataFrame, facilities: pd.DataFrame,
+                    rules: CategoryRules, cat: str, radii_km: tuple[float, ...],
+                    cbs: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """Compute the rows of one category and profile; fill the category's CBS count columns."""
+    usable = (facilities["category"] == cat).to_numpy() & placed.sf.ok
+    out = pd.DataFrame({
+        "village_id": villages["village_id"].to_numpy(),
+        "village_name": villages["village_name"].to_numpy(),
+        "municipality": villages["municipality"].to_numpy(),
+        "population": villages["population"].to_numpy(),
+        "category": cat,
+        "profile": placed.router.profile,
+    })  # fmt: skip
+    fac_ids = facilities["facility_id"].to_numpy()
+    for w, (dist_col, near_col) in _NEAREST_COLUMNS.items():
+        out[dist_col], out[near_col] = _nearest(placed, placed.facility_nodes[usable], fac_ids, w)
+    # counts within radii (network distance): the router searches from the smaller side
+    spec = rules.categories[cat]
+    cat_radii = sorted(set(radii_km) | set(spec.cbs_radii_km))
+    counts = _counts(placed.router, placed.village_nodes, placed.facility_nodes[usable],
+                     placed.sv.ok, cat_radii)  # fmt: skip
+    for r in radii_km:
+        out[count_column(r)] = counts[r]
+    if spec.cbs:
+        for r in spec.cbs_radii_km:
+            cbs[f"AV{r:g}_{spec.cbs}"] = counts[r]
+    out["snap_distance_m"] = placed.sv.snap_distance_m
+    out["reason"] = _reasons(out["distance_m"].to_numpy(), usable.any(), placed.sv.ok)
+    return out
+
+
+#: weight -> (cost column, nearest facility column)
+_NEAREST_COLUMNS = {
+    "length_m": ("distance_m", "nearest_by_distance_id"),
+    "travel_time_s": ("travel_time_s", "nearest_by_time_id"),
+}
+
+
+def _nearest(placed: _Placed, sources: np.ndarray, fac_ids: np.ndarray,
+             weight: str) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Cost from each village to its nearest source (NaN: none), and that facility's id."""
+    d, s = placed.router.nearest_source(sources, weight=weight)
+    dv = d[placed.village_nodes]
+    sv = s[placed.village_nodes]
+    fidx = np.where(sv >= 0, sv - placed.router.offsets[1], -1)
+    return (np.where(np.isfinite(dv), dv, np.nan),
+            np.where(fidx >= 0, fac_ids[np.maximum(fidx, 0)], None))  # fmt: skip
+
+
+def _reasons(distance_m: np.ndarray, any_facility: bool, on_network: np.ndarray) -> np.ndarray:
+    """Why a distance is null: not_on_network, no_facility or unreachable (None: it is not)."""
+    reason = np.full(len(distance_m), None, dtype=object)
+    reason[np.isnan(distance_m)] = REASON_UNREACHABLE
+    if not any_facility:
+        reason[:] = REASON_NO_FACILITY
+    reason[~on_network] = REASON_NOT_ON_NETWORK
+    return reason
+
+
+def _counts(
+    router: Router, vn: np.ndarray, fac_nodes: np.ndarray, v_ok: np.ndarray, radii_km: list[float]
+) -> dict[float, pd.array]:
     """Facilities within each radius of each village (nullable ints; null off-network)."""
     nv = len(vn)
     res = {}
@@ -174,10 +202,7 @@ def _counts(g, vn, fac_nodes, v_ok, radii_km) -> dict[float, pd.array]:
         return res
     limit = max(radii_km) * 1000.0
     ok_idx = np.flatnonzero(v_ok)
-    if len(ok_idx) <= len(fac_nodes):
-        d = costs_within(g.forward["length_m"], vn[ok_idx], fac_nodes, limit=limit)
-    else:
-        d = costs_within(g.reverse["length_m"], fac_nodes, vn[ok_idx], limit=limit).T
+    d = router.one_to_many(vn[ok_idx], fac_nodes, weight="length_m", limit=limit)
     for r in radii_km:
         c = np.zeros(nv, dtype=np.int64)
         c[ok_idx] = (d <= r * 1000.0).sum(axis=1)

@@ -4,8 +4,8 @@ This module routes and samples; :mod:`accessibility.contours` draws the polygons
 :mod:`accessibility.areas` finds the villages inside them. The method is Valhalla's grid
 idea, vectorised:
 
-1. snap the location(s) and add them as virtual nodes (:func:`engine.add_virtual_nodes`);
-2. one bounded ``scipy.sparse.csgraph.dijkstra(limit=largest contour)`` on the forward
+1. snap the location(s) and place them on the network (:func:`routing.router_for`);
+2. one bounded search (``Router.within``, limit = largest contour) on the forward
    graph (``direction="from"``: reachable from the point) or the reversed graph
    (``"to"``: can reach the point), in seconds for ``minutes`` or metres for ``meters``;
 3. every edge piece with a reached end contributes the part of it one gets along before
@@ -35,15 +35,15 @@ import numpy as np
 import pyproj
 import shapely
 from geopandas.array import from_shapely
-from scipy.sparse.csgraph import dijkstra
 
 from accessibility.contours import check_grid, contour_polygons, polygons_to_wgs84
-from accessibility.crs import WGS84
-from accessibility.engine import VirtualGraph, add_virtual_nodes
+from accessibility.crs import WGS84, to_metric
+from accessibility.defaults import DEFAULT_CELL_M, DEFAULT_MAX_SNAP_M
+from accessibility.engine import VirtualGraph
 from accessibility.errors import PointOutsideNetworkError
 from accessibility.network import Network
-from accessibility.routing import check_max_snap, locate, to_metric
-from accessibility.snapping import DEFAULT_MAX_SNAP_M, Snapped
+from accessibility.routing import router_for
+from accessibility.snapping import Snapped, check_max_snap, locate, lonlat_table
 
 #: At most this many contours per request (guard against absurd input).
 MAX_CONTOURS = 10
@@ -266,17 +266,16 @@ def _bounded_polygons(
 ) -> list[shapely.Geometry]:
     weight, factor = UNITS[unit]
     limits = values * factor
-    vg = add_virtual_nodes(net, [snapped])
-    sources = vg.nodes(0, len(snapped))[snapped.ok]
-    graph = vg.csr(weight, reverse=direction == "to")
+    router = router_for(net, [snapped])
+    sources = router.nodes(0, len(snapped))[snapped.ok]
     limit = float(limits[-1])
-    cost = dijkstra(graph, directed=True, indices=sources, limit=limit, min_only=True)
+    cost = router.within(sources, weight=weight, limit=limit, reverse=direction == "to")
     # refuse a huge grid before sampling: the reached nodes alone span at least this much
     reached = np.isfinite(cost[: net.n_nodes])
     if reached.any():
         xs, ys = net.node_x[reached], net.node_y[reached]
         check_grid(int(np.ptp(ys) // cell_m) + 1, int(np.ptp(xs) // cell_m) + 1, cell_m)
-    pieces = _pieces(net, vg)
+    pieces = _pieces(net, router.graph)
     x, y, c = _samples(
         net, pieces, cost, weight=weight, limit=limit, direction=direction, step_m=cell_m / 2
     )
@@ -336,7 +335,7 @@ def isochrones(
     minutes: Sequence[float] | None = None,
     meters: Sequence[float] | None = None,
     direction: str = "from",
-    cell_m: float = 50.0,
+    cell_m: float = DEFAULT_CELL_M,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     fill_holes: bool = True,
 ) -> gpd.GeoDataFrame:
@@ -395,7 +394,7 @@ def catchment(
     *,
     minutes: float,
     direction: str = "to",
-    cell_m: float = 50.0,
+    cell_m: float = DEFAULT_CELL_M,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     fill_holes: bool = True,
 ) -> gpd.GeoDataFrame:
@@ -433,10 +432,7 @@ def catchment(
         minutes, None, direction, cell_m, one_limit=True
     )
     max_snap_m = check_max_snap(max_snap_m)
-    pts = np.asarray(lonlat, dtype=float)
-    if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) == 0:  # noqa: PLR2004 - lon, lat
-        msg = f"lonlat must be a non-empty k x 2 array of lon/lat, got shape {pts.shape}"
-        raise ValueError(msg)
+    pts = lonlat_table(lonlat, name="lonlat")
     snapped = locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="point", require=False)
     used = int(snapped.ok.sum())
     if used == 0:

@@ -2,16 +2,21 @@
 
 On long rural roads the nearest *node* can be kilometres away while the road passes the
 village; snapping to the nearest edge and keeping the offset along it avoids that error.
+:func:`snap_points` works on metric coordinates (the build's villages and facilities);
+:func:`locate` checks WGS84 input and turns points off the roads into an error (requests).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
+from accessibility.crs import to_metric, to_wgs84
 from accessibility.defaults import DEFAULT_MAX_SNAP_M
+from accessibility.errors import PointOutsideNetworkError
 from accessibility.network import Network
 
 
@@ -83,3 +88,105 @@ def snap_points(
         sx[ok] = shapely.get_x(sp_)
         sy[ok] = shapely.get_y(sp_)
     return Snapped(edge=edge, offset_m=offset, snap_distance_m=dist, ok=ok, x=sx, y=sy)
+
+
+def check_max_snap(max_snap_m: float) -> float:
+    """Return ``max_snap_m`` as a float, or raise ValueError when it is not finite and > 0."""
+    value = float(max_snap_m)
+    if not np.isfinite(value) or value <= 0:
+        msg = f"max_snap_m must be a finite number of metres > 0, got {max_snap_m!r}"
+        raise ValueError(msg)
+    return value
+
+
+def _lonlat_arrays(lon: object, lat: object, *, what: str) -> tuple[np.ndarray, np.ndarray]:
+    lon_a = np.atleast_1d(np.asarray(lon, dtype=float))
+    lat_a = np.atleast_1d(np.asarray(lat, dtype=float))
+    if lon_a.ndim != 1 or lon_a.shape != lat_a.shape:
+        msg = (
+            f"lon and lat must be 1-D arrays of the same length, got shapes "
+            f"{lon_a.shape} and {lat_a.shape}"
+        )
+        raise ValueError(msg)
+    bad = ~(np.isfinite(lon_a) & np.isfinite(lat_a))
+    bad |= (np.abs(lon_a) > 180) | (np.abs(lat_a) > 90)  # noqa: PLR2004 - degrees
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"{what} {i}: got lon {float(lon_a[i])!r}, lat {float(lat_a[i])!r}, expected "
+            "finite WGS84 degrees with -180 <= lon <= 180 and -90 <= lat <= 90 (lon first)"
+        )
+        raise ValueError(msg)
+    return lon_a, lat_a
+
+
+def locate(
+    net: Network,
+    lon: Sequence[float] | np.ndarray | float,
+    lat: Sequence[float] | np.ndarray | float,
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    what: str = "point",
+    require: bool = True,
+) -> Snapped:
+    """Snap WGS84 points to their nearest edge of ``net``.
+
+    Parameters
+    ----------
+    net
+        The network of one profile.
+    lon, lat
+        WGS84 degrees (scalars or 1-D arrays of equal length).
+    max_snap_m
+        Largest allowed straight-line distance from a point to the network (metres).
+    what
+        What the points are, for error messages (``"source"``, ``"destination"``...).
+    require
+        When True (default) a point beyond ``max_snap_m`` is an error; when False it gets
+        ``ok=False`` in the result (the caller skips it).
+
+    Returns
+    -------
+    Snapped
+        Edge, offset along it, snap distance and snapped location (metric CRS of ``net``).
+
+    Raises
+    ------
+    PointOutsideNetworkError
+        When ``require`` and a point lies farther than ``max_snap_m`` from every road; the
+        message names the first such point (index and lon/lat).
+    ValueError
+        For non-finite or out-of-range coordinates or a bad ``max_snap_m``.
+    """
+    max_snap_m = check_max_snap(max_snap_m)
+    lon_a, lat_a = _lonlat_arrays(lon, lat, what=what)
+    x, y = to_metric(lon_a, lat_a, net.crs)
+    snapped = snap_points(net, x, y, max_snap_m=max_snap_m)
+    if require and not snapped.ok.all():
+        i = int(np.flatnonzero(~snapped.ok)[0])
+        msg = (
+            f"{what} {i} (lon {lon_a[i]:.6f}, lat {lat_a[i]:.6f}) is farther than "
+            f"{max_snap_m:g} m from any road of the {net.profile} network; check the "
+            "coordinates (lon first, WGS84) or raise the snap limit"
+        )
+        raise PointOutsideNetworkError(msg)
+    return snapped
+
+
+def snapped_lonlat(net: Network, snapped: Snapped) -> np.ndarray:
+    """``k x 2`` WGS84 lon/lat of the snapped locations (NaN where not snapped)."""
+    out = np.full((len(snapped), 2), np.nan)
+    if snapped.ok.any():
+        lon, lat = to_wgs84(snapped.x[snapped.ok], snapped.y[snapped.ok], net.crs)
+        out[snapped.ok, 0] = lon
+        out[snapped.ok, 1] = lat
+    return out
+
+
+def lonlat_table(points: object, *, name: str) -> np.ndarray:
+    """Check a ``k x 2`` table of WGS84 lon/lat (k >= 1) called ``name``; return an array."""
+    a = np.asarray(points, dtype=float)
+    if a.ndim != 2 or a.shape[1] != 2 or a.shape[0] == 0:  # noqa: PLR2004 - lon, lat
+        msg = f"{name} must be a non-empty k x 2 array of lon/lat, got shape {a.shape}"
+        raise ValueError(msg)
+    return a

@@ -16,8 +16,9 @@ import pandas as pd
 from accessibility.areas import points_within_xy
 from accessibility.crs import WGS84
 from accessibility.isochrones import catchment, isochrones
-from accessibility.routing import locate, travel_matrix
+from accessibility.routing import travel_matrix
 from accessibility.scenarios import NewFacility, change_summary, run_scenario
+from accessibility.snapping import locate
 from app.config import Settings
 from app.layers import facilities
 from app.limits import Contours

@@ -580,8 +580,9 @@ def scaling_check(net, points, copies: tuple[int, ...]) -> dict:
     """Per-request work that grows with the whole network: the same isochrones on ``k``
     disjoint copies of the network (same reached area), and the augmented CSR matrix that
     every request builds (the cached base arcs plus the virtual arcs, ``VirtualGraph.csr``)."""
+    from accessibility.engine import add_virtual_nodes
     from accessibility.isochrones import isochrones
-    from accessibility.routing import add_virtual_nodes, locate
+    from accessibility.snapping import locate
 
     rows = []
     for k in copies:

@@ -10,9 +10,10 @@ import pytest
 import shapely
 
 from accessibility.areas import points_within
+from accessibility.crs import to_wgs84
 from accessibility.errors import NoCrsError, PointOutsideNetworkError
 from accessibility.isochrones import MAX_CONTOURS, catchment, isochrones
-from accessibility.routing import to_wgs84, travel_matrix
+from accessibility.routing import travel_matrix
 from tests.accessibility.test_routing import RD, TOY_EDGES, TOY_NODES, lonlat, make_network
 from tests.conftest import X0, Y0
 

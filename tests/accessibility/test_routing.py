@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from scipy.sparse.csgraph import dijkstra
 
-from accessibility.engine import augment
+from accessibility.crs import to_wgs84
+from accessibility.engine import add_virtual_nodes, augment
 from accessibility.errors import PointOutsideNetworkError
 from accessibility.network import Network
-from accessibility.routing import add_virtual_nodes, locate, to_wgs84, travel_matrix
-from accessibility.snapping import Snapped, snap_points
+from accessibility.routing import travel_matrix
+from accessibility.snapping import Snapped, locate, snap_points
 from tests.conftest import X0, Y0
 
 RD = "EPSG:28992"
