@@ -170,6 +170,261 @@ def _header(p: Path):
         raise OsmReadError(msg) from exc
 
 
+_PROGRESS_STEP = 20000  # objects per progress-bar update
+
+
+class _OsmCollector:
+    """Rows gathered in one streaming pass, with one method per OSM element kind.
+
+    :func:`read_osm` hands every object of the file to :meth:`node`, :meth:`way` or
+    :meth:`area`; :meth:`result` turns the rows into an :class:`OsmData`. The methods run
+    once per object, so they keep attribute lookups and allocations to what is needed.
+
+    Parameters
+    ----------
+    poi_keys : tuple of str
+        Tag keys that make an object a point of interest.
+    place_types : tuple of str
+        ``place=*`` values kept as places.
+    """
+
+    def __init__(self, poi_keys: tuple[str, ...], place_types: tuple[str, ...]) -> None:
+        import osmium
+
+        self.poi_key_set = set(poi_keys)
+        self.place_set = set(place_types)
+        self.wkb = osmium.geom.WKBFactory()
+        self.all_nodes = osmium.geom.use_nodes.ALL
+        self.location_errors = (osmium.InvalidLocationError, RuntimeError)
+        self.way_ids: list[int] = []
+        self.way_tags: list[dict[str, str]] = []
+        self.refs: list[int] = []
+        self.way_wkb: list[str | bytes] = []  # one linestring per way run, decoded at the end
+        self.poi_rows: list[tuple] = []
+        self.place_rows: list[tuple] = []
+        self.bnd_rows: list[tuple] = []
+        self.stats = {
+            "highway_ways": 0,
+            "missing_locations": 0,
+            "ways_split_at_missing": 0,
+            "ways_dropped_too_short": 0,
+            "poi_areas_unassembled": 0,
+        }
+
+    def node(self, obj) -> None:
+        """Collect a located node as a place and/or a point of interest.
+
+        Parameters
+        ----------
+        obj : osmium.osm.Node
+            A tagged node from the file processor.
+        """
+        loc = obj.location
+        if not loc.valid():
+            return
+        tags = obj.tags
+        if "place" in tags and tags["place"] in self.place_set:
+            self.place_rows.append(
+                (obj.id, tags.get("name"), tags["place"], tags.get("population"), loc.lon, loc.lat)
+            )
+        if any(k in tags for k in self.poi_key_set):
+            self.poi_rows.append(("node", obj.id, loc.lon, loc.lat, tags.get("name"), dict(tags)))
+
+    def way(self, obj) -> None:
+        """Collect a way as a highway and/or, when open, a point of interest at its centroid.
+
+        Closed point-of-interest ways come back as areas (see :meth:`area`).
+
+        Parameters
+        ----------
+        obj : osmium.osm.Way
+            A tagged way, with node locations, from the file processor.
+        """
+        tags = obj.tags
+        if "highway" in tags:
+            self._highway(obj, tags)
+        if any(k in tags for k in self.poi_key_set) and not obj.is_closed():
+            self._poi_way(obj, tags)
+
+    def _highway(self, obj, tags) -> None:
+        """Keep a highway way: routing tags, node ids and its coordinates as WKB."""
+        stats = self.stats
+        stats["highway_ways"] += 1
+        wt = {k: tags[k] for k in HIGHWAY_KEYS if k in tags}
+        nodes = obj.nodes
+        if len(nodes) < MIN_WAY_NODES:
+            stats["ways_dropped_too_short"] += 1
+            return
+        try:  # fast path: coordinates in C++ as WKB, refs in one pass
+            self.way_wkb.append(self.wkb.create_linestring(obj, use_nodes=self.all_nodes))
+        except self.location_errors:
+            self._way_runs(obj.id, wt, nodes)
+        else:
+            self.way_ids.append(obj.id)
+            self.way_tags.append(wt)
+            self.refs.extend(_way_refs(nodes))
+
+    def _way_runs(self, wid: int, tags: dict[str, str], nodes) -> None:
+        """Slow path for a way with missing node locations: split it into valid runs."""
+        stats = self.stats
+        run_refs: list[int] = []
+        run_xy: list[tuple[float, float]] = []
+        runs = []
+        for n in nodes:
+            loc = n.location
+            if loc.valid():
+                run_refs.append(n.ref)
+                run_xy.append((loc.lon, loc.lat))
+            else:
+                stats["missing_locations"] += 1
+                runs.append((run_refs, run_xy))
+                run_refs, run_xy = [], []
+        runs.append((run_refs, run_xy))
+        if sum(1 for r, _ in runs if r) > 1:
+            stats["ways_split_at_missing"] += 1
+        for r, xy in runs:
+            if len(r) < MIN_WAY_NODES:
+                if r:
+                    stats["ways_dropped_too_short"] += 1
+                continue
+            self.way_ids.append(wid)
+            self.way_tags.append(tags)
+            self.refs.extend(r)
+            self.way_wkb.append(shapely.to_wkb(shapely.linestrings(xy)))
+
+    def _poi_way(self, obj, tags) -> None:
+        """Keep an open way as a point of interest at the mean of its located nodes."""
+        pts = [(n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
+        if pts:
+            lo, la = np.mean(np.asarray(pts), axis=0)
+            self.poi_rows.append(
+                ("way", obj.id, float(lo), float(la), tags.get("name"), dict(tags))
+            )
+
+    def area(self, obj) -> None:
+        """Collect an area as a point of interest (centroid) and/or an admin boundary.
+
+        Parameters
+        ----------
+        obj : osmium.osm.Area
+            An area assembled from a closed way or a multipolygon/boundary relation.
+        """
+        tags = obj.tags
+        is_poi = any(k in tags for k in self.poi_key_set)
+        is_bnd = tags.get("boundary") == "administrative" and "name" in tags
+        if not (is_poi or is_bnd):
+            return
+        try:
+            geom = shapely.from_wkb(self.wkb.create_multipolygon(obj))
+        except (RuntimeError, shapely.errors.GEOSException):
+            self.stats["poi_areas_unassembled"] += 1
+            return
+        osm_type = "way" if obj.from_way() else "relation"
+        if is_poi:
+            c = geom.centroid if geom.is_valid else geom.representative_point()
+            self.poi_rows.append((osm_type, obj.orig_id(), c.x, c.y, tags.get("name"), dict(tags)))
+        if is_bnd:
+            self.bnd_rows.append(
+                (osm_type, obj.orig_id(), tags.get("name"), tags.get("admin_level"), geom)
+            )
+
+    def result(self, path: Path, timestamp: str | None, n_read: int) -> OsmData:
+        """Assemble what was collected into an :class:`OsmData`.
+
+        Parameters
+        ----------
+        path : Path
+            The extract (for the result and for error messages).
+        timestamp : str or None
+            Replication timestamp from the file header.
+        n_read : int
+            Number of objects the file processor yielded (for the error message).
+
+        Raises
+        ------
+        OsmReadError
+            When no highway way with coordinates was found.
+        """
+        if not self.way_ids:
+            msg = (
+                f"{path}: no highway=* ways with coordinates found ({n_read} tagged objects "
+                "read); is this the right extract?"
+            )
+            raise OsmReadError(msg)
+        way_offsets, coords = self._way_coordinates(path)
+        pois, places, boundaries = self._tables()
+        stats = self.stats
+        stats["pois"] = len(pois)
+        stats["places"] = len(places)
+        stats["boundaries"] = len(boundaries)
+        return OsmData(
+            path=path,
+            way_ids=np.asarray(self.way_ids, dtype=np.int64),
+            way_offsets=way_offsets,
+            way_tags=self.way_tags,
+            node_refs=np.asarray(self.refs, dtype=np.int64),
+            node_lon=np.ascontiguousarray(coords[:, 0], dtype=np.float64),
+            node_lat=np.ascontiguousarray(coords[:, 1], dtype=np.float64),
+            pois=pois,
+            places=places,
+            boundaries=boundaries,
+            replication_timestamp=timestamp,
+            stats=stats,
+        )
+
+    def _way_coordinates(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
+        """Way offsets into the flat node arrays and the (k x 2) node coordinates."""
+        coords, counts = _decode_linestrings(self.way_wkb)
+        if len(coords) != len(self.refs):  # pragma: no cover - would be a pyosmium change
+            msg = (
+                f"{path}: internal error, {len(coords)} coordinates for {len(self.refs)} way nodes"
+            )
+            raise OsmReadError(msg)
+        return np.r_[0, np.cumsum(counts)].astype(np.int64), coords
+
+    def _tables(self) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+        """Points of interest (deduplicated), places and boundaries as tables."""
+        pois = pd.DataFrame(
+            self.poi_rows, columns=["osm_type", "osm_id", "lon", "lat", "name", "tags"]
+        )
+        pois = pois.drop_duplicates(subset=["osm_type", "osm_id"]).reset_index(drop=True)
+        places = pd.DataFrame(
+            self.place_rows, columns=["osm_id", "name", "place", "population_tag", "lon", "lat"]
+        )
+        boundaries = gpd.GeoDataFrame(
+            self.bnd_rows,
+            columns=["osm_type", "osm_id", "name", "admin_level", "geometry"],
+            geometry="geometry",
+            crs=WGS84,
+        )
+        return pois, places, boundaries
+
+
+def _progress_bar():
+    """Open a tqdm bar that counts objects read."""
+    from tqdm import tqdm
+
+    return tqdm(desc="read OSM", unit=" obj", unit_scale=True, leave=False)
+
+
+def _file_processor(p: Path, poi_keys: tuple[str, ...]):
+    """Build a pyosmium FileProcessor yielding tagged objects with locations, and areas.
+
+    Only objects with a highway, place, boundary or point-of-interest key get through;
+    areas are assembled for boundaries and points of interest.
+    """
+    import osmium
+
+    keys = tuple(sorted({"highway", "place", "boundary", *poi_keys}))
+    return (
+        osmium.FileProcessor(str(p))
+        .with_locations()
+        .with_areas(osmium.filter.KeyFilter("boundary", *poi_keys))
+        .with_filter(osmium.filter.EmptyTagFilter())
+        .with_filter(osmium.filter.KeyFilter(*keys))
+    )
+
+
 def read_osm(
     path: str | Path,
     *,
@@ -195,190 +450,29 @@ def read_osm(
     OsmReadError
         Missing, empty, truncated or non-OSM file; or a file without any highway.
     """
-    import osmium
-
     p = check_extract(path)
-    header = _header(p)
-    timestamp = header.get("osmosis_replication_timestamp") or None
-
-    keys = tuple(sorted({"highway", "place", "boundary", *poi_keys}))
-    poi_key_set = set(poi_keys)
-    place_set = set(place_types)
-    wkb = osmium.geom.WKBFactory()
-
-    way_ids: list[int] = []
-    way_tags: list[dict[str, str]] = []
-    refs: list[int] = []
-    way_wkb: list[str | bytes] = []  # one linestring per way run; coordinates decoded at the end
-    poi_rows: list[tuple] = []
-    place_rows: list[tuple] = []
-    bnd_rows: list[tuple] = []
-    stats = {
-        "highway_ways": 0,
-        "missing_locations": 0,
-        "ways_split_at_missing": 0,
-        "ways_dropped_too_short": 0,
-        "poi_areas_unassembled": 0,
-    }
-    all_nodes = osmium.geom.use_nodes.ALL
-
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(desc="read OSM", unit=" obj", unit_scale=True, leave=False)
-
-    def add_way_runs(wid: int, tags: dict[str, str], nodes) -> None:
-        """Slow path for a way with missing node locations: split it into valid runs."""
-        run_refs: list[int] = []
-        run_xy: list[tuple[float, float]] = []
-        runs = []
-        for n in nodes:
-            loc = n.location
-            if loc.valid():
-                run_refs.append(n.ref)
-                run_xy.append((loc.lon, loc.lat))
-            else:
-                stats["missing_locations"] += 1
-                runs.append((run_refs, run_xy))
-                run_refs, run_xy = [], []
-        runs.append((run_refs, run_xy))
-        if sum(1 for r, _ in runs if r) > 1:
-            stats["ways_split_at_missing"] += 1
-        for r, xy in runs:
-            if len(r) < MIN_WAY_NODES:
-                if r:
-                    stats["ways_dropped_too_short"] += 1
-                continue
-            way_ids.append(wid)
-            way_tags.append(tags)
-            refs.extend(r)
-            way_wkb.append(shapely.to_wkb(shapely.linestrings(xy)))
-
-    fp = (
-        osmium.FileProcessor(str(p))
-        .with_locations()
-        .with_areas(osmium.filter.KeyFilter("boundary", *poi_keys))
-        .with_filter(osmium.filter.EmptyTagFilter())
-        .with_filter(osmium.filter.KeyFilter(*keys))
-    )
+    timestamp = _header(p).get("osmosis_replication_timestamp") or None
+    collector = _OsmCollector(poi_keys, place_types)
+    node, way, area = collector.node, collector.way, collector.area  # bound once, not per object
+    bar = _progress_bar() if progress else None
+    fp = _file_processor(p, poi_keys)
     n_obj = 0
     try:
         for obj in fp:
             n_obj += 1
-            if bar is not None and n_obj % 20000 == 0:
-                bar.update(20000)
-            tags = obj.tags
+            if bar is not None and n_obj % _PROGRESS_STEP == 0:
+                bar.update(_PROGRESS_STEP)
             if obj.is_node():
-                loc = obj.location
-                if not loc.valid():
-                    continue
-                if "place" in tags and tags["place"] in place_set:
-                    place_rows.append(
-                        (
-                            obj.id,
-                            tags.get("name"),
-                            tags["place"],
-                            tags.get("population"),
-                            loc.lon,
-                            loc.lat,
-                        )
-                    )
-                if any(k in tags for k in poi_key_set):
-                    poi_rows.append(
-                        ("node", obj.id, loc.lon, loc.lat, tags.get("name"), dict(tags))
-                    )
+                node(obj)
             elif obj.is_way():
-                if "highway" in tags:
-                    stats["highway_ways"] += 1
-                    wt = {k: tags[k] for k in HIGHWAY_KEYS if k in tags}
-                    nodes = obj.nodes
-                    if len(nodes) < MIN_WAY_NODES:
-                        stats["ways_dropped_too_short"] += 1
-                    else:
-                        try:  # fast path: coordinates in C++ as WKB, refs in one pass
-                            way_wkb.append(wkb.create_linestring(obj, use_nodes=all_nodes))
-                        except (osmium.InvalidLocationError, RuntimeError):
-                            add_way_runs(obj.id, wt, nodes)
-                        else:
-                            way_ids.append(obj.id)
-                            way_tags.append(wt)
-                            refs.extend(_way_refs(nodes))
-                if any(k in tags for k in poi_key_set) and not obj.is_closed():
-                    pts = [
-                        (n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()
-                    ]
-                    if pts:
-                        lo, la = np.mean(np.asarray(pts), axis=0)
-                        poi_rows.append(
-                            ("way", obj.id, float(lo), float(la), tags.get("name"), dict(tags))
-                        )
+                way(obj)
             elif obj.is_area():
-                is_poi = any(k in tags for k in poi_key_set)
-                is_bnd = tags.get("boundary") == "administrative" and "name" in tags
-                if not (is_poi or is_bnd):
-                    continue
-                try:
-                    geom = shapely.from_wkb(wkb.create_multipolygon(obj))
-                except (RuntimeError, shapely.errors.GEOSException):
-                    stats["poi_areas_unassembled"] += 1
-                    continue
-                osm_type = "way" if obj.from_way() else "relation"
-                if is_poi:
-                    c = geom.centroid if geom.is_valid else geom.representative_point()
-                    poi_rows.append(
-                        (osm_type, obj.orig_id(), c.x, c.y, tags.get("name"), dict(tags))
-                    )
-                if is_bnd:
-                    bnd_rows.append(
-                        (osm_type, obj.orig_id(), tags.get("name"), tags.get("admin_level"), geom)
-                    )
+                area(obj)
     except (RuntimeError, ValueError, OSError) as exc:
         msg = f"{p}: cannot read the OSM data, the file looks truncated or corrupt ({exc})"
         raise OsmReadError(msg) from exc
     finally:
         if bar is not None:
-            bar.update(n_obj % 20000)
+            bar.update(n_obj % _PROGRESS_STEP)
             bar.close()
-
-    if not way_ids:
-        msg = (
-            f"{p}: no highway=* ways with coordinates found ({n_obj} tagged objects read); "
-            "is this the right extract?"
-        )
-        raise OsmReadError(msg)
-
-    coords, counts = _decode_linestrings(way_wkb)
-    if len(coords) != len(refs):  # pragma: no cover - would be a pyosmium change
-        msg = f"{p}: internal error, {len(coords)} coordinates for {len(refs)} way nodes"
-        raise OsmReadError(msg)
-    way_offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
-
-    pois = pd.DataFrame(poi_rows, columns=["osm_type", "osm_id", "lon", "lat", "name", "tags"])
-    pois = pois.drop_duplicates(subset=["osm_type", "osm_id"]).reset_index(drop=True)
-    places = pd.DataFrame(
-        place_rows, columns=["osm_id", "name", "place", "population_tag", "lon", "lat"]
-    )
-    boundaries = gpd.GeoDataFrame(
-        bnd_rows,
-        columns=["osm_type", "osm_id", "name", "admin_level", "geometry"],
-        geometry="geometry",
-        crs=WGS84,
-    )
-    stats["pois"] = len(pois)
-    stats["places"] = len(places)
-    stats["boundaries"] = len(boundaries)
-    return OsmData(
-        path=p,
-        way_ids=np.asarray(way_ids, dtype=np.int64),
-        way_offsets=way_offsets,
-        way_tags=way_tags,
-        node_refs=np.asarray(refs, dtype=np.int64),
-        node_lon=np.ascontiguousarray(coords[:, 0], dtype=np.float64),
-        node_lat=np.ascontiguousarray(coords[:, 1], dtype=np.float64),
-        pois=pois,
-        places=places,
-        boundaries=boundaries,
-        replication_timestamp=timestamp,
-        stats=stats,
-    )
+    return collector.result(p, timestamp, n_obj)
