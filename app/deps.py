@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
 from app.config import Settings
+from app.layers import LayerFilters
 from app.limits import Contours, check_contours, check_page, parse_numbers
 from app.schemas import Direction, Profile
 from app.state import BuildRegistry, ServedBuild
@@ -44,29 +47,59 @@ def get_build(
 
 BuildDep = Annotated[ServedBuild, Depends(get_build)]
 
-OptCategory = Annotated[
-    str | None,
-    Query(description="Facility category (see GET /builds), e.g. gp, supermarket",
-          examples=["supermarket"], max_length=100),
-]  # fmt: skip
-OptProfile = Annotated[
-    Profile | None,
-    Query(description="Travel profile of the attached indicator (with category=; default car)",
-          examples=["car"]),
-]  # fmt: skip
-OptWhite = Annotated[
-    bool | None,
-    Query(description="true: only villages in a broadband white area; false: only outside"),
-]
-OptDoubleDisadvantage = Annotated[
-    bool | None,
-    Query(description="true: only villages far from services AND without fast internet"),
-]
-OptMunicipality = Annotated[
-    str | None,
-    Query(description="Only this municipality (case-insensitive)", examples=["Vaduz"],
-          max_length=200),
-]  # fmt: skip
+#: the query parameter of each layer filter, in the order OpenAPI lists them
+FILTER_PARAMS: dict[str, Any] = {
+    "municipality": Annotated[
+        str | None,
+        Query(description="Only this municipality (case-insensitive)", examples=["Vaduz"],
+              max_length=200),
+    ],
+    "category": Annotated[
+        str | None,
+        Query(description="Facility category (see GET /builds), e.g. gp, supermarket",
+              examples=["supermarket"], max_length=100),
+    ],
+    "profile": Annotated[
+        Profile | None,
+        Query(description="Travel profile of the attached indicator (with category=; default car)",
+              examples=["car"]),
+    ],
+    "white": Annotated[
+        bool | None,
+        Query(description="true: only villages in a broadband white area; false: only outside"),
+    ],
+    "double_disadvantage": Annotated[
+        bool | None,
+        Query(description="true: only villages far from services AND without fast internet"),
+    ],
+}  # fmt: skip
+
+
+def layer_filters(*names: str) -> Callable[..., LayerFilters]:
+    """Build the dependency that reads the layer filters ``names`` into :class:`LayerFilters`.
+
+    Only these query parameters are taken (and documented in OpenAPI): FastAPI reads them
+    from the dependency's ``__signature__``. Which filters a layer accepts is checked by
+    :func:`app.layers.layer_frame`.
+    """
+    unknown = sorted(set(names) - set(FILTER_PARAMS))
+    if unknown:
+        msg = f"unknown filter {', '.join(unknown)}; expected some of {', '.join(FILTER_PARAMS)}"
+        raise ValueError(msg)
+
+    def dependency(**given: Any) -> LayerFilters:
+        return LayerFilters(**given)
+
+    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=query)
+         for name, query in FILTER_PARAMS.items() if name in names],
+        return_annotation=LayerFilters,
+    )  # fmt: skip
+    return dependency
+
+
+#: every layer filter (``/collections/{id}/items``; the layer says which apply)
+AllFiltersDep = Annotated[LayerFilters, Depends(layer_filters(*FILTER_PARAMS))]
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ class GeoJSONResponse(JSONResponse):
 class CSVResponse(Response):
     """A response holding CSV text (UTF-8)."""
 
-    media_type = "text/csv; charset=utf-8"
+    media_type = f"{CSV_MEDIA_TYPE}; charset=utf-8"
 
 
 def _json_default(obj: Any) -> Any:

@@ -8,7 +8,7 @@ their aggregates, network edges. Unknown values raise the domain errors (mapped 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import geopandas as gpd
@@ -27,16 +27,31 @@ INDICATOR_FIELDS = (
     "snap_distance_m", "reason",
 )  # fmt: skip
 BBOX_VALUES = 4  # minlon, minlat, maxlon, maxlat
-#: query filters each collection takes (besides bbox)
-FILTERS: dict[str, set[str]] = {
-    "villages": {"municipality", "category", "profile", "white", "double_disadvantage"},
-    "facilities": {"category"},
-    "municipalities": {"municipality", "category", "profile"},
+#: the query filters each layer takes (besides bbox); every other layer takes none
+FILTERS: dict[str, tuple[str, ...]] = {
+    "villages": ("municipality", "category", "profile", "white", "double_disadvantage"),
+    "facilities": ("category",),
+    "municipalities": ("municipality", "category", "profile"),
 }
 MUNICIPALITY_FIELDS = (
     "weighting", "mean_distance_m", "mean_travel_time_s", "villages_unreachable",
     "worst_village_id", "worst_village_name", "worst_distance_m",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LayerFilters:
+    """The query filters of a layer request; None: not asked for (see :data:`FILTERS`)."""
+
+    municipality: str | None = None
+    category: str | None = None
+    profile: str | None = None
+    white: bool | None = None
+    double_disadvantage: bool | None = None
+
+    def given(self) -> list[str]:
+        """Names of the filters asked for."""
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
 
 
 @dataclass(frozen=True)
@@ -280,41 +295,49 @@ def edges(sb: ServedBuild, profile: str) -> gpd.GeoDataFrame:
     return sb.edges(profile)
 
 
-def collection_frame(
-    sb: ServedBuild,
-    collection_id: str,
-    *,
-    municipality: str | None = None,
-    category: str | None = None,
-    profile: str | None = None,
-    white: bool | None = None,
-    double_disadvantage: bool | None = None,
+def layer_frame(
+    sb: ServedBuild, layer: str, filters: LayerFilters | None = None
 ) -> gpd.GeoDataFrame:
-    """Return the whole table of a collection with its filters applied."""
-    info = collection_info(sb, collection_id)
-    given = {"municipality": municipality, "category": category, "profile": profile,
-             "white": white, "double_disadvantage": double_disadvantage}  # fmt: skip
-    allowed = FILTERS.get(info.id, set())
-    extra = sorted(k for k, v in given.items() if v is not None and k not in allowed)
+    """Return the whole table of a layer with its filters applied.
+
+    ``layer`` is a collection id (villages, facilities, municipalities, white_areas,
+    edges_<profile>) or double_disadvantage. A filter the layer does not take (see
+    :data:`FILTERS`) raises InvalidParameterError.
+    """
+    q = filters or LayerFilters()
+    allowed = FILTERS.get(layer, ())
+    extra = sorted(name for name in q.given() if name not in allowed)
     if extra:
         msg = (
-            f"filter {', '.join(extra)} does not apply to collection {info.id!r}"
+            f"filter {', '.join(extra)} does not apply to collection {layer!r}"
             f" (it takes {', '.join(sorted(allowed)) or 'only bbox'})"
         )
         raise InvalidParameterError(msg)
-    if info.id == "villages":
-        return villages(sb, municipality=municipality, category=category, profile=profile,
-                        white=white, double_disadvantage=double_disadvantage)  # fmt: skip
-    if info.id == "facilities":
-        return facilities(sb, category=category)
-    if info.id == "municipalities":
-        gdf = municipalities(sb, category=category, profile=profile)
-        if municipality is not None:
-            gdf = gdf[_match(gdf["municipality"], municipality)]
+    if layer == "villages":
+        return villages(sb, municipality=q.municipality, category=q.category, profile=q.profile,
+                        white=q.white, double_disadvantage=q.double_disadvantage)  # fmt: skip
+    if layer == "facilities":
+        return facilities(sb, category=q.category)
+    if layer == "municipalities":
+        gdf = municipalities(sb, category=q.category, profile=q.profile)
+        if q.municipality is not None:
+            gdf = gdf[_match(gdf["municipality"], q.municipality)]
         return gdf
-    if info.id == "white_areas":
+    if layer == "double_disadvantage":
+        return double_disadvantage(sb)
+    if layer == "white_areas":
         return white_areas(sb)
-    return edges(sb, info.id.removeprefix("edges_"))
+    if layer.startswith("edges_"):
+        return edges(sb, layer.removeprefix("edges_"))
+    msg = f"unknown layer {layer!r}"
+    raise NotFoundError(msg)
+
+
+def collection_frame(
+    sb: ServedBuild, collection_id: str, filters: LayerFilters | None = None
+) -> gpd.GeoDataFrame:
+    """Return the whole table of a collection (NotFoundError when unknown), filtered."""
+    return layer_frame(sb, collection_info(sb, collection_id).id, filters)
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:

@@ -23,12 +23,6 @@ PositiveMeters = Annotated[float, Field(gt=0, description="Metres of network dis
 
 
 # --- common ------------------------------------------------------------------------------------
-class ErrorBody(BaseModel):
-    """Every error: one human-readable message."""
-
-    detail: str = Field(examples=["unknown village id 'node/1'; list the ids with GET /villages"])
-
-
 class Link(BaseModel):
     """A link (OGC API style)."""
 
@@ -211,18 +205,6 @@ class MunicipalityProperties(OpenProperties):
     population: float | None
     mean_distance_m: float | None = Field(None, description="Population-weighted mean")
     mean_travel_time_s: float | None = None
-
-
-class EdgeProperties(OpenProperties):
-    """A network edge."""
-
-    edge_id: int
-    highway: str
-    name: str
-    length_m: float
-    speed_kph: float
-    travel_time_s: float
-    oneway: bool
 
 
 class IsochroneProperties(BaseModel):

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
-
-from app import layers
-from app.deps import BuildDep
-from app.errors import error_responses
-from app.geojson import GeoJSONResponse, csv_response, feature_collection_text, geojson_response
-from app.schemas import DoubleDisadvantageCollection, geojson_200
+from app.routers.factory import add_list_route
+from app.schemas import DoubleDisadvantageCollection
 
 router = APIRouter(prefix="/double-disadvantage", tags=["broadband"])
 
@@ -28,29 +22,17 @@ EXAMPLE = {
 }  # fmt: skip
 
 
-@router.get(
-    "",
-    operation_id="list_double_disadvantage",
+add_list_route(
+    router, layer="double_disadvantage", id_column="village_id",
+    filename="double_disadvantage.csv", operation_id="list_double_disadvantage",
     summary="Villages both remote from facilities and in a white area, ranked",
-    response_class=GeoJSONResponse,
-    responses={
-        **geojson_200(DoubleDisadvantageCollection, EXAMPLE, csv=True),
-        **error_responses(404, 422, 503),
-    },
-)
-def list_double_disadvantage(
-    sb: BuildDep,
-    f: Annotated[Literal["geojson", "csv"], Query(description="GeoJSON or csv")] = "geojson",
-) -> Response:
-    """Return the list the province would act on first, most affected first.
+    description="""Return the list the province would act on first, most affected first.
 
     A village is *remote* when its car distance exceeds the limit of a category (GP and
     supermarket 5 km, primary school 3 km; unreachable counts, a category without any
     facility does not) and *offline* when it lies in a white area (< 30 Mbit/s). Ranked by
     ``score`` = population x km beyond the limits. ``synthetic`` says when the coverage is
     a synthetic sample. 404 when the build has no coverage.
-    """
-    gdf = layers.double_disadvantage(sb)
-    if f == "csv":
-        return csv_response(gdf, filename="double_disadvantage.csv")
-    return geojson_response(feature_collection_text(gdf, id_column="village_id"))
+    """,
+    model=DoubleDisadvantageCollection, example=EXAMPLE,
+)  # fmt: skip

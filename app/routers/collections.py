@@ -6,27 +6,19 @@ QGIS: Layer > Add Layer > Add WFS / OGC API - Features Layer, URL ``http://host:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app import layers
-from app.deps import (
-    BuildDep,
-    OptCategory,
-    OptDoubleDisadvantage,
-    OptMunicipality,
-    OptProfile,
-    OptWhite,
-    PageDep,
-)
+from app.deps import AllFiltersDep, BuildDep, PageDep
 from app.errors import error_responses
+from app.formats import ItemsFormatDep, render
 from app.geojson import (
+    CSV_MEDIA_TYPE,
     GEOJSON_MEDIA_TYPE,
     GeoJSONResponse,
-    csv_response,
-    feature_collection_text,
     feature_text,
     geojson_response,
 )
@@ -61,10 +53,6 @@ Bbox = Annotated[
     Query(description="minlon,minlat,maxlon,maxlat (WGS84): features intersecting it",
           examples=["9.47,47.04,9.64,47.27"], max_length=200),
 ]  # fmt: skip
-Format = Annotated[
-    Literal["json", "geojson", "csv"] | None,
-    Query(description="Output format: GeoJSON (default) or csv"),
-]
 
 ITEMS_EXAMPLE = {
     "type": "FeatureCollection",
@@ -94,7 +82,7 @@ def _collection(request: Request, sb: ServedBuild, info: layers.CollectionInfo) 
         extent=Extent(spatial=SpatialExtent(bbox=[bbox])) if bbox else None,
         links=[link(request, base, "self", JSON, info.title),
                link(request, f"{base}/items", "items", GEOJSON_MEDIA_TYPE, "Items (GeoJSON)"),
-               link(request, f"{base}/items", "alternate", "text/csv", "Items (CSV)", f="csv")],
+               link(request, f"{base}/items", "alternate", CSV_MEDIA_TYPE, "Items (CSV)", f="csv")],
     )  # fmt: skip
 
 
@@ -129,16 +117,12 @@ def get_collection(request: Request, sb: BuildDep, collection_id: CollectionId) 
 def list_items(
     *,
     request: Request,
-    sb: BuildDep,
-    page: PageDep,
     collection_id: CollectionId,
     bbox: Bbox = None,
-    municipality: OptMunicipality = None,
-    category: OptCategory = None,
-    profile: OptProfile = None,
-    white: OptWhite = None,
-    double_disadvantage: OptDoubleDisadvantage = None,
-    f: Format = None,
+    filters: AllFiltersDep,
+    fmt: ItemsFormatDep,
+    sb: BuildDep,
+    page: PageDep,
 ) -> Response:
     """Return a page of features, with ``numberMatched``, ``numberReturned`` and links.
 
@@ -147,19 +131,14 @@ def list_items(
     ``white`` and ``double_disadvantage`` (villages of builds with broadband coverage).
     """
     info = layers.collection_info(sb, collection_id)
-    gdf = layers.collection_frame(
-        sb, collection_id, municipality=municipality, category=category, profile=profile,
-        white=white, double_disadvantage=double_disadvantage,
-    )  # fmt: skip
+    gdf = layers.collection_frame(sb, collection_id, filters)
     gdf = layers.within_bbox(gdf, layers.parse_bbox(bbox))
     sel = gdf.iloc[page.offset : page.offset + page.limit]
-    if f == "csv":
-        return csv_response(sel, filename=f"{collection_id}.csv")
     members = {"numberMatched": len(gdf), "numberReturned": len(sel),
                "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
                "links": page_links(request, page, len(gdf))}  # fmt: skip
-    return geojson_response(feature_collection_text(sel, id_column=info.id_column,
-                                                    members=members))  # fmt: skip
+    return render(sel, fmt, id_column=info.id_column, filename=f"{collection_id}.csv",
+                  members=members)  # fmt: skip
 
 
 @router.get(

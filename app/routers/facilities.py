@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
-
-from app import layers
-from app.deps import BuildDep, OptCategory
-from app.errors import error_responses
-from app.geojson import GeoJSONResponse, csv_response, feature_collection_text, geojson_response
-from app.schemas import FacilityCollection, geojson_200
+from app.routers.factory import add_list_route
+from app.schemas import FacilityCollection
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
 
@@ -24,23 +18,9 @@ EXAMPLE = {
 }  # fmt: skip
 
 
-@router.get(
-    "",
-    operation_id="list_facilities",
-    summary="Facilities, optionally of one category",
-    response_class=GeoJSONResponse,
-    responses={
-        **geojson_200(FacilityCollection, EXAMPLE, csv=True),
-        **error_responses(404, 422, 503),
-    },
-)
-def list_facilities(
-    sb: BuildDep,
-    category: OptCategory = None,
-    f: Annotated[Literal["geojson", "csv"], Query(description="GeoJSON or csv")] = "geojson",
-) -> Response:
-    """Return facilities as points with their category, name, source and snap distances."""
-    gdf = layers.facilities(sb, category=category)
-    if f == "csv":
-        return csv_response(gdf, filename="facilities.csv")
-    return geojson_response(feature_collection_text(gdf, id_column="facility_id"))
+add_list_route(
+    router, layer="facilities", id_column="facility_id", filename="facilities.csv",
+    operation_id="list_facilities", summary="Facilities, optionally of one category",
+    description="Return facilities as points with their category, name, source and snap distances.",
+    model=FacilityCollection, example=EXAMPLE,
+)  # fmt: skip

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
-
-from app import layers
-from app.deps import BuildDep, OptCategory, OptProfile
-from app.errors import error_responses
-from app.geojson import GeoJSONResponse, csv_response, feature_collection_text, geojson_response
-from app.schemas import MunicipalityCollection, geojson_200
+from app.routers.factory import add_list_route
+from app.schemas import MunicipalityCollection
 
 router = APIRouter(prefix="/municipalities", tags=["municipalities"])
 
@@ -27,28 +21,15 @@ EXAMPLE = {
 }  # fmt: skip
 
 
-@router.get(
-    "",
+add_list_route(
+    router, layer="municipalities", id_column="municipality", filename="municipalities.csv",
+    filters=("category", "profile"),  # municipality= only on /collections/municipalities/items
     operation_id="list_municipalities",
     summary="Municipalities, optionally with one indicator's aggregates",
-    response_class=GeoJSONResponse,
-    responses={
-        **geojson_200(MunicipalityCollection, EXAMPLE, csv=True),
-        **error_responses(404, 422, 503),
-    },
-)
-def list_municipalities(
-    sb: BuildDep,
-    category: OptCategory = None,
-    profile: OptProfile = None,
-    f: Annotated[Literal["geojson", "csv"], Query(description="GeoJSON or csv")] = "geojson",
-) -> Response:
-    """Return municipality polygons with their number of villages and population.
+    description="""Return municipality polygons with their number of villages and population.
 
     With ``category`` (and ``profile``, default car): the population-weighted mean
     distance and time, the shares of population beyond each radius, and the worst village.
-    """
-    gdf = layers.municipalities(sb, category=category, profile=profile)
-    if f == "csv":
-        return csv_response(gdf, filename="municipalities.csv")
-    return geojson_response(feature_collection_text(gdf, id_column="municipality"))
+    """,
+    model=MunicipalityCollection, example=EXAMPLE,
+)  # fmt: skip

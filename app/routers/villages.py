@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from app import layers
-from app.deps import (
-    BuildDep,
-    OptCategory,
-    OptDoubleDisadvantage,
-    OptMunicipality,
-    OptProfile,
-    OptWhite,
-)
+from app.deps import BuildDep
 from app.errors import error_responses
-from app.geojson import GeoJSONResponse, csv_response, feature_collection_text, feature_text
+from app.geojson import GeoJSONResponse, feature_text
 from app.geojson import geojson_response as gj
+from app.routers.factory import add_list_route
 from app.schemas import VillageCollection, VillageFeature, geojson_200
 
 router = APIRouter(prefix="/villages", tags=["villages"])
-
-Format = Annotated[Literal["geojson", "csv"], Query(description="GeoJSON (default) or csv")]
 
 LIST_EXAMPLE = {
     "type": "FeatureCollection",
@@ -46,39 +38,20 @@ DETAIL_EXAMPLE = {
 }  # fmt: skip
 
 
-@router.get(
-    "",
+add_list_route(
+    router, layer="villages", id_column="village_id", filename="villages.csv",
     operation_id="list_villages",
     summary="Villages, optionally with one indicator for map colouring",
-    response_class=GeoJSONResponse,
-    responses={
-        **geojson_200(VillageCollection, LIST_EXAMPLE, csv=True),
-        **error_responses(404, 422, 503),
-    },
-)
-def list_villages(
-    *,
-    sb: BuildDep,
-    municipality: OptMunicipality = None,
-    category: OptCategory = None,
-    profile: OptProfile = None,
-    white: OptWhite = None,
-    double_disadvantage: OptDoubleDisadvantage = None,
-    f: Format = "geojson",
-) -> Response:
-    """Return all villages as GeoJSON points.
+    description="""Return all villages as GeoJSON points.
 
     With ``category`` (and ``profile``, default car) each feature gets that indicator:
     ``distance_m``, ``travel_time_s`` (null when unreachable, with ``reason``), the
     nearest facility ids and the counts within radii. Builds with broadband coverage add
     ``max_mbps``, ``broadband_class``, ``share_white``, ``share_basic``, ``share_nga`` and
     ``double_disadvantage``; filter with ``white`` and ``double_disadvantage``.
-    """
-    gdf = layers.villages(sb, municipality=municipality, category=category, profile=profile,
-                          white=white, double_disadvantage=double_disadvantage)  # fmt: skip
-    if f == "csv":
-        return csv_response(gdf, filename="villages.csv")
-    return gj(feature_collection_text(gdf, id_column="village_id"))
+    """,
+    model=VillageCollection, example=LIST_EXAMPLE,
+)  # fmt: skip
 
 
 @router.get(

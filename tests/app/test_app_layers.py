@@ -272,3 +272,113 @@ def test_build_without_broadband(app_build_dir, tmp_path):
         ids = [x["id"] for x in c.get("/collections").json()["collections"]]
         assert "white_areas" not in ids
         assert c.get("/collections/white_areas/items").status_code == 404
+
+
+#: the routes that offer CSV, with the column that is each GeoJSON Feature's id
+CSV_ROUTES = [
+    ("/villages", "village_id"),
+    ("/facilities", "facility_id"),
+    ("/municipalities", "municipality"),
+    ("/double-disadvantage", "village_id"),
+    ("/collections/villages/items", "village_id"),
+]
+
+
+def _csv_rows(r):
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.headers["content-disposition"].startswith('attachment; filename="')
+    return list(csv.DictReader(io.StringIO(r.text)))
+
+
+def _feature_ids(r):
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == GEOJSON
+    fc = r.json()
+    assert_geojson(fc)
+    return [str(f["id"]) for f in fc["features"]]
+
+
+@pytest.mark.parametrize(("path", "id_column"), CSV_ROUTES)
+def test_accept_text_csv_gives_the_same_rows_as_csv(client, path, id_column):
+    ids = _feature_ids(client.get(path))
+    rows = _csv_rows(client.get(path, headers={"Accept": "text/csv"}))
+    assert ids and [row[id_column] for row in rows] == ids
+    assert rows == _csv_rows(client.get(path, params={"f": "csv"}))
+
+
+def test_accept_text_csv_rows_hold_the_layer_values(client):
+    rows = _csv_rows(client.get("/double-disadvantage", headers={"Accept": "text/csv"}))
+    assert [(r["village_name"], r["rank"], r["remote_categories"]) for r in rows] == [
+        ("Malbun", "1", "supermarket")]  # fmt: skip
+    assert float(rows[0]["lon"]) == pytest.approx(9.608395)
+    rows = _csv_rows(client.get("/villages", params={"category": "gp", "profile": "car"},
+                                headers={"Accept": "text/csv"}))  # fmt: skip
+    assert len(rows) == 19 and {r["reason"] for r in rows} == {"no_facility"}
+    rows = _csv_rows(client.get("/facilities", params={"category": "supermarket"},
+                                headers={"Accept": "text/csv"}))  # fmt: skip
+    assert len(rows) == 11 and {r["category"] for r in rows} == {"supermarket"}
+    rows = _csv_rows(client.get("/collections/villages/items", params={"limit": 3},
+                                headers={"Accept": "text/csv"}))  # fmt: skip
+    assert len(rows) == 3 and {"village_id", "lon", "lat"} <= set(rows[0])
+    rows = _csv_rows(client.get("/municipalities", headers={"Accept": "text/csv"}))
+    assert "Vaduz" in {r["municipality"] for r in rows} and "wkt" in rows[0]
+
+
+@pytest.mark.parametrize(("path", "id_column"), CSV_ROUTES)
+def test_f_wins_over_accept(client, path, id_column):
+    ids = _feature_ids(client.get(path, params={"f": "geojson"}, headers={"Accept": "text/csv"}))
+    rows = _csv_rows(client.get(path, params={"f": "csv"},
+                                headers={"Accept": "application/geo+json"}))  # fmt: skip
+    assert ids and [row[id_column] for row in rows] == ids
+
+
+def test_f_json_is_geojson_on_ogc_items_only(client):
+    path = "/collections/villages/items"
+    ids = _feature_ids(client.get(path, params={"f": "json"}, headers={"Accept": "text/csv"}))
+    assert len(ids) == 19
+    r = client.get("/villages", params={"f": "json"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "query parameter 'f': Input should be 'geojson' or 'csv' (got 'json')")  # fmt: skip
+    r = client.get(path, params={"f": "xml"}, headers={"Accept": "text/csv"})
+    assert r.status_code == 422 and "'json', 'geojson' or 'csv'" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("accept", [
+    "*/*", "application/geo+json", "application/json", "text/html",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "text/csv;q=0.5, application/geo+json", "text/csv, application/json", "text/csv;q=0",
+])  # fmt: skip
+def test_other_accept_headers_give_geojson(client, accept):
+    ids = _feature_ids(client.get("/facilities", headers={"Accept": accept}))
+    assert len(ids) == 48
+
+
+@pytest.mark.parametrize("accept", [
+    "text/csv", "text/csv; charset=utf-8", "application/geo+json;q=0.5, text/csv",
+    "text/html, text/csv", "*/*;q=0.1, text/csv",
+])  # fmt: skip
+def test_accept_preferring_csv_gives_csv(client, accept):
+    rows = _csv_rows(client.get("/facilities", headers={"Accept": accept}))
+    assert len(rows) == 48 and {"facility_id", "category", "lon", "lat"} <= set(rows[0])
+
+
+def test_list_routes_document_only_their_filters(client):
+    paths = client.get("/openapi.json").json()["paths"]
+
+    def query_names(path):
+        return [p["name"] for p in paths[path]["get"]["parameters"] if p["in"] == "query"]
+
+    assert query_names("/villages") == ["municipality", "category", "profile", "white",
+                                        "double_disadvantage", "f", "build"]  # fmt: skip
+    assert query_names("/facilities") == ["category", "f", "build"]
+    assert query_names("/municipalities") == ["category", "profile", "f", "build"]
+    assert query_names("/double-disadvantage") == ["f", "build"]
+    assert query_names("/collections/{collection_id}/items") == [
+        "bbox", "municipality", "category", "profile", "white", "double_disadvantage", "f",
+        "build", "limit", "offset"]  # fmt: skip
+    ops = [paths[p]["get"]["operationId"] for p in
+           ("/villages", "/facilities", "/municipalities", "/double-disadvantage")]  # fmt: skip
+    assert ops == ["list_villages", "list_facilities", "list_municipalities",
+                   "list_double_disadvantage"]  # fmt: skip
