@@ -45,7 +45,7 @@ class UnknownFacilityError(KeyError, AccessibilityError):
 
 
 class UnknownProfileError(KeyError, AccessibilityError):
-    """A travel profile other than car, bike or walk."""
+    """A travel profile that is not defined (profiles files) or not in the build."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
@@ -61,7 +61,3 @@ class EmptyNetworkError(ValueError, AccessibilityError):
 
 class BuildNotFoundError(FileNotFoundError, AccessibilityError):
     """A build folder does not exist or is incomplete."""
-
-
-class GraphNotBuiltError(RuntimeError, AccessibilityError):
-    """A network was asked for before it was built or loaded."""

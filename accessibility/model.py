@@ -52,6 +52,12 @@ class Build:
         return list(self.networks)
 
     @property
+    def profile_labels(self) -> dict[str, str]:
+        """Label of each profile (from the build's profiles file; the name if unlabelled)."""
+        known = self.manifest.get("profiles", {})
+        return {p: known.get(p, {}).get("label", p) for p in self.profiles}
+
+    @property
     def default_profile(self) -> str:
         """The profile used when a request names none: car if built, else the first."""
         return preferred_profile(self.profiles) or ""
@@ -86,9 +92,13 @@ class Build:
             raise UnknownCategoryError(msg)
         return category
 
-    def network(self, profile: str) -> Network:
-        """Return the network of ``profile`` (UnknownProfileError when the build has none)."""
-        return self.networks[self.check_profile(profile)]
+    def pick_profile(self, profile: str | None) -> str:
+        """Return ``profile`` checked (see :meth:`check_profile`), or the default when None."""
+        return self.default_profile if profile is None else self.check_profile(profile)
+
+    def network(self, profile: str | None = None) -> Network:
+        """Return the network of ``profile`` (default: :attr:`default_profile`)."""
+        return self.networks[self.pick_profile(profile)]
 
 
 def load_build(path: str | Path) -> Build:

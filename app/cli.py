@@ -392,9 +392,11 @@ def _run_info(args: argparse.Namespace) -> int:
 def _run_profiles(args: argparse.Namespace) -> int:
     from accessibility.profiles import load_profiles
 
-    for p in load_profiles(args.profiles_file).profiles.values():
+    profiles = load_profiles(args.profiles_file).profiles
+    width = max(map(len, profiles)) + 2
+    for p in profiles.values():
         print(
-            f"{p.name:<14}{p.label}: {_speeds_text(p)}; {len(p.highways)} road classes, "
+            f"{p.name:<{width}}{p.label}: {_speeds_text(p)}; {len(p.highways)} road classes, "
             f"one-way: {p.oneway}"
         )
     return 0
@@ -404,7 +406,7 @@ def _speeds_text(p) -> str:
     parts = []
     if p.speeds_kph:
         lo, hi = min(p.speeds_kph.values()), max(p.speeds_kph.values())
-        parts.append(f"{lo:g}-{hi:g} km/h by road class")
+        parts.append(f"{lo:g}{f'-{hi:g}' if hi > lo else ''} km/h by road class")
     if p.speed_kph:
         parts.append(f"{p.speed_kph:g} km/h" + (" on other classes" if p.speeds_kph else ""))
     if p.maxspeed:
@@ -422,7 +424,7 @@ def _run_export(args: argparse.Namespace) -> int:
     from accessibility.store import resolve_build
 
     build = load_build(resolve_build(args.build, args.builds_dir))
-    G = build.network(args.profile or build.default_profile).to_networkx()
+    G = build.network(args.profile).to_networkx()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.output.with_name(args.output.name + ".tmp")
     if args.format == "graphml":
@@ -490,8 +492,7 @@ def _run_compare(args: argparse.Namespace) -> int:
 
     old = load_build(resolve_build(args.old, args.builds_dir))
     new = load_build(resolve_build(args.new, args.builds_dir))
-    profile = new.check_profile(args.profile) if args.profile else new.default_profile
-    _print_changes(compare_builds(old, new), args.output, profile)
+    _print_changes(compare_builds(old, new), args.output, new.pick_profile(args.profile))
     return 0
 
 

@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Request
 from app.config import Settings
 from app.layers import LayerFilters
 from app.limits import Contours, check_contours, check_page, parse_numbers
-from app.schemas import Direction, Profile
+from app.schemas import PROFILE_DESCRIPTION, Direction, Profile
 from app.state import BuildRegistry, ServedBuild
 
 
@@ -61,7 +61,7 @@ FILTER_PARAMS: dict[str, Any] = {
     ],
     "profile": Annotated[
         Profile | None,
-        Query(description="Travel profile of the attached indicator (with category=; default car)",
+        Query(description=f"{PROFILE_DESCRIPTION}; attaches an indicator with category=",
               examples=["car"]),
     ],
     "white": Annotated[
@@ -135,7 +135,7 @@ class IsochroneQuery:
 
     lon: float
     lat: float
-    profile: str
+    profile: str | None
     direction: str
     contours: Contours
 
@@ -147,7 +147,9 @@ def get_isochrone_query(
         float, Query(ge=-180, le=180, description="Longitude (WGS84)", examples=[9.5209])
     ],
     lat: Annotated[float, Query(ge=-90, le=90, description="Latitude (WGS84)", examples=[47.1410])],
-    profile: Annotated[Profile, Query(description="Travel profile")] = "car",
+    profile: Annotated[
+        Profile | None, Query(description=PROFILE_DESCRIPTION, examples=["car"])
+    ] = None,
     minutes: Annotated[
         str | None,
         Query(

@@ -56,12 +56,11 @@ STATUS_CODES: dict[type[Exception], int] = {
     acc.UnknownVillageError: 404,
     acc.UnknownCategoryError: 404,  # a category the build does not define
     acc.UnknownFacilityError: 404,
-    acc.UnknownProfileError: 404,  # a profile the build has no network for
+    acc.UnknownProfileError: 422,  # a profile value the build has no network for
     acc.PointOutsideNetworkError: 422,
     acc.InputFileError: 422,
     acc.EmptyNetworkError: 422,
     acc.BuildNotFoundError: 503,
-    acc.GraphNotBuiltError: 503,
     # broadband
     bb.BroadbandError: 500,
     bb.ThresholdError: 422,

@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from accessibility.crs import WGS84
-from accessibility.errors import UnknownCategoryError, UnknownVillageError
+from accessibility.errors import UnknownVillageError
 from app.errors import InvalidParameterError, NotFoundError
 from app.state import ServedBuild
 
@@ -87,7 +87,9 @@ def collections(sb: ServedBuild) -> list[CollectionInfo]:
         ),
     ]  # fmt: skip
     if sb.build.white_areas is not None:
-        synthetic = " SYNTHETIC sample coverage, not real data." if _synthetic(sb) else ""
+        synthetic = (
+            " SYNTHETIC sample coverage, not real data." if sb.build.synthetic_coverage else ""
+        )
         out.append(
             CollectionInfo(
                 "white_areas",
@@ -117,10 +119,6 @@ def collection_info(sb: ServedBuild, collection_id: str) -> CollectionInfo:
     raise NotFoundError(msg)
 
 
-def _synthetic(sb: ServedBuild) -> bool:
-    return bool(sb.build.manifest.get("broadband", {}).get("synthetic", False))
-
-
 def white_areas(sb: ServedBuild) -> gpd.GeoDataFrame:
     """Return the white-area polygons of the build (NotFoundError when it has none)."""
     wa = sb.build.white_areas
@@ -145,7 +143,7 @@ def double_disadvantage(sb: ServedBuild) -> gpd.GeoDataFrame:
     pts = sb.build.villages[["village_id", "geometry"]]
     out = pts.merge(dd.astype({"village_id": str}), on="village_id", how="inner")
     out = out.sort_values("rank", kind="stable")
-    out["synthetic"] = _synthetic(sb)
+    out["synthetic"] = sb.build.synthetic_coverage
     return _geo(out)
 
 
@@ -165,14 +163,6 @@ def _broadband_filter(gdf: gpd.GeoDataFrame, column: str, value: bool | None) ->
     return hit if value else ~hit
 
 
-def check_category(sb: ServedBuild, category: str) -> str:
-    """``category`` when the build defines it, else UnknownCategoryError."""
-    if category not in sb.build.categories:
-        msg = f"unknown category {category!r}; expected one of {', '.join(sb.build.categories)}"
-        raise UnknownCategoryError(msg)
-    return category
-
-
 def _indicator_pair(sb: ServedBuild, category: str | None, profile: str | None) -> str | None:
     """Return the profile of the indicator to attach (car with only a category), or None."""
     if category is None:
@@ -180,10 +170,8 @@ def _indicator_pair(sb: ServedBuild, category: str | None, profile: str | None) 
             msg = f"profile={profile!r} needs a category= to attach an indicator"
             raise InvalidParameterError(msg)
         return None
-    check_category(sb, category)
-    if profile is None:
-        profile = "car" if "car" in sb.build.networks else sb.build.profiles[0]
-    return sb.check_profile(profile)
+    sb.build.check_category(category)
+    return sb.build.pick_profile(profile)
 
 
 def _match(series: pd.Series, value: str) -> np.ndarray:
@@ -251,7 +239,7 @@ def facilities(sb: ServedBuild, *, category: str | None = None) -> gpd.GeoDataFr
     """Facilities, optionally of one category."""
     gdf = sb.build.facilities
     if category is not None:
-        gdf = gdf[gdf["category"] == check_category(sb, category)]
+        gdf = gdf[gdf["category"] == sb.build.check_category(category)]
     return _geo(gdf)
 
 

@@ -59,7 +59,7 @@ def isochrone_frame(
     settings: Settings,
     locations: Sequence[tuple[float, float]],
     *,
-    profile: str,
+    profile: str | None,
     contours: Contours,
     direction: str,
 ) -> gpd.GeoDataFrame:
@@ -68,7 +68,8 @@ def isochrone_frame(
     Built from plain columns in one step (pandas per-row work costs more than the search
     itself on a small network).
     """
-    net = sb.build.networks[sb.check_profile(profile)]
+    net = sb.build.network(profile)
+    profile = net.profile
     pts = np.asarray(locations, dtype=float).reshape(-1, 2)
     if len(pts) > 1:  # snap all first: an error names the right location index
         locate(net, pts[:, 0], pts[:, 1], max_snap_m=settings.max_snap_m, what="location")
@@ -104,7 +105,7 @@ def catchment_frame(
     settings: Settings,
     *,
     category: str,
-    profile: str,
+    profile: str | None,
     minutes: float,
     direction: str,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -112,7 +113,8 @@ def catchment_frame(
 
     A category without facilities has an empty catchment (null geometry, area 0).
     """
-    net = sb.build.networks[sb.check_profile(profile)]
+    net = sb.build.network(profile)
+    profile = net.profile
     fac = facilities(sb, category=category)
     if len(fac):
         poly = catchment(net, fac[["lon", "lat"]].to_numpy(dtype=float), minutes=minutes,
@@ -154,17 +156,17 @@ def matrix(
     sb: ServedBuild,
     settings: Settings,
     *,
-    profile: str,
+    profile: str | None,
     sources: Sequence[tuple[float, float]],
     destinations: Sequence[tuple[float, float]],
 ) -> MatrixResponse:
     """Shortest distances and fastest durations, null where unreachable."""
-    net = sb.build.networks[sb.check_profile(profile)]
+    net = sb.build.network(profile)
     res = travel_matrix(net, np.asarray(sources, dtype=float),
                         np.asarray(destinations, dtype=float),
                         max_snap_m=settings.max_snap_m)  # fmt: skip
     return MatrixResponse(
-        profile=profile,
+        profile=net.profile,
         distances_m=_nullable(res.distances_m),
         durations_s=_nullable(res.durations_s),
         sources=_snapped(sources, res.sources_snapped, res.source_snap_distance_m),
@@ -189,10 +191,10 @@ def _snapped(
 
 
 def scenario(
-    sb: ServedBuild, *, profile: str, close: Sequence[str], open_: Sequence[OpenFacility]
+    sb: ServedBuild, *, profile: str | None, close: Sequence[str], open_: Sequence[OpenFacility]
 ) -> ScenarioResponse:
     """Run a what-if scenario on one profile and shape it for the API."""
-    sb.check_profile(profile)
+    profile = sb.build.pick_profile(profile)
     opened = [NewFacility(category=o.category, lon=o.lon, lat=o.lat, name=o.name) for o in open_]
     changes = run_scenario(sb.build, close=close, open_=opened, profiles=[profile])
     summary = change_summary(changes, profile=profile)

@@ -9,10 +9,23 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from geojson_pydantic import Feature, FeatureCollection, LineString, MultiPolygon, Point, Polygon
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
-Profile = Literal["car", "bike", "walk"]
+#: a travel profile of the build (GET /builds lists them; they come from its profiles file)
+Profile = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+#: OpenAPI text of a profile parameter
+PROFILE_DESCRIPTION = (
+    "Travel profile of the build (GET /builds lists them, e.g. car, bike, walk); "
+    "default: car when the build has it, else its first"
+)
 Direction = Literal["from", "to"]
 
 Lon = Annotated[float, Field(ge=-180.0, le=180.0, description="Longitude (WGS84)")]
@@ -50,6 +63,14 @@ class BuildInfo(BaseModel):
     created: str | None = Field(None, examples=["2026-11-27T22:04:40+00:00"])
     osm_replication_timestamp: str | None = Field(None, examples=["2015-07-27T21:14:01Z"])
     profiles: list[str] = Field(examples=[["car", "bike", "walk"]])
+    profile_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Label of each profile (the build's profiles file)",
+        examples=[{"car": "Car (auto)", "bike": "Bicycle (fiets)", "walk": "On foot (lopen)"}],
+    )
+    default_profile: str | None = Field(
+        None, description="The profile requests use when they name none", examples=["car"]
+    )
     categories: list[CategoryInfo]
     villages: int
     municipalities: int
@@ -319,7 +340,7 @@ class IsochroneRequest(BaseModel):
     )
 
     locations: list[LonLat] = Field(min_length=1, description="[lon, lat] pairs (WGS84)")
-    profile: Profile = "car"
+    profile: Profile | None = Field(None, description=PROFILE_DESCRIPTION)
     minutes: list[PositiveMinutes] | SkipJsonSchema[None] = Field(
         None, min_length=1, description="Travel-time contours (give this or meters)"
     )
@@ -362,7 +383,7 @@ class MatrixRequest(BaseModel):
         },
     )
 
-    profile: Profile = "car"
+    profile: Profile | None = Field(None, description=PROFILE_DESCRIPTION)
     sources: list[LonLat] = Field(min_length=1)
     destinations: list[LonLat] = Field(min_length=1)
 
@@ -453,7 +474,7 @@ class ScenarioRequest(BaseModel):
 
     close: list[str] = Field(default_factory=list, description="Facility ids (GET /facilities)")
     open: list[OpenFacility] = Field(default_factory=list)
-    profile: Profile = "car"
+    profile: Profile | None = Field(None, description=PROFILE_DESCRIPTION)
 
 
 class ScenarioSummary(BaseModel):

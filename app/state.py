@@ -33,10 +33,6 @@ class ServedBuild:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def check_profile(self, profile: str) -> str:
-        """``profile`` when this build has a network for it, else UnknownProfileError."""
-        return self.build.check_profile(profile)
-
     def village_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Village lon, lat, population (NaN unknown) and ids as arrays (cached)."""
         with self._lock:
@@ -52,7 +48,7 @@ class ServedBuild:
 
     def edges(self, profile: str) -> gpd.GeoDataFrame:
         """Return the edges of a profile's network in WGS84 (map backdrop, QGIS)."""
-        self.check_profile(profile)
+        self.build.check_profile(profile)
         key = f"edges_{profile}"
         with self._lock:
             if key not in self._cache:

@@ -391,10 +391,14 @@ def render(results: dict) -> str:
     a("")
     a("## Other benchmarks")
     a("")
-    a("- the service (HTTP isochrones and IoU against Valhalla, the matrix against OSRM): "
-      "`docs/benchmarks-service.md`, made by `benchmarks/service/run.py`;")
-    a("- the broadband overlay: `docs/benchmarks-broadband.md`, made by "
-      "`benchmarks/bench_broadband.py`.")
+    a(
+        "- the service (HTTP isochrones and IoU against Valhalla, the matrix against OSRM): "
+        "`docs/benchmarks-service.md`, made by `benchmarks/service/run.py`;"
+    )
+    a(
+        "- the broadband overlay: `docs/benchmarks-broadband.md`, made by "
+        "`benchmarks/bench_broadband.py`."
+    )
     a("")
     a("## Reproduce")
     a("")

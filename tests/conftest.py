@@ -16,6 +16,8 @@ LIECHTENSTEIN = SAMPLES / "liechtenstein-2015-07-27.osm.pbf"
 AMSTERDAM = SAMPLES / "amsterdam-oost-2016.osm.pbf"
 SYNTHETIC_COVERAGE = SAMPLES / "synthetic-coverage-liechtenstein.tif"
 DRENTHE = SAMPLES / "drenthe"
+#: the documented example of a user profiles file (an e-bike at 20 km/h, a mobility scooter)
+EXTRA_PROFILES = ROOT / "docs" / "examples" / "profiles-extra.toml"
 
 # RD New origin for toy networks: somewhere in Drenthe (x, y in metres)
 X0, Y0 = 230_000.0, 540_000.0
@@ -108,3 +110,16 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("builds") / "demo"
     run_build(BuildParams(extract=LIECHTENSTEIN, coverage=SYNTHETIC_COVERAGE), out)
     return load_build(out)
+
+
+@pytest.fixture(scope="session")
+def ebike_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample built with car, bike and the ``ebike`` of the example profiles file."""
+    from accessibility.build import run_build
+    from accessibility.params import BuildParams
+
+    out = tmp_path_factory.mktemp("ebike") / "ebike"
+    params = BuildParams(extract=LIECHTENSTEIN, profiles=("car", "bike", "ebike"),
+                         profiles_file=EXTRA_PROFILES)  # fmt: skip
+    run_build(params, out)
+    return out

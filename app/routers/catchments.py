@@ -10,10 +10,9 @@ from fastapi.responses import Response
 from app.deps import BuildDep, SettingsDep
 from app.errors import error_responses
 from app.geojson import GeoJSONResponse, collection_text, features, geojson_response
-from app.layers import check_category
 from app.limits import check_minutes
 from app.queries import catchment_frame
-from app.schemas import CatchmentCollection, Direction, Profile, geojson_200
+from app.schemas import PROFILE_DESCRIPTION, CatchmentCollection, Direction, Profile, geojson_200
 
 router = APIRouter(prefix="/catchments", tags=["catchments"])
 
@@ -51,7 +50,9 @@ def get_catchment(
         str, Query(description="Facility category", examples=["supermarket"], max_length=100)
     ],
     minutes: Annotated[float, Query(gt=0, description="Travel time limit", examples=[10])],
-    profile: Annotated[Profile, Query(description="Travel profile")] = "car",
+    profile: Annotated[
+        Profile | None, Query(description=PROFILE_DESCRIPTION, examples=["car"])
+    ] = None,
     direction: Annotated[
         Direction, Query(description="to: can reach a facility in time; from: reachable from one")
     ] = "to",
@@ -64,7 +65,7 @@ def get_catchment(
     """
     check_minutes(settings, minutes)
     area, villages = catchment_frame(
-        sb, settings, category=check_category(sb, category), profile=profile,
+        sb, settings, category=sb.build.check_category(category), profile=profile,
         minutes=minutes, direction=direction,
     )  # fmt: skip
     texts = [*features(area), *features(villages, id_column="village_id")]

@@ -44,10 +44,11 @@ def _info(sb: ServedBuild, *, default: bool) -> BuildInfo:
     return BuildInfo(
         name=sb.name, default=default, created=m.get("created"),
         osm_replication_timestamp=m.get("osm_replication_timestamp"), profiles=b.profiles,
+        profile_labels=b.profile_labels, default_profile=b.default_profile or None,
         categories=cats, villages=len(b.villages),
         municipalities=int(b.villages["municipality"].nunique()),
         bbox=bounds(b.villages), attribution=m.get("attribution", "© OpenStreetMap contributors"),
-        synthetic_coverage=bool(m.get("broadband", {}).get("synthetic", False)),
+        synthetic_coverage=b.synthetic_coverage,
         broadband={k: v for k, v in m["broadband"].items() if k != "coverage"}  # no paths
         if m.get("broadband") else None,
     )  # fmt: skip

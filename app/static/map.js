@@ -86,6 +86,10 @@
     return c ? c.label : id;
   }
 
+  function profileLabel(id) {
+    return (state.meta.profile_labels || {})[id] || id;
+  }
+
   // --- layers ---------------------------------------------------------------------------------
   async function loadEdges() {
     edgeLayer.clearLayers();
@@ -163,7 +167,7 @@
         layer.bindPopup(
           "<b>" + esc(p.village_name) + "</b> (" + esc(p.municipality || "-") + ")<br>" +
           "population: " + esc(p.population === null ? "unknown" : p.population) + "<br>" +
-          esc(categoryLabel(state.category)) + " by " + esc(state.profile) + ": " +
+          esc(categoryLabel(state.category)) + " by " + esc(profileLabel(state.profile)) + ": " +
           km(p.distance_m) + ", " + min(p.travel_time_s) + reason + bb
         );
         layer.on("click", function (e) { L.DomEvent.stopPropagation(e); });
@@ -192,14 +196,14 @@
         },
         onEachFeature: function (f, layer) {
           const p = f.properties;
-          layer.bindTooltip(p.contour + " " + p.unit + " by " + p.profile + ": " +
+          layer.bindTooltip(p.contour + " " + p.unit + " by " + esc(profileLabel(p.profile)) + ": " +
             (p.area_m2 / 1e6).toFixed(1) + " km², population " +
             (p.population === null ? "unknown" : Math.round(p.population)) +
             " in " + p.villages + " villages");
         },
       }).addTo(isoLayer);
       status(fc.features.length + " isochrone polygons (" + ISO_MINUTES.join(", ") + " min by " +
-             state.profile + "); click elsewhere for another");
+             profileLabel(state.profile) + "); click elsewhere for another");
     } catch (err) {
       status(err.message, true);
     }
@@ -252,7 +256,7 @@
           return [c.id, c.label + " (" + c.facilities + ")"];
         }), state.category, function (v) { state.category = v; refresh(false); });
       select(div, "Travel by", "profile",
-        state.meta.profiles.map(function (p) { return [p, p]; }), state.profile,
+        state.meta.profiles.map(function (p) { return [p, profileLabel(p)]; }), state.profile,
         function (v) { state.profile = v; isoLayer.clearLayers(); refresh(true); });
       const hint = L.DomUtil.create("p", "hint", div);
       hint.textContent = "Click the map for 5/10/15-minute isochrones; click a village for its values.";
@@ -327,8 +331,7 @@
     state.category = params.get("category") ||
       (withFacilities.find(function (c) { return c.id === "gp"; }) || withFacilities[0] ||
        state.meta.categories[0]).id;
-    state.profile = params.get("profile") || (state.meta.profiles.indexOf("car") >= 0 ? "car" :
-      state.meta.profiles[0]);
+    state.profile = params.get("profile") || state.meta.default_profile;
     if (state.meta.bbox) {
       const b = state.meta.bbox;
       map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [20, 20] });

@@ -60,3 +60,10 @@ def villages_fc(client: TestClient) -> dict[str, Any]:
     r = client.get("/villages")
     assert r.status_code == 200, r.text
     return r.json()
+
+
+@pytest.fixture(scope="session")
+def ebike_client(ebike_build_dir: Path) -> Iterator[TestClient]:
+    """A client of a service serving the sample built with car, bike and an ``ebike``."""
+    with TestClient(create_app(make_settings(build=str(ebike_build_dir)))) as c:
+        yield c

@@ -11,10 +11,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
+from app_helpers import make_settings
 
 from app.main import create_app
 
@@ -44,11 +46,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server_url(app_settings) -> Iterator[str]:
-    """The app served by uvicorn in a thread on a free localhost port."""
+@contextmanager
+def _serve(settings) -> Iterator[str]:
+    """The app of ``settings`` served by uvicorn in a thread on a free localhost port."""
     port = _free_port()
-    config = uvicorn.Config(create_app(app_settings), host="127.0.0.1", port=port,
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
                             log_level="warning", lifespan="on")  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -64,17 +66,37 @@ def server_url(app_settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(server_url):
-    """A Chromium page with the map loaded; JS errors are collected in ``page.errors``."""
+def browser():
+    """Headless Chromium (Debian's), driven by Playwright."""
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport={"width": 1200, "height": 900})
-        pg.errors = []
-        pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
-        pg.route(lambda url: not url.startswith(server_url), lambda route: route.abort())
-        pg.goto(server_url)
-        yield pg
-        browser.close()
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open_page(browser, url: str):
+    """A page with the map at ``url``; JS errors are collected in ``page.errors``."""
+    pg = browser.new_page(viewport={"width": 1200, "height": 900})
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    pg.route(lambda u: not u.startswith(url), lambda route: route.abort())
+    pg.goto(url)
+    return pg
+
+
+@pytest.fixture(scope="module")
+def server_url(app_settings) -> Iterator[str]:
+    """The sample build served on a free localhost port."""
+    with _serve(app_settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(browser, server_url):
+    """A Chromium page with the map loaded; JS errors are collected in ``page.errors``."""
+    pg = _open_page(browser, server_url)
+    yield pg
+    pg.close()
 
 
 def test_the_map_draws_the_villages(page, client):
@@ -144,3 +166,23 @@ def test_white_areas_overlay(page):
         "document.querySelectorAll('path.white-area').length > 0", timeout=30_000
     )
     assert page.errors == []
+
+
+def test_the_map_offers_the_profiles_of_the_build(browser, ebike_build_dir):
+    """A profile from a user file (the e-bike) is in the mode list, by its label, and works."""
+    with _serve(make_settings(build=str(ebike_build_dir))) as url:
+        pg = _open_page(browser, url)
+        pg.wait_for_function("document.querySelectorAll('path.village-marker').length > 0",
+                             timeout=30_000)  # fmt: skip
+        options = pg.locator("#profile option")
+        assert options.all_inner_texts() == [
+            "Car (auto)", "Bicycle (fiets)", "E-bike (e-fiets, 20 km/h)"]  # fmt: skip
+        pg.select_option("#category", "supermarket")
+        pg.select_option("#profile", "ebike")
+        pg.wait_for_function(
+            "document.querySelector('#status').textContent.includes('villages')"
+            " && !document.querySelector('#status').textContent.includes('loading')",
+            timeout=30_000,
+        )
+        assert "error" not in (pg.locator("#status").get_attribute("class") or "")
+        assert pg.errors == []
