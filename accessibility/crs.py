@@ -15,6 +15,8 @@ from pyproj import Transformer
 RD_NEW = "EPSG:28992"
 WGS84 = "EPSG:4326"
 
+#: Largest absolute WGS84 longitude and latitude (degrees).
+MAX_LON, MAX_LAT = 180.0, 90.0
 # Bounding box (lon_min, lat_min, lon_max, lat_max) in which RD New is valid (the Netherlands).
 NL_BOUNDS_LONLAT = (3.2, 50.7, 7.3, 53.7)
 
@@ -42,6 +44,14 @@ def choose_metric_crs(lon: np.ndarray, lat: np.ndarray) -> str:
     if bool(inside.all()):
         return RD_NEW
     return utm_crs_for(float(np.median(lon)), float(np.median(lat)))
+
+
+def outside_wgs84(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Tell which finite lon/lat pairs lie outside the WGS84 range (often projected x/y)."""
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    return ok & ((np.abs(lon) > MAX_LON) | (np.abs(lat) > MAX_LAT))
 
 
 @lru_cache(maxsize=32)

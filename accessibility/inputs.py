@@ -17,10 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from accessibility.crs import WGS84, to_wgs84
+from accessibility.crs import WGS84, outside_wgs84, to_wgs84
 from accessibility.errors import InputFileError, NoCrsError
 
-MAX_LON, MAX_LAT = 180.0, 90.0
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
 # coordinate column pairs of a CSV, in order of preference (pc4_*: DUO school file)
 _COORD_PAIRS = (("pc4_lon", "pc4_lat"), ("lon", "lat"), ("x", "y"))
@@ -180,8 +179,7 @@ def check_lonlat(p: Path, lon: np.ndarray, lat: np.ndarray) -> None:
 
     Such values are usually projected x/y in columns named lon/lat.
     """
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    bad = ok & ((np.abs(lon) > MAX_LON) | (np.abs(lat) > MAX_LAT))
+    bad = outside_wgs84(lon, lat)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         msg = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from accessibility.crs import to_metric, to_wgs84
+from accessibility.crs import outside_wgs84, to_metric, to_wgs84
 from accessibility.defaults import DEFAULT_MAX_SNAP_M
 from accessibility.errors import PointOutsideNetworkError
 from accessibility.network import Network
@@ -108,8 +108,7 @@ def _lonlat_arrays(lon: object, lat: object, *, what: str) -> tuple[np.ndarray, 
             f"{lon_a.shape} and {lat_a.shape}"
         )
         raise ValueError(msg)
-    bad = ~(np.isfinite(lon_a) & np.isfinite(lat_a))
-    bad |= (np.abs(lon_a) > 180) | (np.abs(lat_a) > 90)  # noqa: PLR2004 - degrees
+    bad = ~(np.isfinite(lon_a) & np.isfinite(lat_a)) | outside_wgs84(lon_a, lat_a)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         msg = (

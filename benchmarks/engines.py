@@ -2,9 +2,10 @@
 
 Every engine answers the same question: for every node of the graph, the network cost
 (travel time in seconds by default, or metres) to the nearest POI. They all get the same
-graph: bereik's network of a profile with the villages and POIs added as virtual nodes by
-``accessibility.engine.augment`` (the code path ``bereik build`` uses), so the answers must
-agree to rounding; ``check`` says by how much they do.
+graph: bereik's network of a profile with the villages and POIs placed on it as virtual
+nodes by ``accessibility.routing.router_for(..., batch=True)`` (the routing seam, the code
+path ``bereik build`` uses), so the answers must agree to rounding; ``check`` says by how much
+they do.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from accessibility.crs import choose_metric_crs, to_metric
-from accessibility.engine import augment, nearest_source
 from accessibility.facilities import facilities_from_osm, load_categories
 from accessibility.network import arcs_to_csr, build_network
 from accessibility.osm import read_osm
+from accessibility.routing import router_for
 from accessibility.snapping import snap_points
 from accessibility.villages import villages_from_osm
 
@@ -121,23 +122,29 @@ class Engine:
 
 
 def setup_bereik(ds: Dataset, repeats: int) -> Engine:
-    """bereik: ``augment`` (virtual nodes + CSR matrices); the query is ``nearest_source``."""
-    t_aug, aug_all, g = timed(lambda: augment(ds.net, [ds.sv, ds.sf]), max(1, repeats // 2))
-    ds.graph = g
-    ds.village_nodes = g.nodes(0, len(ds.sv))
-    ds.poi_nodes = g.nodes(1, len(ds.sf))[ds.sf.ok]
-    # inside augment: one arcs_to_csr call (collapse parallel arcs, build one CSR matrix)
+    """bereik through the routing seam, as ``bereik build`` runs it.
+
+    Preparation ("augment"): ``router_for(net, [villages, POIs], batch=True)`` places the
+    points as virtual nodes and builds every CSR matrix; the query is
+    ``Router.nearest_source``.
+    """
+    place = lambda: router_for(ds.net, [ds.sv, ds.sf], batch=True)  # noqa: E731
+    t_aug, aug_all, router = timed(place, max(1, repeats // 2))
+    ds.graph = router
+    ds.village_nodes = router.nodes(0, len(ds.sv))
+    ds.poi_nodes = router.nodes(1, len(ds.sf))[ds.sf.ok]
+    # inside: one arcs_to_csr call (collapse parallel arcs, build one CSR matrix)
     tail, head, w, n = graph_arcs(ds)
     t_csr, _, _ = timed(lambda: arcs_to_csr(tail, head, w, n), 3)
-    csr = g.reverse[ds.weight]
-    return Engine(t_aug, "augment", lambda: nearest_source(csr, ds.poi_nodes),
+    query = lambda: router.nearest_source(ds.poi_nodes, weight=ds.weight)  # noqa: E731
+    return Engine(t_aug, "augment", query,
                   lambda res: res[0],
                   extra={"prep_all_s": aug_all, "arcs_to_csr_s": t_csr})  # fmt: skip
 
 
 def graph_arcs(ds: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Forward arcs (tail, head, weight) of the augmented graph, parallel arcs collapsed."""
-    R = ds.graph.reverse[ds.weight].tocoo()
+    R = ds.graph.csr(ds.weight, reverse=True).tocoo()
     return (R.col.astype(np.int64), R.row.astype(np.int64), R.data.astype(np.float64),
             ds.graph.n_nodes)  # fmt: skip
 

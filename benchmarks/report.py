@@ -156,9 +156,11 @@ def render(results: dict) -> str:
     w = results["settings"]["weight"]
     unit = UNITS[w]
     a("Same graph and same POIs for every engine: bereik's car network of the extract with the "
-      "villages and the supermarkets added as virtual nodes by `accessibility.engine.augment`; "
-      f"weight `{w}`. *query* is the search alone; the other columns say what each engine "
-      "must build first (not repeated per query).")  # fmt: skip
+      "villages and the supermarkets placed on it as virtual nodes through the routing seam "
+      "(`accessibility.routing.router_for(..., batch=True)`, shown as *augment*: virtual nodes "
+      f"and every CSR matrix); weight `{w}`. *query* is `Router.nearest_source`, the search "
+      "alone; the other columns say what each engine must build first (not repeated per "
+      "query).")  # fmt: skip
     a("")
     a(
         "| dataset | nodes | arcs | POIs | bereik augment | bereik query | scipy coo->csr "

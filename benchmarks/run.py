@@ -2,7 +2,8 @@
 
 One run measures, side by side on the same graph and the same POI set:
 
-* bereik (``accessibility.engine.augment`` + ``nearest_source``, what ``bereik build`` runs),
+* bereik (``routing.router_for(batch=True)`` + ``Router.nearest_source``, what ``bereik build``
+  runs),
 * the raw scipy floor (``dijkstra(min_only=True)`` on a prebuilt reversed CSR),
 * igraph (super-source ``distances``), networkx ``multi_source_dijkstra_path_length``,
 * pandana ``set_pois``/``nearest_pois``,
@@ -137,7 +138,7 @@ def bench_dataset(ds: engines.Dataset, args: argparse.Namespace) -> dict:
     log(f"{ds.name}: {net.n_nodes:,} nodes, {net.n_arcs:,} arcs, {res['pois']} POIs")
     contenders = {"bereik": engines.setup_bereik(ds, rep)}
     res["nodes_augmented"] = n = ds.graph.n_nodes
-    res["arcs_augmented"] = int(ds.graph.reverse[ds.weight].nnz)
+    res["arcs_augmented"] = int(ds.graph.csr(ds.weight, reverse=True).nnz)
     contenders["scipy_floor"] = engines.setup_scipy_floor(ds, rep)
     try:
         contenders["igraph"] = engines.setup_igraph(ds, rep)
@@ -225,8 +226,6 @@ def peers_python(args: argparse.Namespace) -> tuple[Path | None, str]:
 
 def bench_osrm(ds: engines.Dataset, py: Path, args: argparse.Namespace) -> dict:
     """OSRM MLD preprocessing + Table villages x POIs; compared with bereik on villages."""
-    from accessibility.engine import nearest_source
-
     vok = np.flatnonzero(ds.sv.ok)
     fok = np.flatnonzero(ds.sf.ok)
     vil, fac = ds.villages.iloc[vok], ds.facilities.iloc[fok]
@@ -256,8 +255,8 @@ def bench_osrm(ds: engines.Dataset, py: Path, args: argparse.Namespace) -> dict:
     g = ds.graph
     vn = ds.village_nodes[vok]
     t = time.perf_counter()
-    tt, src_t = nearest_source(g.reverse["travel_time_s"], ds.poi_nodes)
-    ll, _ = nearest_source(g.reverse["length_m"], ds.poi_nodes)
+    tt, src_t = g.nearest_source(ds.poi_nodes, weight="travel_time_s")
+    ll, _ = g.nearest_source(ds.poi_nodes, weight="length_m")
     r["bereik_two_queries_s"] = time.perf_counter() - t
     b_time, b_len = tt[vn], ll[vn]
     fpos = {int(node): k for k, node in enumerate(g.nodes(1, len(ds.sf))[fok])}

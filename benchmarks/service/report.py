@@ -735,7 +735,7 @@ def _why(res: dict, w) -> None:
             f"{uni50['factor']:g} (the route durations give {isf:.3f}; {uni50['factor']:g} is "
             f"the best single factor of the sweep at 50 m) together with filled holes gives a "
             f"median IoU of {uni50['holes_filled']['median']:.3f} (p10 "
-            f"{uni50['holes_filled']['p10']:.3f}). {per_class} Put the factor in `profiles.py` "
+            f"{uni50['holes_filled']['p10']:.3f}). {per_class} Put the factor in `profiles.toml` "
             "and `docs/profiles.md`, documented: the village indicators (`travel_time_s`) change "
             "with it too."
         )
