@@ -35,11 +35,12 @@ class Build:
     networks: dict[str, Network]
     white_areas: gpd.GeoDataFrame | None = None
     double_disadvantage: pd.DataFrame | None = None
+    served_as: str | None = None
 
     @property
     def name(self) -> str:
-        """The build's name (its folder name)."""
-        return self.path.name
+        """The build's name: as served (``NAME=PATH``), else its folder name."""
+        return self.served_as or self.path.name
 
     @property
     def layout(self) -> BuildLayout:
@@ -101,8 +102,8 @@ class Build:
         return self.networks[self.pick_profile(profile)]
 
 
-def load_build(path: str | Path) -> Build:
-    """Load a build folder (tables and networks) read-only.
+def load_build(path: str | Path, *, name: str | None = None) -> Build:
+    """Load a build folder (tables and networks) read-only; ``name``: the name it is served as.
 
     Raises
     ------
@@ -127,6 +128,7 @@ def load_build(path: str | Path) -> Build:
             double_disadvantage=_optional(
                 lambda p: pd.read_csv(p, dtype={"village_id": str}), lay.double_disadvantage
             ),
+            served_as=name,
         )
     except (OSError, ValueError, KeyError) as exc:
         msg = (

@@ -88,7 +88,7 @@ class BuildRegistry:
         reg = cls()
         for name, path in paths.items():
             try:
-                served = ServedBuild(name=name, build=load_build(path))
+                served = ServedBuild(name=name, build=load_build(path, name=name))
                 if warm_up:
                     served.warm_up()
             except (AccessibilityError, OSError, ValueError) as exc:

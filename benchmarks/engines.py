@@ -157,7 +157,7 @@ def setup_scipy_floor(ds: Dataset, repeats: int) -> Engine:
     """
     tail, head, w, n = graph_arcs(ds)
     t_csr, csr_all, _ = timed(lambda: sp.csr_matrix((w, (head, tail)), shape=(n, n)), repeats)
-    csr = ds.graph.reverse[ds.weight]
+    csr = ds.graph.csr(ds.weight, reverse=True)
     return Engine(t_csr, "coo->csr",
                   lambda: dijkstra(csr, directed=True, indices=ds.poi_nodes, min_only=True),
                   lambda res: res, extra={"prep_all_s": csr_all})  # fmt: skip
@@ -254,7 +254,7 @@ def pandana_network(ds: Dataset, weight: str) -> tuple[float, Any]:
     import pandana
     import pandas as pd
 
-    R = ds.graph.reverse[weight].tocoo()
+    R = ds.graph.csr(weight, reverse=True).tocoo()
     sv, sf, net = ds.sv, ds.sf, ds.net
     x = np.concatenate([net.node_x, np.nan_to_num(sv.x), np.nan_to_num(sf.x)])
     y = np.concatenate([net.node_y, np.nan_to_num(sv.y), np.nan_to_num(sf.y)])
