@@ -13,6 +13,8 @@ from pathlib import Path
 
 MANIFEST = "manifest.json"
 GEOPACKAGE = "bereik.gpkg"
+#: a profile's road network is the GeoPackage layer and OGC collection ``edges_<profile>``
+EDGES_PREFIX = "edges_"
 
 
 @dataclass(frozen=True)
@@ -105,4 +107,4 @@ class BuildLayout:
 
 def edges_layer(profile: str) -> str:
     """Name of the GeoPackage layer and OGC collection of a profile's road network."""
-    return f"edges_{profile}"
+    return f"{EDGES_PREFIX}{profile}"

@@ -18,6 +18,7 @@ import shapely
 
 from accessibility.crs import WGS84
 from accessibility.errors import UnknownVillageError
+from accessibility.layout import EDGES_PREFIX, edges_layer
 from app.errors import InvalidParameterError, NotFoundError
 from app.state import ServedBuild
 
@@ -102,7 +103,7 @@ def collections(sb: ServedBuild) -> list[CollectionInfo]:
         )
     for p in sb.build.profiles:
         out.append(CollectionInfo(
-            f"edges_{p}", f"Road network ({p})",
+            edges_layer(p), f"Road network ({p})",
             f"Edges of the routable {p} network (backdrop for maps; length, speed, time).",
             "edge_id", "LineString",
         ))  # fmt: skip
@@ -315,8 +316,8 @@ def layer_frame(
         return double_disadvantage(sb)
     if layer == "white_areas":
         return white_areas(sb)
-    if layer.startswith("edges_"):
-        return edges(sb, layer.removeprefix("edges_"))
+    if layer.startswith(EDGES_PREFIX):
+        return edges(sb, layer.removeprefix(EDGES_PREFIX))
     msg = f"unknown layer {layer!r}"
     raise NotFoundError(msg)
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from accessibility.crs import WGS84
 from accessibility.errors import AccessibilityError
+from accessibility.layout import edges_layer
 from accessibility.model import Build, load_build
 from app.errors import BuildUnavailableError, NotFoundError
 
@@ -49,7 +50,7 @@ class ServedBuild:
     def edges(self, profile: str) -> gpd.GeoDataFrame:
         """Return the edges of a profile's network in WGS84 (map backdrop, QGIS)."""
         self.build.check_profile(profile)
-        key = f"edges_{profile}"
+        key = edges_layer(profile)
         with self._lock:
             if key not in self._cache:
                 net = self.build.networks[profile]

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from accessibility.layout import EDGES_PREFIX
 from app import layers
 from app.deps import AllFiltersDep, BuildDep, PageDep
 from app.errors import error_responses
@@ -75,7 +76,8 @@ def conformance() -> Conformance:
 
 def _collection(request: Request, sb: ServedBuild, info: layers.CollectionInfo) -> Collection:
     base = f"/collections/{info.id}"
-    frame = layers.collection_frame(sb, info.id) if not info.id.startswith("edges_") else None
+    edges = info.id.startswith(EDGES_PREFIX)
+    frame = layers.collection_frame(sb, info.id) if not edges else None
     bbox = layers.bounds(frame) if frame is not None else layers.bounds(sb.build.villages)
     return Collection(
         id=info.id, title=info.title, description=info.description,
