@@ -135,3 +135,26 @@ def points_within_xy(
             }
         )
     return out
+
+
+def smallest_containing(
+    polygons: Sequence[shapely.Geometry] | np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """Index of the smallest polygon that contains each point, -1 where none does.
+
+    A point lies in a polygon when it is ``within`` it (on the boundary is outside).
+    Vectorised (one spatial-index query); polygons and points in one CRS (areas only rank
+    overlapping polygons, so degrees are fine).
+    """
+    geoms = np.asarray(polygons, dtype=object)
+    out = np.full(len(x), -1, dtype=np.int64)
+    if len(geoms) == 0 or len(out) == 0:
+        return out
+    tree = shapely.STRtree(geoms)
+    pts = shapely.points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    idx_pt, idx_poly = tree.query(pts, predicate="within")
+    if len(idx_pt):
+        order = np.lexsort((shapely.area(geoms[idx_poly]), idx_pt))
+        first_pt, first = np.unique(idx_pt[order], return_index=True)
+        out[first_pt] = idx_poly[order][first]
+    return out

@@ -40,6 +40,7 @@ from accessibility.network import build_network, project_osm
 from accessibility.osm import read_osm
 from accessibility.params import BuildParams
 from accessibility.profiles import preferred_profile
+from accessibility.residents import ResidentFigures
 from accessibility.store import (
     SCHEMA_VERSION,
     AtomicBuildDir,
@@ -55,7 +56,7 @@ from accessibility.villages import (
     villages_from_file,
     villages_from_osm,
 )
-from accessibility.writer import BuildTables, points, write_tables
+from accessibility.writer import BuildTables, points, write_persons, write_tables
 
 __all__ = ["BuildResult", "run_build", "summary_lines"]
 
@@ -89,6 +90,8 @@ def run_build(
         return BuildResult(path=out, manifest=read_manifest(out), up_to_date=True)
 
     names = ["read OSM", "networks", "facilities", "villages", "indicators", "write"]
+    if params.origins_source is not None:
+        names.insert(4, "origins")
     if params.coverage is not None:
         names.insert(-1, "broadband")
     with _Stages(names, progress=progress) as stages:
@@ -129,7 +132,8 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
                 stages: _Stages) -> BuildResult:  # fmt: skip
     rules = load_categories(params.categories)
     with stages.stage("read OSM"):
-        osm = read_osm(params.extract, poi_keys=rules.keys, progress=stages.bar is not None)
+        osm = read_osm(params.extract, poi_keys=rules.keys, progress=stages.bar is not None,
+                       buildings=params.origins_source == "osm")  # fmt: skip
     with stages.stage("networks"):
         crs = choose_metric_crs(osm.node_lon, osm.node_lat)
         xy = project_osm(osm, crs)
@@ -139,8 +143,13 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
         facilities = _facilities(params, osm.pois, rules)
     with stages.stage("villages"):
         villages, village_polys, boundaries = _villages(params, osm)
+    figures = None
+    if params.origins_source is not None:
+        with stages.stage("origins"):
+            figures = _origins(params, osm, villages, village_polys, boundaries, crs, rules)
     with stages.stage("indicators"):
-        ind, mun, nabij, reports = _indicators(params, networks, villages, facilities, rules)
+        ind, mun, nabij, reports = _indicators(params, networks, villages, facilities, rules,
+                                               figures)  # fmt: skip
     broadband = None
     if params.coverage is not None:
         with stages.stage("broadband"):
@@ -151,11 +160,15 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
                              villages, ind, reports)  # fmt: skip
         if broadband is not None:
             manifest["broadband"] = broadband.manifest
+        if figures is not None:
+            manifest["origins"] = _origins_manifest(params, figures)
         tables = BuildTables(villages, village_polys, facilities, ind, mun, nabij, boundaries,
                              networks)  # fmt: skip
         with AtomicBuildDir(out) as tmp:
             lay = BuildLayout(tmp)
             write_tables(lay, tables)
+            if figures is not None:
+                write_persons(lay, figures)
             if broadband is not None:
                 broadband.write(lay)
             manifest["timings_s"] = stages.timings
@@ -164,14 +177,14 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
     return BuildResult(path=out, manifest=manifest, indicators=ind, timings_s=stages.timings)
 
 
-def _indicators(params, networks, villages, facilities, rules):
+def _indicators(params, networks, villages, facilities, rules, figures=None):
     """Compute the long table, municipality aggregates, the CBS table, facility snapping.
 
     Adds each profile's facility snap distance to ``facilities`` (a column per profile).
     """
     ind, cbs_counts, reports = village_indicators(
         networks, villages, facilities, rules,
-        radii_km=params.radii_km, max_snap_m=params.max_snap_m,
+        radii_km=params.radii_km, max_snap_m=params.max_snap_m, origins=figures,
     )  # fmt: skip
     mun = municipality_indicators(ind, radii_km=params.radii_km)
     nabij = cbs_nabijheid_table(ind, cbs_counts, villages, rules)
@@ -209,6 +222,67 @@ def _manifest(params, out, key, hashes, osm, crs, rules, networks, facilities, v
         "attribution": "© OpenStreetMap contributors (ODbL 1.0)",
         "summary": _summary(ind, rules, facilities),
     }
+
+
+def _origins(params: BuildParams, osm, villages: pd.DataFrame, village_polys, boundaries,
+             crs: str, rules: CategoryRules) -> ResidentFigures:  # fmt: skip
+    """Read the origins, put them in villages and weigh them; the figures start empty."""
+    from accessibility.origins import (
+        assign_origins,
+        origins_from_file,
+        origins_from_osm,
+        origins_from_raster,
+    )
+
+    if params.origins_source == "file":
+        origins = origins_from_file(params.addresses, residents_column=params.residents_column,
+                                    xy_crs=params.addresses_crs)  # fmt: skip
+    elif params.origins_source == "raster":
+        origins = origins_from_raster(params.population)
+    else:
+        origins = origins_from_osm(osm)
+    assigned = assign_origins(origins, villages, boundaries, village_polygons=village_polys,
+                              radius_m=params.assign_radius_km * 1000.0, crs=crs)  # fmt: skip
+    return ResidentFigures(assigned, rules, radii_km=params.radii_km,
+                           address_outputs=params.address_outputs)  # fmt: skip
+
+
+def _origins_manifest(params: BuildParams, figures: ResidentFigures) -> dict[str, Any]:
+    """Describe the origins and how they were weighed (for the manifest and the API)."""
+    a = figures.assigned
+    return {
+        "source": a.origins.source,
+        "kind": params.origins_source,
+        "origins": len(a),
+        "dwellings": float(a.origins.dwellings.sum()),
+        "weight": round(float(a.weight.sum()), 1),
+        "methods": {m: int(n) for m, n in zip(*np.unique(a.method.astype(str),
+                                                           return_counts=True), strict=True)},
+        "assign_radius_km": params.assign_radius_km,
+        "counts": {**a.origins.stats, **a.stats},
+        "summary": _persons_summary(figures),
+    }  # fmt: skip
+
+
+def _persons_summary(figures: ResidentFigures) -> dict[str, Any]:
+    """Per category: the mean car distance over all persons of the build (CBS's figure)."""
+    from accessibility.residents import CBS_PROFILE, weighted_quantiles
+
+    a = figures.assigned
+    out: dict[str, Any] = {"profile": CBS_PROFILE, "categories": {}}
+    everyone = np.zeros(len(a), dtype=np.int64)
+    for name, dist in figures.car_distances().items():
+        d = dist.astype(float)
+        ok = np.isfinite(d)
+        w = a.weight
+        mean = float(np.sum(w[ok] * d[ok]) / np.sum(w[ok])) if w[ok].sum() > 0 else None
+        p90 = weighted_quantiles(everyone, 1, w, d, [0.9])[0, 0]
+        out["categories"][name] = {
+            "mean_distance_m": None if mean is None else round(mean, 1),
+            "p90_distance_m": None if not np.isfinite(p90) else round(float(p90), 1),
+            "weight_unreachable": round(float(w[~ok].sum()), 1),
+        }
+    return out
 
 
 @dataclass

@@ -37,3 +37,7 @@ DEFAULT_ADMIN_LEVEL = "8"
 DEFAULT_THRESHOLDS_MBPS = (Thresholds().basic_mbps, Thresholds().nga_mbps)
 #: grid cell of isochrone and catchment polygons (metres)
 DEFAULT_CELL_M = 50.0
+#: an address belongs to the nearest village within this distance (same municipality)
+DEFAULT_ASSIGN_RADIUS_KM = 2.0
+#: per-address distances in addresses.parquet: none, car (CBS's network) or all profiles
+DEFAULT_ADDRESS_OUTPUTS = "car"

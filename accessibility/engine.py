@@ -297,6 +297,19 @@ class StreetRouter:
             return costs_within(self.csr(weight), origins, targets, limit=limit)
         return costs_within(self.csr(weight, reverse=True), targets, origins, limit=limit).T
 
+    def counts_within(
+        self, origins: np.ndarray, targets: np.ndarray, *, weight: str, limits: Sequence[float]
+    ) -> np.ndarray:
+        """How many targets lie within each limit of each origin (``origins x limits``).
+
+        Bounded searches from the smaller side, counted batch by batch: no
+        ``origins x targets`` matrix is kept (:func:`count_within`).
+        """
+        if len(origins) <= len(targets):
+            return count_within(self.csr(weight), origins, targets, limits, per_source=True)
+        return count_within(self.csr(weight, reverse=True), targets, origins, limits,
+                            per_source=False)  # fmt: skip
+
 
 def nearest_source(
     graph_reverse: sp.csr_matrix, sources: np.ndarray
@@ -345,4 +358,38 @@ def costs_within(
     for i in range(0, len(origins), batch):
         d = dijkstra(graph, directed=True, indices=origins[i : i + batch], limit=limit)
         out[i : i + batch] = np.atleast_2d(d)[:, targets]
+    return out
+
+
+def count_within(
+    graph: sp.csr_matrix,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    limits: Sequence[float],
+    *,
+    per_source: bool,
+    max_cells: int = MAX_DIJKSTRA_CELLS,
+) -> np.ndarray:
+    """Count source-target pairs within each of ``limits`` by bounded searches from sources.
+
+    Returns ``len(sources) x len(limits)`` (``per_source``: targets within reach of each
+    source) or ``len(targets) x len(limits)`` (sources that reach each target). Batched as
+    :func:`costs_within`, but only the counts are kept.
+    """
+    sources = np.asarray(sources, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
+    lim = np.asarray(limits, dtype=float)
+    out = np.zeros((len(sources) if per_source else len(targets), len(lim)), dtype=np.int64)
+    if len(sources) == 0 or len(targets) == 0 or len(lim) == 0:
+        return out
+    batch = max(1, max_cells // max(graph.shape[0], 1))
+    for i in range(0, len(sources), batch):
+        d = dijkstra(graph, directed=True, indices=sources[i : i + batch], limit=lim.max())
+        d = np.atleast_2d(d)[:, targets]
+        for k, r in enumerate(lim):
+            hit = d <= r
+            if per_source:
+                out[i : i + batch, k] = hit.sum(axis=1)
+            else:
+                out[:, k] += hit.sum(axis=0)
     return out

@@ -51,6 +51,10 @@ class UnknownProfileError(KeyError, AccessibilityError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnknownMethodError(ValueError, AccessibilityError):
+    """A figure method (persons, place_point) that the build does not have."""
+
+
 class PointOutsideNetworkError(ValueError, AccessibilityError):
     """A point lies farther from any road of the profile than the snap limit."""
 

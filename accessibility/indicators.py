@@ -1,12 +1,16 @@
 """Village x category x profile indicators, municipality aggregates, CBS-style wide table.
 
 Column names are a contract (consumers depend on them); see the README's column table.
+With origins (every address, see :mod:`accessibility.origins`), the same compiled searches
+also give every origin its values, which an :class:`OriginSink` (the per-person figures of
+:mod:`accessibility.residents`) takes category by category.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -47,6 +51,34 @@ def indicator_columns(radii_km: Sequence[float] = DEFAULT_RADII_KM) -> list[str]
     ]
 
 
+@dataclass(frozen=True, eq=False)
+class OriginValues:
+    """What one category and profile gives every origin (NaN / -1 where none).
+
+    ``counts[:, k]`` is the number of facilities within ``rings_km[k]`` by road.
+    """
+
+    profile: str
+    category: str
+    distance_m: np.ndarray
+    travel_time_s: np.ndarray
+    nearest_by_distance: np.ndarray  # facility row index, -1 none
+    rings_km: tuple[float, ...]
+    counts: np.ndarray
+    on_network: np.ndarray
+    any_facility: bool
+
+
+class OriginSink(Protocol):
+    """Takes the values of every origin, category after category (see OriginValues)."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+
+    def add(self, values: OriginValues) -> None:
+        """Take the values of one category and profile."""
+
+
 @dataclass(frozen=True)
 class SnapReport:
     """Per profile: how facilities snapped (for the facilities table and the manifest)."""
@@ -64,8 +96,9 @@ def village_indicators(
     *,
     radii_km: Sequence[float] = DEFAULT_RADII_KM,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    origins: OriginSink | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], list[SnapReport]]:
-    """Compute the long indicators table.
+    """Compute the long indicators table (and hand every origin its values).
 
     Parameters
     ----------
@@ -83,6 +116,9 @@ def village_indicators(
     max_snap_m
         Villages farther than this from any road of a profile get ``not_on_network``;
         facilities farther are left out of that profile (counted in the snap report).
+    origins
+        Where people live: placed on every network with the villages and facilities, so
+        each search serves both; ``origins.add`` gets each category's values.
 
     Returns
     -------
@@ -95,11 +131,13 @@ def village_indicators(
     cbs_counts: dict[str, pd.DataFrame] = {}
     reports = []
     for profile, net in networks.items():
-        placed = _Placed.on(net, villages, facilities, max_snap_m=max_snap_m)
+        placed = _Placed.on(net, villages, facilities, origins, max_snap_m=max_snap_m)
         reports.append(SnapReport(profile, placed.sf.snap_distance_m, placed.sf.ok))
         cbs = pd.DataFrame(index=villages.index)
         for cat in rules.names:
             frames.append(_category_frame(placed, villages, facilities, rules, cat, radii_km, cbs))
+            if origins is not None:
+                origins.add(_origin_values(placed, facilities, rules, cat, radii_km))
         cbs_counts[profile] = cbs
     cols = indicator_columns(radii_km)
     table = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
@@ -110,23 +148,50 @@ def village_indicators(
 
 @dataclass(frozen=True, eq=False)
 class _Placed:
-    """Villages and facilities snapped to one profile's network and placed on its router."""
+    """Villages, facilities (and origins) snapped to one profile's network, on its router.
+
+    The nearest-facility search of a category runs once per weight and is kept
+    (:meth:`nearest`), so that villages and origins read their nodes from the same pass.
+    """
 
     router: Router
     sv: Snapped
     sf: Snapped
+    so: Snapped | None
     village_nodes: np.ndarray
     facility_nodes: np.ndarray
+    origin_nodes: np.ndarray
+    searches: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
 
     @classmethod
-    def on(cls, net: Network, villages: pd.DataFrame, facilities: pd.DataFrame, *,
-           max_snap_m: float) -> _Placed:  # fmt: skip
-        vx, vy = to_metric(villages["lon"].to_numpy(), villages["lat"].to_numpy(), net.crs)
-        fx, fy = to_metric(facilities["lon"].to_numpy(), facilities["lat"].to_numpy(), net.crs)
-        sv = snap_points(net, vx, vy, max_snap_m=max_snap_m)
-        sf = snap_points(net, fx, fy, max_snap_m=max_snap_m)
-        router = router_for(net, [sv, sf], batch=True)
-        return cls(router, sv, sf, router.nodes(0, len(sv)), router.nodes(1, len(sf)))
+    def on(cls, net: Network, villages: pd.DataFrame, facilities: pd.DataFrame,
+           origins: OriginSink | None, *, max_snap_m: float) -> _Placed:  # fmt: skip
+        sv = _snap(net, villages["lon"].to_numpy(), villages["lat"].to_numpy(), max_snap_m)
+        sf = _snap(net, facilities["lon"].to_numpy(), facilities["lat"].to_numpy(), max_snap_m)
+        groups = [sv, sf]
+        so = None
+        if origins is not None:
+            so = _snap(net, origins.lon, origins.lat, max_snap_m)
+            groups.append(so)
+        router = router_for(net, groups, batch=True)
+        nodes = [router.nodes(k, len(g)) for k, g in enumerate(groups)]
+        on = nodes[2] if so is not None else np.zeros(0, dtype=np.int64)
+        return cls(router, sv, sf, so, nodes[0], nodes[1], on, {})
+
+    def nearest(self, category: str, usable: np.ndarray, weight: str):
+        """Every node's cost to its nearest usable facility and which facility (row, -1)."""
+        key = (category, weight)
+        if key not in self.searches:
+            self.searches.clear()  # one category at a time: keep memory flat
+            for w in _NEAREST_COLUMNS:
+                d, s = self.router.nearest_source(self.facility_nodes[usable], weight=w)
+                self.searches[(category, w)] = (d, np.where(s >= 0, s - self.router.offsets[1], -1))
+        return self.searches[key]
+
+
+def _snap(net: Network, lon: np.ndarray, lat: np.ndarray, max_snap_m: float) -> Snapped:
+    x, y = to_metric(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), net.crs)
+    return snap_points(net, x, y, max_snap_m=max_snap_m)
 
 
 def _category_frame(placed: _Placed, villages: pd.DataFrame, facilities: pd.DataFrame,
@@ -144,7 +209,10 @@ def _category_frame(placed: _Placed, villages: pd.DataFrame, facilities: pd.Data
     })  # fmt: skip
     fac_ids = facilities["facility_id"].to_numpy()
     for w, (dist_col, near_col) in _NEAREST_COLUMNS.items():
-        out[dist_col], out[near_col] = _nearest(placed, placed.facility_nodes[usable], fac_ids, w)
+        d, fidx = placed.nearest(cat, usable, w)
+        dv, fv = d[placed.village_nodes], fidx[placed.village_nodes]
+        out[dist_col] = np.where(np.isfinite(dv), dv, np.nan)
+        out[near_col] = np.where(fv >= 0, fac_ids[np.maximum(fv, 0)], None)
     # counts within radii (network distance): the router searches from the smaller side
     spec = rules.categories[cat]
     cat_radii = sorted(set(radii_km) | set(spec.cbs_radii_km))
@@ -167,15 +235,28 @@ _NEAREST_COLUMNS = {
 }
 
 
-def _nearest(placed: _Placed, sources: np.ndarray, fac_ids: np.ndarray,
-             weight: str) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Cost from each village to its nearest source (NaN: none), and that facility's id."""
-    d, s = placed.router.nearest_source(sources, weight=weight)
-    dv = d[placed.village_nodes]
-    sv = s[placed.village_nodes]
-    fidx = np.where(sv >= 0, sv - placed.router.offsets[1], -1)
-    return (np.where(np.isfinite(dv), dv, np.nan),
-            np.where(fidx >= 0, fac_ids[np.maximum(fidx, 0)], None))  # fmt: skip
+def _origin_values(placed: _Placed, facilities: pd.DataFrame, rules: CategoryRules, cat: str,
+                   radii_km: tuple[float, ...]) -> OriginValues:  # fmt: skip
+    """Every origin's values of one category, read from the category's searches."""
+    usable = (facilities["category"] == cat).to_numpy() & placed.sf.ok
+    on = placed.origin_nodes
+    ok = placed.so.ok
+    dist, near = placed.nearest(cat, usable, "length_m")
+    time, _ = placed.nearest(cat, usable, "travel_time_s")
+    rings = tuple(sorted(set(radii_km) | set(rules.categories[cat].cbs_radii_km)))
+    counts = np.zeros((len(on), len(rings)), dtype=np.int64)
+    counts[ok] = placed.router.counts_within(
+        on[ok], placed.facility_nodes[usable], weight="length_m",
+        limits=[r * 1000.0 for r in rings],
+    )  # fmt: skip
+    d, t = dist[on], time[on]
+    return OriginValues(
+        profile=placed.router.profile, category=cat,
+        distance_m=np.where(np.isfinite(d), d, np.nan),
+        travel_time_s=np.where(np.isfinite(t), t, np.nan),
+        nearest_by_distance=near[on], rings_km=rings, counts=counts, on_network=ok,
+        any_facility=bool(usable.any()),
+    )  # fmt: skip
 
 
 def _reasons(distance_m: np.ndarray, any_facility: bool, on_network: np.ndarray) -> np.ndarray:
@@ -200,12 +281,12 @@ def _counts(
             arr[~v_ok] = pd.NA
             res[r] = arr
         return res
-    limit = max(radii_km) * 1000.0
     ok_idx = np.flatnonzero(v_ok)
-    d = router.one_to_many(vn[ok_idx], fac_nodes, weight="length_m", limit=limit)
-    for r in radii_km:
+    within = router.counts_within(vn[ok_idx], fac_nodes, weight="length_m",
+                                  limits=[r * 1000.0 for r in radii_km])  # fmt: skip
+    for k, r in enumerate(radii_km):
         c = np.zeros(nv, dtype=np.int64)
-        c[ok_idx] = (d <= r * 1000.0).sum(axis=1)
+        c[ok_idx] = within[:, k]
         arr = pd.array(c, dtype="Int64")
         arr[~v_ok] = pd.NA
         res[r] = arr

@@ -21,6 +21,7 @@ from accessibility.crs import WGS84, outside_wgs84, to_wgs84
 from accessibility.errors import InputFileError, NoCrsError
 
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
+PARQUET_SUFFIXES = frozenset({".parquet", ".geoparquet"})
 # coordinate column pairs of a CSV, in order of preference (pc4_*: DUO school file)
 _COORD_PAIRS = (("pc4_lon", "pc4_lat"), ("lon", "lat"), ("x", "y"))
 
@@ -97,9 +98,10 @@ def open_vector_file(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
     """
     p = Path(path)
     _require_file(p, what)
+    read = gpd.read_parquet if p.suffix.lower() in PARQUET_SUFFIXES else gpd.read_file
     try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
+        gdf = read(p)
+    except Exception as exc:  # pyogrio and pyarrow raise several types for unreadable files
         msg = f"{p}: cannot read as a vector file ({exc})"
         raise InputFileError(msg) from exc
     if len(gdf) == 0:
@@ -111,7 +113,9 @@ def open_vector_file(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def read_point_table(path: str | Path, *, xy_crs: str | None, what: str) -> PointTable:
+def read_point_table(
+    path: str | Path, *, xy_crs: str | None, what: str, crs_option: str = "--facilities-crs"
+) -> PointTable:
     """Read a CSV or vector file to attributes, WGS84 lon/lat and polygons (or None).
 
     Parameters
@@ -122,6 +126,8 @@ def read_point_table(path: str | Path, *, xy_crs: str | None, what: str) -> Poin
         CRS of ``x``/``y`` CSV columns (unused otherwise).
     what
         The file's role ("facilities", "villages") for the "file not found" message.
+    crs_option
+        The command-line option that gives ``xy_crs`` (named when it is missing).
 
     Raises
     ------
@@ -131,10 +137,10 @@ def read_point_table(path: str | Path, *, xy_crs: str | None, what: str) -> Poin
     if p.suffix.lower() not in CSV_SUFFIXES:
         return _vector_points(open_vector_file(p, what=what))
     _require_file(p, what)
-    return _csv_points(p, xy_crs)
+    return _csv_points(p, xy_crs, crs_option)
 
 
-def _csv_points(p: Path, xy_crs: str | None) -> PointTable:
+def _csv_points(p: Path, xy_crs: str | None, crs_option: str) -> PointTable:
     df = read_text_csv(p)
     cols = {c.strip().lower(): c for c in df.columns}
     pair = next((xy for xy in _COORD_PAIRS if xy[0] in cols and xy[1] in cols), None)
@@ -149,7 +155,7 @@ def _csv_points(p: Path, xy_crs: str | None) -> PointTable:
         if xy_crs is None:
             msg = (
                 f"{p}: has x/y columns but no CRS was given; pass the CRS "
-                "(e.g. --facilities-crs EPSG:28992) or use lon/lat columns in WGS84"
+                f"(e.g. {crs_option} EPSG:28992) or use lon/lat columns in WGS84"
             )
             raise NoCrsError(msg)
         a, b = to_wgs84(a, b, xy_crs)

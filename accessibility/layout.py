@@ -78,6 +78,32 @@ class BuildLayout:
         """The wide table with CBS Nabijheid column names (CSV)."""
         return self.root / "nabijheid.csv"
 
+    # --- figures over persons (builds with origins) ---------------------------------------------
+    @property
+    def persons_villages(self) -> Path:
+        """Per village (and buitengebied), category, profile: figures over persons (CSV)."""
+        return self.root / "persons_villages.csv"
+
+    @property
+    def persons_municipalities(self) -> Path:
+        """Per municipality, category, profile: figures over persons, CBS's figure (CSV)."""
+        return self.root / "persons_municipalities.csv"
+
+    @property
+    def nabijheid_persons(self) -> Path:
+        """CBS Nabijheid columns over persons, per village and buitengebied (CSV)."""
+        return self.root / "nabijheid_persons.csv"
+
+    @property
+    def nabijheid_persons_municipalities(self) -> Path:
+        """CBS Nabijheid columns over persons, per municipality (CSV)."""
+        return self.root / "nabijheid_persons_municipalities.csv"
+
+    @property
+    def addresses(self) -> Path:
+        """Every origin: village, weight, method, distances (GeoParquet, WGS84)."""
+        return self.root / "addresses.parquet"
+
     # --- broadband (builds made with coverage) ---------------------------------------------------
     @property
     def white_areas(self) -> Path:

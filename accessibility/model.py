@@ -14,11 +14,19 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from accessibility.errors import BuildNotFoundError, UnknownCategoryError, UnknownProfileError
+from accessibility.errors import (
+    BuildNotFoundError,
+    UnknownCategoryError,
+    UnknownMethodError,
+    UnknownProfileError,
+)
 from accessibility.layout import BuildLayout
 from accessibility.network import Network
 from accessibility.profiles import preferred_profile
 from accessibility.store import read_manifest
+
+#: how a figure is made: the mean over persons (origins), or the village point alone
+METHODS = ("persons", "place_point")
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +43,8 @@ class Build:
     networks: dict[str, Network]
     white_areas: gpd.GeoDataFrame | None = None
     double_disadvantage: pd.DataFrame | None = None
+    persons_villages: pd.DataFrame | None = None
+    persons_municipalities: pd.DataFrame | None = None
     served_as: str | None = None
 
     @property
@@ -72,6 +82,26 @@ class Build:
     def synthetic_coverage(self) -> bool:
         """True when the build's broadband coverage is a SYNTHETIC sample."""
         return bool(self.manifest.get("broadband", {}).get("synthetic", False))
+
+    @property
+    def has_persons(self) -> bool:
+        """True when the build has origins: figures over persons exist."""
+        return self.persons_villages is not None
+
+    @property
+    def default_method(self) -> str:
+        """``persons`` (mean over persons) when the build has origins, else ``place_point``."""
+        return "persons" if self.has_persons else "place_point"
+
+    def pick_method(self, method: str | None) -> str:
+        """Return ``method`` checked (``persons``, ``place_point``), or the default when None."""
+        if method is None:
+            return self.default_method
+        if method not in METHODS or (method == "persons" and not self.has_persons):
+            known = ", ".join(m for m in METHODS if m != "persons" or self.has_persons)
+            msg = f"method {method!r} is not in build {self.name!r}; expected one of {known}"
+            raise UnknownMethodError(msg)
+        return method
 
     def check_profile(self, profile: str) -> str:
         """Return ``profile`` when this build has a network for it, else UnknownProfileError."""
@@ -128,6 +158,8 @@ def load_build(path: str | Path, *, name: str | None = None) -> Build:
             double_disadvantage=_optional(
                 lambda p: pd.read_csv(p, dtype={"village_id": str}), lay.double_disadvantage
             ),
+            persons_villages=_optional(_read_persons, lay.persons_villages),
+            persons_municipalities=_optional(_read_persons, lay.persons_municipalities),
             served_as=name,
         )
     except (OSError, ValueError, KeyError) as exc:
@@ -135,6 +167,10 @@ def load_build(path: str | Path, *, name: str | None = None) -> Build:
             f"{lay.root}: incomplete or damaged build ({exc}); rebuild with `bereik build --force`"
         )
         raise BuildNotFoundError(msg) from exc
+
+
+def _read_persons(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"village_id": str, "worst_origin_id": str})
 
 
 def _optional(read, path: Path):

@@ -3,7 +3,8 @@
 Reads .osm.pbf, .osm, .osm.bz2 and .osm.gz files from disk; never touches the network.
 What comes out is plain arrays and tables: highway ways (node ids and WGS84 coordinates),
 points of interest (nodes, and ways/areas by centroid), places and administrative
-boundaries. The network, facilities and villages modules turn them into the model.
+boundaries, and on request (``buildings=True``) address nodes and building outlines. The
+network, facilities, villages and origins modules turn them into the model.
 """
 
 from __future__ import annotations
@@ -53,6 +54,20 @@ MIN_WAY_NODES = 2
 
 #: place=* values read as villages by default (CBS "kernen" are towns, villages and hamlets)
 DEFAULT_PLACE_TYPES = ("city", "town", "village", "hamlet")
+#: a closed way needs four nodes (the first repeated last) to be a building outline
+MIN_RING_NODES = 4
+ADDRESS_KEY = "addr:housenumber"
+
+
+def _empty_addresses(rows: list[tuple] | None = None) -> pd.DataFrame:
+    return pd.DataFrame(rows or [], columns=["osm_id", "lon", "lat", "flats"])
+
+
+def _empty_buildings(geoms) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"osm_id": [], "building": [], "has_address": [], "flats": []},
+        geometry=gpd.GeoSeries(geoms, crs=WGS84),
+    )
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,12 @@ class OsmData:
         ``osm_id, name, place, population_tag, lon, lat`` of ``place=*`` nodes.
     boundaries : gpd.GeoDataFrame
         ``osm_type, osm_id, name, admin_level, geometry`` (WGS84) of administrative areas.
+    addresses : pd.DataFrame
+        ``osm_id, lon, lat, flats`` of nodes with ``addr:housenumber`` (``flats`` is the
+        ``building:flats`` tag or None); empty unless read with ``buildings=True``.
+    buildings : gpd.GeoDataFrame
+        ``osm_id, building, has_address, flats, geometry`` (WGS84 polygons) of closed ways
+        tagged ``building=*``; empty unless read with ``buildings=True``.
     replication_timestamp : str or None
         ``osmosis_replication_timestamp`` from the file header.
     stats : dict
@@ -94,6 +115,8 @@ class OsmData:
     boundaries: gpd.GeoDataFrame
     replication_timestamp: str | None
     stats: dict[str, int] = field(default_factory=dict)
+    addresses: pd.DataFrame = field(default_factory=_empty_addresses)
+    buildings: gpd.GeoDataFrame = field(default_factory=lambda: _empty_buildings([]))
 
     @property
     def n_ways(self) -> int:
@@ -186,9 +209,13 @@ class _OsmCollector:
         Tag keys that make an object a point of interest.
     place_types : tuple of str
         ``place=*`` values kept as places.
+    buildings : bool
+        Also collect address nodes and building outlines (origins of residents).
     """
 
-    def __init__(self, poi_keys: tuple[str, ...], place_types: tuple[str, ...]) -> None:
+    def __init__(
+        self, poi_keys: tuple[str, ...], place_types: tuple[str, ...], *, buildings: bool = False
+    ) -> None:
         import osmium
 
         self.poi_key_set = set(poi_keys)
@@ -203,6 +230,10 @@ class _OsmCollector:
         self.poi_rows: list[tuple] = []
         self.place_rows: list[tuple] = []
         self.bnd_rows: list[tuple] = []
+        self.buildings = buildings
+        self.addr_rows: list[tuple] = []
+        self.building_rows: list[tuple] = []
+        self.building_wkb: list[str | bytes] = []
         self.stats = {
             "highway_ways": 0,
             "missing_locations": 0,
@@ -210,6 +241,8 @@ class _OsmCollector:
             "ways_dropped_too_short": 0,
             "poi_areas_unassembled": 0,
         }
+        if buildings:
+            self.stats.update(buildings_not_closed=0, buildings_missing_locations=0)
 
     def node(self, obj) -> None:
         """Collect a located node as a place and/or a point of interest.
@@ -229,6 +262,8 @@ class _OsmCollector:
             )
         if any(k in tags for k in self.poi_key_set):
             self.poi_rows.append(("node", obj.id, loc.lon, loc.lat, tags.get("name"), dict(tags)))
+        if self.buildings and ADDRESS_KEY in tags:
+            self.addr_rows.append((obj.id, loc.lon, loc.lat, tags.get("building:flats")))
 
     def way(self, obj) -> None:
         """Collect a way as a highway and/or, when open, a point of interest at its centroid.
@@ -245,6 +280,22 @@ class _OsmCollector:
             self._highway(obj, tags)
         if any(k in tags for k in self.poi_key_set) and not obj.is_closed():
             self._poi_way(obj, tags)
+        if self.buildings and "building" in tags:
+            self._building(obj, tags)
+
+    def _building(self, obj, tags) -> None:
+        """Keep a closed building way: its type, address and flats tags and its outline."""
+        if not obj.is_closed() or len(obj.nodes) < MIN_RING_NODES:
+            self.stats["buildings_not_closed"] += 1
+            return
+        try:
+            self.building_wkb.append(self.wkb.create_linestring(obj, use_nodes=self.all_nodes))
+        except self.location_errors:
+            self.stats["buildings_missing_locations"] += 1
+            return
+        self.building_rows.append(
+            (obj.id, tags["building"], ADDRESS_KEY in tags, tags.get("building:flats"))
+        )
 
     def _highway(self, obj, tags) -> None:
         """Keep a highway way: routing tags, node ids and its coordinates as WKB."""
@@ -357,6 +408,12 @@ class _OsmCollector:
         stats["pois"] = len(pois)
         stats["places"] = len(places)
         stats["boundaries"] = len(boundaries)
+        extra = {}
+        if self.buildings:
+            extra = {"addresses": _empty_addresses(self.addr_rows),
+                     "buildings": self._building_table()}  # fmt: skip
+            stats["address_nodes"] = len(extra["addresses"])
+            stats["buildings"] = len(extra["buildings"])
         return OsmData(
             path=path,
             way_ids=np.asarray(self.way_ids, dtype=np.int64),
@@ -370,7 +427,18 @@ class _OsmCollector:
             boundaries=boundaries,
             replication_timestamp=timestamp,
             stats=stats,
+            **extra,
         )
+
+    def _building_table(self) -> gpd.GeoDataFrame:
+        """Return the building outlines as WGS84 polygons with their tags."""
+        coords, counts = _decode_linestrings(self.building_wkb)
+        rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(counts)), counts))
+        out = _empty_buildings(shapely.polygons(rings))
+        cols = list(zip(*self.building_rows, strict=True)) or [[], [], [], []]
+        for name, values in zip(("osm_id", "building", "has_address", "flats"), cols, strict=True):
+            out[name] = list(values)
+        return out
 
     def _way_coordinates(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
         """Way offsets into the flat node arrays and the (k x 2) node coordinates."""
@@ -407,15 +475,17 @@ def _progress_bar():
     return tqdm(desc="read OSM", unit=" obj", unit_scale=True, leave=False)
 
 
-def _file_processor(p: Path, poi_keys: tuple[str, ...]):
+def _file_processor(p: Path, poi_keys: tuple[str, ...], *, buildings: bool = False):
     """Build a pyosmium FileProcessor yielding tagged objects with locations, and areas.
 
-    Only objects with a highway, place, boundary or point-of-interest key get through;
-    areas are assembled for boundaries and points of interest.
+    Only objects with a highway, place, boundary or point-of-interest key get through (and
+    ``building`` / ``addr:housenumber`` with ``buildings``); areas are assembled for
+    boundaries and points of interest only (building outlines come from their ways).
     """
     import osmium
 
-    keys = tuple(sorted({"highway", "place", "boundary", *poi_keys}))
+    extra = ("building", ADDRESS_KEY) if buildings else ()
+    keys = tuple(sorted({"highway", "place", "boundary", *poi_keys, *extra}))
     return (
         osmium.FileProcessor(str(p))
         .with_locations()
@@ -430,6 +500,7 @@ def read_osm(
     *,
     poi_keys: tuple[str, ...] = ("amenity", "shop", "healthcare", "leisure"),
     place_types: tuple[str, ...] = DEFAULT_PLACE_TYPES,
+    buildings: bool = False,
     progress: bool = False,
 ) -> OsmData:
     """Read highways, POIs, places and admin boundaries from an extract in one pass.
@@ -442,6 +513,8 @@ def read_osm(
         Tag keys that make an object a facility candidate (see ``categories.toml``).
     place_types
         ``place=*`` values read as villages.
+    buildings
+        Also read address nodes and building outlines (the origins of residents).
     progress
         Show a progress bar (objects read).
 
@@ -452,10 +525,10 @@ def read_osm(
     """
     p = check_extract(path)
     timestamp = _header(p).get("osmosis_replication_timestamp") or None
-    collector = _OsmCollector(poi_keys, place_types)
+    collector = _OsmCollector(poi_keys, place_types, buildings=buildings)
     node, way, area = collector.node, collector.way, collector.area  # bound once, not per object
     bar = _progress_bar() if progress else None
-    fp = _file_processor(p, poi_keys)
+    fp = _file_processor(p, poi_keys, buildings=buildings)
     n_obj = 0
     try:
         for obj in fp:

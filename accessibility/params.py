@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from accessibility.defaults import (
+    DEFAULT_ADDRESS_OUTPUTS,
     DEFAULT_ADMIN_LEVEL,
+    DEFAULT_ASSIGN_RADIUS_KM,
     DEFAULT_CATEGORIES_FILE,
     DEFAULT_MAX_SNAP_M,
     DEFAULT_PROFILES_FILE,
@@ -39,6 +41,10 @@ class BuildParams:
 
     ``profiles`` names the profiles to build; None builds every profile of the bundled
     ``profiles.toml`` and of ``profiles_file`` (which adds or changes profiles).
+
+    Origins (where people live, for the figures over persons): ``addresses`` (a file, with
+    ``residents_column``), else ``population`` (a raster), else the extract's addresses and
+    residential buildings; ``origins=False`` keeps the village points only.
     """
 
     extract: Path
@@ -58,6 +64,22 @@ class BuildParams:
     coverage_crs: str | None = None
     basic_mbps: float = DEFAULT_THRESHOLDS_MBPS[0]
     nga_mbps: float = DEFAULT_THRESHOLDS_MBPS[1]
+    origins: bool = True
+    addresses: Path | None = None
+    addresses_crs: str | None = None
+    residents_column: str | None = None
+    population: Path | None = None
+    assign_radius_km: float = DEFAULT_ASSIGN_RADIUS_KM
+    address_outputs: str = DEFAULT_ADDRESS_OUTPUTS
+
+    @property
+    def origins_source(self) -> str | None:
+        """Where origins come from: ``file``, ``raster``, ``osm``, or None (village points)."""
+        if not self.origins:
+            return None
+        if self.addresses is not None:
+            return "file"
+        return "raster" if self.population is not None else "osm"
 
     @cached_property
     def profile_set(self) -> ProfileSet:
@@ -80,6 +102,10 @@ class BuildParams:
             files["boundaries"] = self.boundaries
         if self.coverage:
             files["coverage"] = self.coverage
+        if self.origins_source == "file":
+            files["addresses"] = self.addresses
+        if self.origins_source == "raster":
+            files["population"] = self.population
         files["categories"] = self.categories or DEFAULT_CATEGORIES_FILE
         files["profiles"] = DEFAULT_PROFILES_FILE
         if self.profiles_file:
@@ -101,6 +127,11 @@ class BuildParams:
             "coverage_speed_column": self.coverage_speed_column,
             "coverage_crs": self.coverage_crs,
             "thresholds_mbps": [self.basic_mbps, self.nga_mbps],
+            "origins": self.origins_source,
+            "addresses_crs": self.addresses_crs,
+            "residents_column": self.residents_column,
+            "assign_radius_km": self.assign_radius_km,
+            "address_outputs": self.address_outputs,
         }
 
     def cache_key(self) -> tuple[dict[str, str], str]:

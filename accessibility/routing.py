@@ -2,8 +2,8 @@
 
 Indicators, matrices, isochrones, catchments and scenarios do not call a shortest-path
 library: they place their points on a mode's network with :func:`router_for` and ask the
-:class:`Router` three questions (nearest source per node, costs within a bound,
-one-to-many). The street network answers them today (:class:`accessibility.engine.StreetRouter`,
+:class:`Router` (nearest source per node, costs within a bound, one-to-many, counts within
+bounds). The street network answers today (:class:`accessibility.engine.StreetRouter`,
 compiled ``scipy.sparse.csgraph`` searches); a public-transport engine implements the same
 protocol next, and every consumer takes ``profile=transit`` unchanged.
 
@@ -66,6 +66,11 @@ class Router(Protocol):
         self, origins: np.ndarray, targets: np.ndarray, *, weight: str, limit: float = np.inf
     ) -> np.ndarray:
         """Costs ``origins x targets`` (inf unreachable or beyond ``limit``)."""
+
+    def counts_within(
+        self, origins: np.ndarray, targets: np.ndarray, *, weight: str, limits: Sequence[float]
+    ) -> np.ndarray:
+        """How many targets lie within each limit of each origin (``origins x limits``)."""
 
 
 def router_for(network: Network, groups: list[Snapped], *, batch: bool = False) -> Router:

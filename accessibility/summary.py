@@ -26,16 +26,29 @@ def manifest_summary_lines(manifest: dict[str, Any], path: Path, *, up_to_date: 
             f"({s['nodes_dropped_outside_largest_component']} nodes outside the largest "
             "strongly connected component dropped)"
         )
+    origins = m.get("origins")
+    if origins:
+        methods = ", ".join(f"{n} {k}" for k, n in origins["methods"].items())
+        lines.append(
+            f"  origins: {origins['origins']} ({origins['source']}; weighted by {methods}); "
+            f"{origins['counts'].get('in_buitengebied', 0)} in a buitengebied"
+        )
     summ = m.get("summary", {})
     prof = summ.get("profile", "car")
-    lines.append(f"  {'category':<18}{'facilities':>11}{'mean ' + prof + ' km':>13}  worst village")
+    persons = (origins or {}).get("summary", {}).get("categories", {})
+    head = f"  {'category':<18}{'facilities':>11}{'mean ' + prof + ' km':>13}"
+    lines.append(head + (f"{'per person':>12}" if persons else "") + "  worst village")
     for cat, e in summ.get("categories", {}).items():
         if e["mean_distance_m"] is None:
             mean, worst = "-", "- (no facility)" if not e["facilities"] else "- (unreachable)"
         else:
             mean = f"{e['mean_distance_m'] / 1000:.1f}"
             worst = f"{e['worst_village']} {e['worst_distance_m'] / 1000:.1f} km"
-        lines.append(f"  {cat:<18}{e['facilities']:>11}{mean:>13}  {worst}")
+        per = ""
+        if persons:
+            d = persons.get(cat, {}).get("mean_distance_m")
+            per = f"{'-' if d is None else f'{d / 1000:.1f}':>12}"
+        lines.append(f"  {cat:<18}{e['facilities']:>11}{mean:>13}{per}  {worst}")
     bb = m.get("broadband")
     if bb:
         label = " (SYNTHETIC sample, not real coverage data)" if bb.get("synthetic") else ""

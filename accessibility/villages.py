@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility.areas import smallest_containing
 from accessibility.crs import WGS84
 from accessibility.errors import InputFileError
 from accessibility.inputs import check_lonlat, open_vector_file, pick_column, read_point_table
@@ -80,7 +81,9 @@ def villages_from_file(
         Missing file or columns, duplicate ids, rows without coordinates.
     """
     p = Path(path)
-    df, lon, lat, polys = read_point_table(p, xy_crs=xy_crs, what="villages")
+    df, lon, lat, polys = read_point_table(
+        p, xy_crs=xy_crs, what="villages", crs_option="--villages-crs"
+    )
     id_col = pick_column(df.columns, _ID_ALIASES)
     name_col = pick_column(df.columns, _NAME_ALIASES)
     pop_col = pick_column(df.columns, _POP_ALIASES)
@@ -165,20 +168,8 @@ def assign_municipality(
     if len(b) == 0:
         return pd.Series([None] * len(villages), index=villages.index, dtype=object)
     b = b.reset_index(drop=True)
-    pts = gpd.GeoSeries(gpd.points_from_xy(villages["lon"], villages["lat"]), crs=WGS84)
-    idx_pt, idx_b = b.sindex.query(pts, predicate="within")
-    out = pd.Series([None] * len(villages), index=villages.index, dtype=object)
-    if len(idx_pt):
-        import shapely
-
-        # degrees², only used to rank overlapping polygons (smallest wins)
-        areas = shapely.area(b.geometry.to_numpy())[idx_b]
-        order = np.lexsort((areas, idx_pt))
-        seen: set[int] = set()
-        for k in order:
-            i = int(idx_pt[k])
-            if i in seen:
-                continue
-            seen.add(i)
-            out.iloc[i] = b["name"].iloc[int(idx_b[k])]
+    idx = smallest_containing(b.geometry.to_numpy(), villages["lon"], villages["lat"])
+    names = b["name"].to_numpy(dtype=object)
+    out = pd.Series(np.where(idx >= 0, names[np.maximum(idx, 0)], None),
+                    index=villages.index, dtype=object)  # fmt: skip
     return out

@@ -30,6 +30,18 @@ class BuildTables:
     networks: dict[str, Network]
 
 
+def write_persons(lay: BuildLayout, figures) -> None:
+    """Write the figures over persons (:class:`accessibility.residents.ResidentFigures`)."""
+    figures.village_table().to_csv(lay.persons_villages, index=False)
+    figures.municipality_table().to_csv(lay.persons_municipalities, index=False)
+    figures.nabijheid("village").to_csv(lay.nabijheid_persons, index=False)
+    figures.nabijheid("municipality").to_csv(lay.nabijheid_persons_municipalities, index=False)
+    addresses = figures.address_table()
+    if addresses is not None:
+        addresses.to_parquet(lay.addresses)
+        gpkg_layer(addresses, lay.geopackage, "residents")
+
+
 def points(df: pd.DataFrame) -> gpd.GeoDataFrame:
     """Turn a table with ``lon``/``lat`` columns into WGS84 points."""
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84)

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accessibility.defaults import (
+    DEFAULT_ADDRESS_OUTPUTS,
     DEFAULT_ADMIN_LEVEL,
+    DEFAULT_ASSIGN_RADIUS_KM,
     DEFAULT_BUILD,
     DEFAULT_BUILDS_DIR,
     DEFAULT_COVERAGE,
@@ -89,6 +91,7 @@ def _build_arguments(p: argparse.ArgumentParser) -> None:
     _facility_arguments(p.add_argument_group("facilities"))
     _village_arguments(p.add_argument_group("villages and municipalities"))
     _method_arguments(p.add_argument_group("profiles and indicators"))
+    _origin_arguments(p.add_argument_group("residents: origins for the figures over persons"))
     _coverage_arguments(p.add_argument_group("broadband coverage"))
 
 
@@ -178,6 +181,55 @@ def _method_arguments(g: argparse._ArgumentGroup) -> None:
         default=DEFAULT_MAX_SNAP_M,
         help="villages farther from any road get reason not_on_network "
         f"(default {DEFAULT_MAX_SNAP_M:g})",
+    )
+
+
+def _origin_arguments(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--addresses",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="address points (CSV lon,lat or x,y; GeoJSON/GeoPackage/GeoParquet), e.g. BAG "
+        "verblijfsobjecten; default: the extract's addresses and residential buildings",
+    )
+    g.add_argument(
+        "--addresses-crs", default=None, metavar="CRS", help="CRS of x,y columns of --addresses"
+    )
+    g.add_argument(
+        "--residents-column",
+        default=None,
+        metavar="COL",
+        help="residents per address in --addresses (default: the village population divided "
+        "over its dwellings)",
+    )
+    g.add_argument(
+        "--population",
+        type=Path,
+        default=None,
+        metavar="RASTER",
+        help="a population grid instead of addresses (GeoTIFF of persons per cell, e.g. the "
+        "CBS 100 m squares): every populated cell is an origin",
+    )
+    g.add_argument(
+        "--no-origins",
+        action="store_true",
+        help="village points only: no figures over persons",
+    )
+    g.add_argument(
+        "--assign-radius-km",
+        type=float,
+        default=DEFAULT_ASSIGN_RADIUS_KM,
+        help="an address belongs to the nearest village within this distance in its "
+        f"municipality, else to the municipality's buitengebied (default "
+        f"{DEFAULT_ASSIGN_RADIUS_KM:g}; village polygons win)",
+    )
+    g.add_argument(
+        "--address-outputs",
+        choices=["none", "car", "all"],
+        default=DEFAULT_ADDRESS_OUTPUTS,
+        help="per-address distances in addresses.parquet and the GeoPackage's residents layer: "
+        f"none, car (CBS's network) or all profiles (default {DEFAULT_ADDRESS_OUTPUTS})",
     )
 
 
@@ -353,6 +405,7 @@ def _build_params(args: argparse.Namespace):
     if len(args.thresholds_mbps) != 2:  # noqa: PLR2004 - basic, nga
         msg = f"--thresholds-mbps takes two numbers basic,nga; got {args.thresholds_mbps}"
         raise InputFileError(msg)
+    _check_origin_arguments(args)
     coverage = args.coverage
     if coverage is None and args.extract == DEFAULT_EXTRACT and not args.no_coverage:
         coverage = DEFAULT_COVERAGE
@@ -377,7 +430,33 @@ def _build_params(args: argparse.Namespace):
         coverage_crs=args.coverage_crs,
         basic_mbps=args.thresholds_mbps[0],
         nga_mbps=args.thresholds_mbps[-1],
+        origins=not args.no_origins,
+        addresses=args.addresses,
+        addresses_crs=args.addresses_crs,
+        residents_column=args.residents_column,
+        population=args.population,
+        assign_radius_km=args.assign_radius_km,
+        address_outputs=args.address_outputs,
     )
+
+
+def _check_origin_arguments(args: argparse.Namespace) -> None:
+    """One source of origins per build; the options that need one name it."""
+    from accessibility.errors import InputFileError
+
+    if args.addresses is not None and args.population is not None:
+        msg = "give --addresses or --population, not both: one source of origins per build"
+        raise InputFileError(msg)
+    if args.no_origins and (args.addresses is not None or args.population is not None):
+        msg = "--no-origins and --addresses/--population contradict each other"
+        raise InputFileError(msg)
+    if args.addresses is None and (args.residents_column or args.addresses_crs):
+        option = "--residents-column" if args.residents_column else "--addresses-crs"
+        msg = f"{option} needs --addresses FILE"
+        raise InputFileError(msg)
+    if not args.assign_radius_km > 0:
+        msg = f"--assign-radius-km must be a positive number of km, got {args.assign_radius_km}"
+        raise InputFileError(msg)
 
 
 def _run_info(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
 
@@ -63,6 +63,12 @@ FILTER_PARAMS: dict[str, Any] = {
         Profile | None,
         Query(description=f"{PROFILE_DESCRIPTION}; attaches an indicator with category=",
               examples=["car"]),
+    ],
+    "method": Annotated[
+        Literal["persons", "place_point"] | None,
+        Query(description="persons: the mean over every person (address) of the area, as CBS "
+                          "computes it (default where the build has origins); place_point: "
+                          "the village point alone (with category=)"),
     ],
     "white": Annotated[
         bool | None,

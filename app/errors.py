@@ -57,6 +57,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     acc.UnknownCategoryError: 404,  # a category the build does not define
     acc.UnknownFacilityError: 404,
     acc.UnknownProfileError: 422,  # a profile value the build has no network for
+    acc.UnknownMethodError: 422,  # persons without origins in the build
     acc.PointOutsideNetworkError: 422,
     acc.InputFileError: 422,
     acc.EmptyNetworkError: 422,

@@ -30,9 +30,9 @@ INDICATOR_FIELDS = (
 BBOX_VALUES = 4  # minlon, minlat, maxlon, maxlat
 #: the query filters each layer takes (besides bbox); every other layer takes none
 FILTERS: dict[str, tuple[str, ...]] = {
-    "villages": ("municipality", "category", "profile", "white", "double_disadvantage"),
+    "villages": ("municipality", "category", "profile", "method", "white", "double_disadvantage"),
     "facilities": ("category",),
-    "municipalities": ("municipality", "category", "profile"),
+    "municipalities": ("municipality", "category", "profile", "method"),
 }
 MUNICIPALITY_FIELDS = (
     "weighting", "mean_distance_m", "mean_travel_time_s", "villages_unreachable",
@@ -47,6 +47,7 @@ class LayerFilters:
     municipality: str | None = None
     category: str | None = None
     profile: str | None = None
+    method: str | None = None
     white: bool | None = None
     double_disadvantage: bool | None = None
 
@@ -164,15 +165,45 @@ def _broadband_filter(gdf: gpd.GeoDataFrame, column: str, value: bool | None) ->
     return hit if value else ~hit
 
 
-def _indicator_pair(sb: ServedBuild, category: str | None, profile: str | None) -> str | None:
-    """Return the profile of the indicator to attach (car with only a category), or None."""
+@dataclass(frozen=True)
+class Indicator:
+    """The indicator a layer request attaches: category, profile and method, checked."""
+
+    category: str
+    profile: str
+    method: str
+
+
+def _indicator(sb: ServedBuild, category: str | None, profile: str | None,
+               method: str | None) -> Indicator | None:  # fmt: skip
+    """Return the indicator to attach (the build's default profile and method), or None."""
     if category is None:
-        if profile is not None:
-            msg = f"profile={profile!r} needs a category= to attach an indicator"
-            raise InvalidParameterError(msg)
+        given = {"profile": profile, "method": method}
+        for name, value in given.items():
+            if value is not None:
+                msg = f"{name}={value!r} needs a category= to attach an indicator"
+                raise InvalidParameterError(msg)
         return None
-    sb.build.check_category(category)
-    return sb.build.pick_profile(profile)
+    b = sb.build
+    return Indicator(b.check_category(category), b.pick_profile(profile), b.pick_method(method))
+
+
+def _select(table: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
+    return table[(table["category"] == ind.category) & (table["profile"] == ind.profile)]
+
+
+def _with_persons(place: pd.DataFrame, persons: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Combine the figures over persons with place-point ones for areas without origins.
+
+    ``distance_m`` and ``travel_time_s`` are the means over persons (for map colouring);
+    ``method`` says per row which figure it is.
+    """
+    out = persons.drop(
+        columns=[c for c in ("village_name", "municipality") if c != key], errors="ignore"
+    )
+    out = out.assign(distance_m=out["mean_distance_m"], travel_time_s=out["mean_travel_time_s"])
+    rest = place[~place[key].isin(out[key])]
+    return pd.concat([out, rest], ignore_index=True) if len(rest) else out
 
 
 def _match(series: pd.Series, value: str) -> np.ndarray:
@@ -185,6 +216,7 @@ def villages(
     municipality: str | None = None,
     category: str | None = None,
     profile: str | None = None,
+    method: str | None = None,
     white: bool | None = None,
     double_disadvantage: bool | None = None,
 ) -> gpd.GeoDataFrame:
@@ -193,8 +225,12 @@ def villages(
     ``white`` keeps the villages in (true) or outside (false) a broadband white area;
     ``double_disadvantage`` those far from services and without fast internet (or not).
 
-    With ``category`` (and ``profile``, default car), that indicator's ``distance_m``,
-    ``travel_time_s``, nearest ids, counts, ``snap_distance_m`` and ``reason`` are attached.
+    With ``category`` (and ``profile``, default car), that indicator is attached: with
+    ``method=persons`` (the default of builds with origins) the figures over the persons
+    of the village (mean, median, p90, max distance and time, shares beyond the rings, the
+    worst address; ``distance_m`` and ``travel_time_s`` are the means), with
+    ``method=place_point`` the village point's ``distance_m``, ``travel_time_s``, nearest
+    ids, counts, ``snap_distance_m`` and ``reason``.
     """
     gdf = sb.build.villages
     if municipality is not None:
@@ -202,14 +238,16 @@ def villages(
     keep = _broadband_filter(gdf, "broadband_class", white)
     keep &= _broadband_filter(gdf, "double_disadvantage", double_disadvantage)
     gdf = gdf[keep]
-    profile = _indicator_pair(sb, category, profile)
-    if profile is not None:
-        ind = sb.build.indicators
-        sel = ind[(ind["category"] == category) & (ind["profile"] == profile)]
-        counts = [c for c in sel.columns if c.startswith("count_")]
-        cols = ["village_id", "category", "profile", *INDICATOR_FIELDS, *counts]
-        gdf = gdf.merge(sel[cols], on="village_id", how="left")
-    return _geo(gdf)
+    ind = _indicator(sb, category, profile, method)
+    if ind is None:
+        return _geo(gdf)
+    sel = _select(sb.build.indicators, ind)
+    counts = [c for c in sel.columns if c.startswith("count_")]
+    sel = sel[["village_id", "category", "profile", *INDICATOR_FIELDS, *counts]]
+    sel = sel.assign(method="place_point")
+    if ind.method == "persons":
+        sel = _with_persons(sel, _select(sb.build.persons_villages, ind), "village_id")
+    return _geo(gdf.merge(sel, on="village_id", how="left"))
 
 
 def village(sb: ServedBuild, village_id: str) -> gpd.GeoDataFrame:
@@ -245,13 +283,20 @@ def facilities(sb: ServedBuild, *, category: str | None = None) -> gpd.GeoDataFr
 
 
 def municipalities(
-    sb: ServedBuild, *, category: str | None = None, profile: str | None = None
+    sb: ServedBuild,
+    *,
+    category: str | None = None,
+    profile: str | None = None,
+    method: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Municipalities (polygons when the build has them) with villages and population.
 
-    With ``category`` and ``profile``, the population-weighted aggregates of that indicator
-    (``mean_distance_m``, ``share_beyond_<r>km``, worst village...) are attached.
-    """
+    With ``category`` (and ``profile``), that indicator's aggregates are attached: with
+    ``method=persons`` (the default of builds with origins) the mean over every person of
+    the municipality, buitengebied included (CBS's figure), median, p90, max, shares beyond
+    the rings and the worst address; with ``method=place_point`` the population-weighted
+    mean over the village points (``share_beyond_<r>km``, worst village...).
+    """  # fmt: skip
     b = sb.build
     v = b.villages
     summary = (
@@ -269,14 +314,16 @@ def municipalities(
     else:
         gdf = gpd.GeoDataFrame(summary, geometry=[None] * len(summary), crs=WGS84)
     gdf["villages"] = gdf["villages"].fillna(0).astype(int)
-    profile = _indicator_pair(sb, category, profile)
-    if profile is not None:
-        m = b.municipalities
-        sel = m[(m["category"] == category) & (m["profile"] == profile)]
-        shares = [c for c in sel.columns if c.startswith("share_beyond_")]
-        cols = ["municipality", "category", "profile", *MUNICIPALITY_FIELDS, *shares]
-        gdf = gdf.merge(sel[cols], on="municipality", how="left")
-    return _geo(gdf)
+    ind = _indicator(sb, category, profile, method)
+    if ind is None:
+        return _geo(gdf)
+    sel = _select(b.municipalities, ind)
+    shares = [c for c in sel.columns if c.startswith("share_beyond_")]
+    sel = sel[["municipality", "category", "profile", *MUNICIPALITY_FIELDS, *shares]]
+    sel = sel.assign(method="place_point")
+    if ind.method == "persons":
+        sel = _with_persons(sel, _select(b.persons_municipalities, ind), "municipality")
+    return _geo(gdf.merge(sel, on="municipality", how="left"))
 
 
 def edges(sb: ServedBuild, profile: str) -> gpd.GeoDataFrame:
@@ -304,11 +351,12 @@ def layer_frame(
         raise InvalidParameterError(msg)
     if layer == "villages":
         return villages(sb, municipality=q.municipality, category=q.category, profile=q.profile,
-                        white=q.white, double_disadvantage=q.double_disadvantage)  # fmt: skip
+                        method=q.method, white=q.white,
+                        double_disadvantage=q.double_disadvantage)  # fmt: skip
     if layer == "facilities":
         return facilities(sb, category=q.category)
     if layer == "municipalities":
-        gdf = municipalities(sb, category=q.category, profile=q.profile)
+        gdf = municipalities(sb, category=q.category, profile=q.profile, method=q.method)
         if q.municipality is not None:
             gdf = gdf[_match(gdf["municipality"], q.municipality)]
         return gdf

@@ -71,6 +71,16 @@ class BuildInfo(BaseModel):
     default_profile: str | None = Field(
         None, description="The profile requests use when they name none", examples=["car"]
     )
+    default_method: Literal["persons", "place_point"] = Field(
+        "place_point",
+        description="persons: figures are means over every person (address) of an area, as "
+        "CBS computes them (builds with origins); place_point: the village point alone",
+    )
+    origins: dict[str, Any] | None = Field(
+        None,
+        description="Where the persons are: source, number of origins, how they are weighted "
+        "(methods: residents, dwellings, addresses)",
+    )
     categories: list[CategoryInfo]
     villages: int
     municipalities: int

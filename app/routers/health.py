@@ -45,6 +45,9 @@ def _info(sb: ServedBuild, *, default: bool) -> BuildInfo:
         name=sb.name, default=default, created=m.get("created"),
         osm_replication_timestamp=m.get("osm_replication_timestamp"), profiles=b.profiles,
         profile_labels=b.profile_labels, default_profile=b.default_profile or None,
+        default_method=b.default_method,
+        origins={k: v for k, v in m["origins"].items() if k not in ("summary", "source")}
+        if m.get("origins") else None,
         categories=cats, villages=len(b.villages),
         municipalities=int(b.villages["municipality"].nunique()),
         bbox=bounds(b.villages), attribution=m.get("attribution", "© OpenStreetMap contributors"),

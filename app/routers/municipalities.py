@@ -23,13 +23,17 @@ EXAMPLE = {
 
 add_list_route(
     router, layer="municipalities", id_column="municipality", filename="municipalities.csv",
-    filters=("category", "profile"),  # municipality= only on /collections/municipalities/items
+    filters=("category", "profile", "method"),  # municipality= only on the OGC items
     operation_id="list_municipalities",
     summary="Municipalities, optionally with one indicator's aggregates",
     description="""Return municipality polygons with their number of villages and population.
 
-    With ``category`` (and ``profile``, default car): the population-weighted mean
-    distance and time, the shares of population beyond each radius, and the worst village.
+    With ``category`` (and ``profile``, default car): with ``method=persons`` (the default
+    of builds with origins) the mean over every person of the municipality, buitengebied
+    included, as CBS computes it; median, p90 and max; the shares beyond each ring and the
+    worst address. With ``method=place_point``: the population-weighted mean over the
+    village points, the shares of population beyond each radius, and the worst village.
+    ``method`` in each feature says which figure it carries.
     """,
     model=MunicipalityCollection, example=EXAMPLE,
 )  # fmt: skip

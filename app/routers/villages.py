@@ -44,8 +44,13 @@ add_list_route(
     summary="Villages, optionally with one indicator for map colouring",
     description="""Return all villages as GeoJSON points.
 
-    With ``category`` (and ``profile``, default car) each feature gets that indicator:
-    ``distance_m``, ``travel_time_s`` (null when unreachable, with ``reason``), the
+    With ``category`` (and ``profile``, default car) each feature gets that indicator. With
+    ``method=persons`` (the default of builds with origins: every address, weighted by its
+    residents, see ``method`` per feature): the mean over the persons of the village
+    (``distance_m`` and ``travel_time_s`` are those means), median, p90 and max, the shares
+    beyond each ring and the worst address; a village without any address keeps its
+    point's figure (``method=place_point``). With ``method=place_point``: the village
+    point's ``distance_m``, ``travel_time_s`` (null when unreachable, with ``reason``), the
     nearest facility ids and the counts within radii. Builds with broadband coverage add
     ``max_mbps``, ``broadband_class``, ``share_white``, ``share_basic``, ``share_nga`` and
     ``double_disadvantage``; filter with ``white`` and ``double_disadvantage``.

@@ -158,6 +158,10 @@
       onEachFeature: function (f, layer) {
         const p = f.properties;
         const reason = p.reason ? "<br>no value: " + esc(p.reason) : "";
+        const over = p.method && p.method !== "place_point" ?
+          "<br>mean over " + (p.persons !== null && p.persons !== undefined ?
+            Math.round(p.persons) + " residents" : Math.round(p.weight) + " dwellings") +
+          " (" + esc(p.method) + "); p90 " + km(p.p90_distance_m) : "";
         const bb = p.broadband_class === undefined ? "" :
           "<br>broadband: " + esc(p.broadband_class || "unknown") +
           (p.max_mbps === null || p.max_mbps === undefined ? "" :
@@ -168,7 +172,7 @@
           "<b>" + esc(p.village_name) + "</b> (" + esc(p.municipality || "-") + ")<br>" +
           "population: " + esc(p.population === null ? "unknown" : p.population) + "<br>" +
           esc(categoryLabel(state.category)) + " by " + esc(profileLabel(state.profile)) + ": " +
-          km(p.distance_m) + ", " + min(p.travel_time_s) + reason + bb
+          km(p.distance_m) + ", " + min(p.travel_time_s) + over + reason + bb
         );
         layer.on("click", function (e) { L.DomEvent.stopPropagation(e); });
       },
@@ -273,6 +277,9 @@
       const div = L.DomUtil.create("div", "panel legend");
       div.id = "legend";
       let html = "<h2>Distance to nearest facility</h2>";
+      html += "<div class=\"hint\" id=\"legend-method\">" + (state.meta.default_method === "persons" ?
+        "mean over the residents of each village (every address, weighted)" :
+        "from the village point") + "</div>";
       DISTANCE_CLASSES.forEach(function (c) {
         html += "<div><i class=\"round\" style=\"background:" + c[1] + "\"></i>" + c[2] + "</div>";
       });

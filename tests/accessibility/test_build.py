@@ -68,6 +68,7 @@ def test_build_outputs_and_manifest(demo_build):
         "edges_bike",
         "edges_walk",
         "white_areas",
+        "residents",  # the addresses with their weights and car distances (origins)
     }
 
 

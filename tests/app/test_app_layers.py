@@ -370,14 +370,14 @@ def test_list_routes_document_only_their_filters(client):
     def query_names(path):
         return [p["name"] for p in paths[path]["get"]["parameters"] if p["in"] == "query"]
 
-    assert query_names("/villages") == ["municipality", "category", "profile", "white",
-                                        "double_disadvantage", "f", "build"]  # fmt: skip
+    assert query_names("/villages") == ["municipality", "category", "profile", "method",
+                                        "white", "double_disadvantage", "f", "build"]  # fmt: skip
     assert query_names("/facilities") == ["category", "f", "build"]
-    assert query_names("/municipalities") == ["category", "profile", "f", "build"]
+    assert query_names("/municipalities") == ["category", "profile", "method", "f", "build"]
     assert query_names("/double-disadvantage") == ["f", "build"]
     assert query_names("/collections/{collection_id}/items") == [
-        "bbox", "municipality", "category", "profile", "white", "double_disadvantage", "f",
-        "build", "limit", "offset"]  # fmt: skip
+        "bbox", "municipality", "category", "profile", "method", "white",
+        "double_disadvantage", "f", "build", "limit", "offset"]  # fmt: skip
     ops = [paths[p]["get"]["operationId"] for p in
            ("/villages", "/facilities", "/municipalities", "/double-disadvantage")]  # fmt: skip
     assert ops == ["list_villages", "list_facilities", "list_municipalities",

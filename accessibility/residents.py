@@ -1,0 +1,301 @@
+"""Per-person figures: every origin's values aggregated over persons, as CBS computes them.
+
+:class:`ResidentFigures` is the :class:`accessibility.indicators.OriginSink` of a build: the
+indicator pass hands it every origin's distance, time and counts, category by category and
+profile by profile, and it keeps only the aggregates per village and per municipality (and,
+for ``addresses.parquet``, the per-origin distances asked for). A figure is the mean over
+the origins' weights (persons, or dwellings for the ``addresses`` method); medians and p90
+are weighted too. Unreachable origins are counted (``weight_unreachable``) and stay out of
+the means; they count as beyond every ring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from accessibility.defaults import DEFAULT_RADII_KM
+from accessibility.facilities import CategoryRules
+from accessibility.indicators import OriginValues, count_column
+from accessibility.origins import AssignedOrigins, origins_table
+
+#: which per-origin distances ``addresses.parquet`` keeps
+ADDRESS_OUTPUTS = ("none", "car", "all")
+#: the profile CBS measures on (the paved car network)
+CBS_PROFILE = "car"
+QUANTILES = {"median": 0.5, "p90": 0.9}
+
+
+def share_column(radius_km: float) -> str:
+    """Name of the share-beyond column of a ring: ``share_beyond_1km``."""
+    return f"share_beyond_{radius_km:g}km"
+
+
+def mean_count_column(radius_km: float) -> str:
+    """Name of the mean-count column of a ring: ``mean_count_1km``."""
+    return f"mean_{count_column(radius_km)}"
+
+
+@dataclass(eq=False)
+class ResidentFigures:
+    """Aggregates of every origin's values per village and municipality (see module doc).
+
+    Parameters
+    ----------
+    assigned
+        The origins, their villages, weights and methods.
+    rules
+        The categories (their CBS codes and rings, for :meth:`nabijheid`).
+    radii_km
+        The rings of the ``share_beyond_*`` and ``mean_count_*`` columns.
+    address_outputs
+        ``none``, ``car`` (the car distance per category) or ``all`` (every profile) in
+        :meth:`address_table`.
+    """
+
+    assigned: AssignedOrigins
+    rules: CategoryRules
+    radii_km: tuple[float, ...] = DEFAULT_RADII_KM
+    address_outputs: str = "car"
+    _villages: list[pd.DataFrame] = field(default_factory=list, repr=False)
+    _municipalities: list[pd.DataFrame] = field(default_factory=list, repr=False)
+    _cbs: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    _distances: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.address_outputs not in ADDRESS_OUTPUTS:
+            msg = f"address_outputs must be one of {ADDRESS_OUTPUTS}, got {self.address_outputs!r}"
+            raise ValueError(msg)
+        v = self.assigned.villages
+        mun = pd.Series(v["municipality"]).fillna("(outside municipalities)")
+        self._mun_names, self._mun_of_village = np.unique(mun.astype(str), return_inverse=True)
+
+    # --- the OriginSink side ---------------------------------------------------------------------
+    @property
+    def lon(self) -> np.ndarray:
+        """WGS84 longitude of the origins."""
+        return self.assigned.origins.lon
+
+    @property
+    def lat(self) -> np.ndarray:
+        """WGS84 latitude of the origins."""
+        return self.assigned.origins.lat
+
+    def add(self, values: OriginValues) -> None:
+        """Aggregate one category and profile over persons; keep what the outputs need."""
+        village = self.assigned.village_index
+        groups = {
+            "village": (village, len(self.assigned.villages)),
+            "municipality": (self._mun_of_village[village], len(self._mun_names)),
+        }
+        for level, (group, n) in groups.items():
+            stats = _group_figures(group, n, self.assigned, values, self.radii_km)
+            frame = self._frame(level, stats, values)
+            (self._villages if level == "village" else self._municipalities).append(frame)
+            if values.profile == CBS_PROFILE:
+                self._cbs.setdefault(level, {}).update(_cbs_columns(group, n, self, values))
+        if self.address_outputs == "all" or values.profile == CBS_PROFILE:
+            key = (values.category, values.profile)
+            self._distances[key] = values.distance_m.astype(np.float32)
+
+    def _frame(self, level: str, stats: dict[str, np.ndarray], values: OriginValues):
+        if level == "village":
+            v = self.assigned.villages
+            head = {c: v[c].to_numpy() for c in ("village_id", "village_name", "municipality")}
+        else:
+            head = {"municipality": self._mun_names}
+        frame = pd.DataFrame({**head, "category": values.category, "profile": values.profile,
+                              **stats})  # fmt: skip
+        return frame[frame["origins"] > 0]
+
+    # --- the tables ----------------------------------------------------------------------------
+    def village_table(self) -> pd.DataFrame:
+        """Per village (and buitengebied), category and profile: the figures over persons."""
+        return _concat(self._villages)
+
+    def municipality_table(self) -> pd.DataFrame:
+        """Per municipality, category and profile: the figures over persons (CBS's figure)."""
+        return _concat(self._municipalities)
+
+    def car_distances(self) -> dict[str, np.ndarray]:
+        """Every origin's car distance (m, float32) per category (CBS's profile)."""
+        return {c: d for (c, p), d in self._distances.items() if p == CBS_PROFILE}
+
+    def address_table(self) -> gpd.GeoDataFrame | None:
+        """Every origin with its village, weight, method and the distances asked for.
+
+        ``<category>_distance_m`` columns (car) for ``address_outputs="car"``,
+        ``<category>_<profile>_distance_m`` for ``"all"``; None for ``"none"``.
+        """
+        if self.address_outputs == "none":
+            return None
+        out = origins_table(self.assigned)
+        for (category, profile), d in self._distances.items():
+            if self.address_outputs == "car":
+                if profile == CBS_PROFILE:
+                    out[f"{category}_distance_m"] = d
+            else:
+                out[f"{category}_{profile}_distance_m"] = d
+        return out
+
+    def nabijheid(self, level: str) -> pd.DataFrame:
+        """CBS Nabijheid columns over persons (car): ``AF_<code>`` km, ``AV<r>_<code>``.
+
+        ``level`` is ``village`` or ``municipality``; ``AF`` is the mean road distance over
+        persons in km with one decimal, as CBS publishes it, ``AV<r>`` the mean number of
+        facilities within r km.
+        """
+        cols = self._cbs.get(level, {})
+        if level == "village":
+            v = self.assigned.villages
+            head = v[["village_id", "village_name", "municipality"]].reset_index(drop=True)
+        else:
+            head = pd.DataFrame({"municipality": self._mun_names})
+        return pd.concat([head, pd.DataFrame(cols, index=head.index)], axis=1)
+
+
+def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def _cbs_columns(group: np.ndarray, n: int, figures: ResidentFigures,
+                 values: OriginValues) -> dict[str, np.ndarray]:  # fmt: skip
+    """``AF_<code>`` (km, 1 decimal) and ``AV<r>_<code>`` over persons, for one category."""
+    spec = figures.rules.categories[values.category]
+    if not spec.cbs:
+        return {}
+    w = figures.assigned.weight
+    reach = np.isfinite(values.distance_m)
+    mean_d = _mean(group, n, w, values.distance_m, reach)
+    out = {f"AF_{spec.cbs}": np.round(mean_d / 1000.0, 1)}
+    total = np.bincount(group, weights=w, minlength=n)
+    for r in spec.cbs_radii_km:
+        k = values.rings_km.index(float(r))
+        c = np.bincount(group, weights=w * values.counts[:, k], minlength=n)
+        out[f"AV{r:g}_{spec.cbs}"] = np.round(_div(c, total), 1)
+    return out
+
+
+# --- weighted statistics per group, vectorised -----------------------------------------------
+def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.full(len(num), np.nan), where=den > 0)
+
+
+def _mean(group: np.ndarray, n: int, w: np.ndarray, x: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Weighted mean of ``x`` per group over the rows ``ok`` (NaN where no weight)."""
+    num = np.bincount(group[ok], weights=(w * x)[ok], minlength=n)
+    return _div(num, np.bincount(group[ok], weights=w[ok], minlength=n))
+
+
+def weighted_quantiles(
+    group: np.ndarray, n: int, w: np.ndarray, x: np.ndarray, qs: Sequence[float]
+) -> np.ndarray:
+    """Weighted quantiles of ``x`` per group (``len(qs) x n``; NaN where no weight).
+
+    The q-quantile is the smallest value whose cumulative weight reaches q of the group's
+    weight (rows with NaN ``x`` are left out).
+    """
+    out = np.full((len(qs), n), np.nan)
+    ok = np.isfinite(x) & (w > 0)
+    if not ok.any():
+        return out
+    g, v, wt = group[ok], x[ok], w[ok]
+    order = np.lexsort((v, g))
+    g, v, wt = g[order], v[order], wt[order]
+    cum = np.cumsum(wt)
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    ends = np.r_[starts[1:], len(g)] - 1
+    ids = g[starts]
+    before = np.r_[0.0, cum[:-1]][starts]
+    total = cum[ends] - before
+    for k, q in enumerate(qs):
+        pos = np.searchsorted(cum, before + q * total - 1e-9 * total, side="left")
+        out[k, ids] = v[np.clip(pos, starts, ends)]
+    return out
+
+
+def _group_figures(group: np.ndarray, n: int, assigned: AssignedOrigins, values: OriginValues,
+                   radii_km: Sequence[float]) -> dict[str, np.ndarray]:  # fmt: skip
+    """Compute the columns of one category and profile per group (village, municipality)."""
+    w = assigned.weight
+    d, t = values.distance_m, values.travel_time_s
+    reach = np.isfinite(d)
+    weight = np.bincount(group, weights=w, minlength=n)
+    persons = np.bincount(group[assigned.method != "addresses"],
+                          weights=w[assigned.method != "addresses"], minlength=n)  # fmt: skip
+    out: dict[str, np.ndarray] = {
+        "method": _group_method(group, n, assigned.method),
+        "origins": np.bincount(group, minlength=n),
+        "dwellings": np.bincount(group, weights=assigned.origins.dwellings, minlength=n),
+        "persons": np.where(persons > 0, persons, np.nan),
+        "weight": weight,
+        "weight_unreachable": np.bincount(group[~reach], weights=w[~reach], minlength=n),
+        "mean_distance_m": _mean(group, n, w, d, reach),
+    }
+    qd = weighted_quantiles(group, n, w, d, list(QUANTILES.values()))
+    for k, name in enumerate(QUANTILES):
+        out[f"{name}_distance_m"] = qd[k]
+    out["max_distance_m"] = _group_max(group, n, d)
+    out["mean_travel_time_s"] = _mean(group, n, w, t, np.isfinite(t))
+    qt = weighted_quantiles(group, n, w, t, list(QUANTILES.values()))
+    for k, name in enumerate(QUANTILES):
+        out[f"{name}_travel_time_s"] = qt[k]
+    for r in radii_km:
+        beyond = ~reach | (d > r * 1000.0)
+        out[share_column(r)] = _div(np.bincount(group[beyond], weights=w[beyond], minlength=n),
+                                    weight)  # fmt: skip
+        k = values.rings_km.index(float(r))
+        out[mean_count_column(r)] = _div(
+            np.bincount(group, weights=w * values.counts[:, k], minlength=n), weight
+        )
+    out.update(_worst(group, n, assigned.origins.origin_id, d))
+    out["reason"] = _group_reason(out, values)
+    return out
+
+
+def _group_method(group: np.ndarray, n: int, method: np.ndarray) -> np.ndarray:
+    """Return the weighting method of each group, ``mixed`` when its origins differ."""
+    out = np.full(n, None, dtype=object)
+    codes, inverse = np.unique(method.astype(str), return_inverse=True)
+    seen = np.zeros((n, len(codes)), dtype=bool)
+    seen[group, inverse] = True
+    one = seen.sum(axis=1) == 1
+    out[one] = codes[seen[one].argmax(axis=1)]
+    out[seen.sum(axis=1) > 1] = "mixed"
+    return out
+
+
+def _group_max(group: np.ndarray, n: int, x: np.ndarray) -> np.ndarray:
+    out = np.full(n, -np.inf)
+    ok = np.isfinite(x)
+    np.maximum.at(out, group[ok], x[ok])
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _worst(group: np.ndarray, n: int, ids: np.ndarray, d: np.ndarray) -> dict[str, np.ndarray]:
+    """Find the origin farthest from a facility in each group (reachable origins only)."""
+    worst_id = np.full(n, None, dtype=object)
+    worst_d = np.full(n, np.nan)
+    ok = np.flatnonzero(np.isfinite(d))
+    if len(ok):
+        order = ok[np.lexsort((d[ok], group[ok]))]
+        last = np.r_[group[order][1:] != group[order][:-1], True]
+        pick = order[last]
+        worst_id[group[pick]] = ids[pick]
+        worst_d[group[pick]] = d[pick]
+    return {"worst_origin_id": worst_id, "worst_distance_m": worst_d}
+
+
+def _group_reason(figures: dict[str, np.ndarray], values: OriginValues) -> np.ndarray:
+    """Why a mean is null: ``no_facility``, ``unreachable`` (None when it is not)."""
+    reason = np.full(len(figures["origins"]), None, dtype=object)
+    reason[np.isnan(figures["mean_distance_m"])] = "unreachable"
+    if not values.any_facility:
+        reason[:] = "no_facility"
+    return reason

@@ -1,0 +1,91 @@
+"""The figures over persons through the API: the default where the build has origins, the
+village point with ``method=place_point``, and ``method`` in every feature."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from app_helpers import TestClient, make_settings
+
+from accessibility.build import run_build
+from accessibility.params import BuildParams
+from app.main import create_app
+from tests.conftest import LIECHTENSTEIN
+
+
+def _props(client, path, **params):
+    r = client.get(path, params=params)
+    assert r.status_code == 200, r.text
+    return [f["properties"] for f in r.json()["features"]]
+
+
+def test_builds_say_the_default_method_and_the_origins(client):
+    b = client.get("/builds").json()["builds"][0]
+    assert b["default_method"] == "persons"
+    assert b["origins"]["kind"] == "osm" and b["origins"]["origins"] > 1000
+    assert b["origins"]["methods"] == {"dwellings": b["origins"]["origins"]}
+
+
+def test_villages_default_to_the_mean_over_persons(client, app_build_dir):
+    persons = pd.read_csv(app_build_dir / "persons_villages.csv")
+    sel = persons.query("category == 'supermarket' and profile == 'car'").set_index("village_id")
+    props = _props(client, "/villages", category="supermarket", profile="car")
+    with_origins = [p for p in props if p["village_id"] in sel.index]
+    assert len(with_origins) >= 15
+    for p in with_origins:
+        row = sel.loc[p["village_id"]]
+        assert p["method"] == "dwellings" and p["distance_m"] == pytest.approx(
+            row["mean_distance_m"]
+        )
+        assert p["p90_distance_m"] == pytest.approx(row["p90_distance_m"])
+        assert p["persons"] == pytest.approx(row["persons"])
+    # a village without any address keeps its point's figure, and says so
+    assert all(p["method"] == "place_point" for p in props if p["village_id"] not in sel.index)
+
+
+def test_place_point_on_request(client, app_build_dir):
+    ind = pd.read_csv(app_build_dir / "indicators.csv")
+    sel = ind.query("category == 'supermarket' and profile == 'car'").set_index("village_id")
+    props = _props(client, "/villages", category="supermarket", method="place_point")
+    assert {p["method"] for p in props} == {"place_point"}
+    for p in props:
+        assert p["distance_m"] == pytest.approx(sel.loc[p["village_id"], "distance_m"])
+        assert p["nearest_by_distance_id"] == sel.loc[p["village_id"], "nearest_by_distance_id"]
+
+
+def test_municipalities_over_persons_and_place_point(client, app_build_dir):
+    pm = pd.read_csv(app_build_dir / "persons_municipalities.csv")
+    pm = pm.query("category == 'supermarket' and profile == 'car'").set_index("municipality")
+    props = {p["municipality"]: p for p in _props(client, "/municipalities",
+                                                   category="supermarket")}  # fmt: skip
+    assert props["Vaduz"]["method"] == "dwellings"
+    assert props["Vaduz"]["mean_distance_m"] == pytest.approx(pm.loc["Vaduz", "mean_distance_m"])
+    assert props["Vaduz"]["distance_m"] == props["Vaduz"]["mean_distance_m"]
+    place = _props(client, "/municipalities", category="supermarket", method="place_point")
+    place = {p["municipality"]: p for p in place}
+    assert place["Vaduz"]["method"] == "place_point" and place["Vaduz"]["weighting"] == "population"
+    items = _props(client, "/collections/municipalities/items", category="supermarket",
+                   method="persons")  # fmt: skip
+    assert {p["method"] for p in items if p["municipality"] in pm.index} == {"dwellings"}
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [({"method": "persons"}, "needs a category="),
+     ({"category": "gp", "method": "people"}, "method")],
+)  # fmt: skip
+def test_bad_method_is_a_clear_422(client, params, words):
+    r = client.get("/villages", params=params)
+    assert r.status_code == 422 and words in r.json()["detail"]
+
+
+def test_a_build_without_origins_serves_place_points(tmp_path):
+    out = tmp_path / "plain"
+    run_build(BuildParams(extract=LIECHTENSTEIN, profiles=("car",), origins=False), out)
+    assert not (out / "persons_villages.csv").exists()
+    with TestClient(create_app(make_settings(build=str(out)))) as c:
+        assert c.get("/builds").json()["builds"][0]["default_method"] == "place_point"
+        props = _props(c, "/villages", category="supermarket")
+        assert {p["method"] for p in props} == {"place_point"}
+        r = c.get("/villages", params={"category": "supermarket", "method": "persons"})
+        assert r.status_code == 422 and "method 'persons' is not in build" in r.json()["detail"]
