@@ -40,7 +40,7 @@ from accessibility.network import build_network, project_osm
 from accessibility.osm import read_osm
 from accessibility.params import BuildParams
 from accessibility.profiles import preferred_profile
-from accessibility.residents import ResidentFigures
+from accessibility.residents import ResidentFigures, as_long_table
 from accessibility.store import (
     SCHEMA_VERSION,
     AtomicBuildDir,
@@ -153,7 +153,8 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
     broadband = None
     if params.coverage is not None:
         with stages.stage("broadband"):
-            broadband = _broadband(params, villages, village_polys, ind)
+            remote = ind if figures is None else as_long_table(figures.village_table(), ind)
+            broadband = _broadband(params, villages, village_polys, remote)
             villages = broadband.villages
     with stages.stage("write"):
         manifest = _manifest(params, out, key, hashes, osm, crs, rules, networks, facilities,

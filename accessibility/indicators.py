@@ -212,7 +212,7 @@ def _category_frame(placed: _Placed, villages: pd.DataFrame, facilities: pd.Data
         d, fidx = placed.nearest(cat, usable, w)
         dv, fv = d[placed.village_nodes], fidx[placed.village_nodes]
         out[dist_col] = np.where(np.isfinite(dv), dv, np.nan)
-        out[near_col] = np.where(fv >= 0, fac_ids[np.maximum(fv, 0)], None)
+        out[near_col] = _ids(fac_ids, fv)
     # counts within radii (network distance): the router searches from the smaller side
     spec = rules.categories[cat]
     cat_radii = sorted(set(radii_km) | set(spec.cbs_radii_km))
@@ -257,6 +257,14 @@ def _origin_values(placed: _Placed, facilities: pd.DataFrame, rules: CategoryRul
         nearest_by_distance=near[on], rings_km=rings, counts=counts, on_network=ok,
         any_facility=bool(usable.any()),
     )  # fmt: skip
+
+
+def _ids(ids: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``ids[index]``, None where ``index`` is -1 (also when there are no ids at all)."""
+    out = np.full(len(index), None, dtype=object)
+    ok = index >= 0
+    out[ok] = ids[index[ok]]
+    return out
 
 
 def _reasons(distance_m: np.ndarray, any_facility: bool, on_network: np.ndarray) -> np.ndarray:

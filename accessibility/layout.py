@@ -101,7 +101,7 @@ class BuildLayout:
 
     @property
     def addresses(self) -> Path:
-        """Every origin: village, weight, method, distances (GeoParquet, WGS84)."""
+        """Every origin: village, weight, method (and distances) (GeoParquet, WGS84)."""
         return self.root / "addresses.parquet"
 
     # --- broadband (builds made with coverage) ---------------------------------------------------

@@ -45,6 +45,7 @@ class Build:
     double_disadvantage: pd.DataFrame | None = None
     persons_villages: pd.DataFrame | None = None
     persons_municipalities: pd.DataFrame | None = None
+    origins: gpd.GeoDataFrame | None = None
     served_as: str | None = None
 
     @property
@@ -160,6 +161,7 @@ def load_build(path: str | Path, *, name: str | None = None) -> Build:
             ),
             persons_villages=_optional(_read_persons, lay.persons_villages),
             persons_municipalities=_optional(_read_persons, lay.persons_municipalities),
+            origins=_optional(gpd.read_parquet, lay.addresses),
             served_as=name,
         )
     except (OSError, ValueError, KeyError) as exc:

@@ -125,15 +125,15 @@ class ResidentFigures:
         """Every origin's car distance (m, float32) per category (CBS's profile)."""
         return {c: d for (c, p), d in self._distances.items() if p == CBS_PROFILE}
 
-    def address_table(self) -> gpd.GeoDataFrame | None:
+    def address_table(self) -> gpd.GeoDataFrame:
         """Every origin with its village, weight, method and the distances asked for.
 
         ``<category>_distance_m`` columns (car) for ``address_outputs="car"``,
-        ``<category>_<profile>_distance_m`` for ``"all"``; None for ``"none"``.
+        ``<category>_<profile>_distance_m`` for ``"all"``, none for ``"none"``.
         """
-        if self.address_outputs == "none":
-            return None
         out = origins_table(self.assigned)
+        if self.address_outputs == "none":
+            return out
         for (category, profile), d in self._distances.items():
             if self.address_outputs == "car":
                 if profile == CBS_PROFILE:
@@ -156,6 +156,29 @@ class ResidentFigures:
         else:
             head = pd.DataFrame({"municipality": self._mun_names})
         return pd.concat([head, pd.DataFrame(cols, index=head.index)], axis=1)
+
+
+def as_long_table(persons: pd.DataFrame, place: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Figures over persons in the long table's columns, for code written for the latter.
+
+    ``distance_m``/``travel_time_s`` are the means over persons and ``population`` the
+    persons (the weight for the ``addresses`` method); ``method`` says which. Villages in
+    ``place`` (the long place-point table) that have no origins keep their rows there
+    (``method=place_point``).
+    """
+    out = pd.DataFrame({
+        "village_id": persons["village_id"], "village_name": persons["village_name"],
+        "municipality": persons["municipality"],
+        "population": persons["persons"].fillna(persons["weight"]),
+        "category": persons["category"], "profile": persons["profile"],
+        "distance_m": persons["mean_distance_m"], "travel_time_s": persons["mean_travel_time_s"],
+        "nearest_by_distance_id": None, "reason": persons["reason"], "method": persons["method"],
+    })  # fmt: skip
+    if place is None:
+        return out
+    rest = place[~place["village_id"].isin(out["village_id"])].assign(method="place_point")
+    return pd.concat([out, rest[[c for c in out.columns if c in rest.columns]]],
+                     ignore_index=True)  # fmt: skip
 
 
 def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -4,7 +4,10 @@ The province's question is whether proximity "at least stayed the same" for ever
 both functions return, per village x category x profile, the value before and after, the
 change, and whether the village got worse. Scenarios reuse the build's loaded networks and
 recompute only the categories a change touches (one compiled pass per category and
-profile), so they are fast enough to use interactively.
+profile), so they are fast enough to use interactively. Where the build has origins,
+:func:`what_if` also counts persons: who gets worse, who loses access, who falls beyond a
+ring ("1,240 residents lose their GP within 5 km"), every address valued before and after
+in the same passes as the villages.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from accessibility.errors import (
 from accessibility.facilities import FACILITY_COLUMNS, Category, CategoryRules
 from accessibility.indicators import village_indicators
 from accessibility.model import Build
+from accessibility.residents import as_long_table
 
 KEY = ["village_id", "category", "profile"]
 #: a change smaller than this (metres) is rounding, not a change
@@ -71,6 +75,31 @@ def _rules_for(build: Build, categories: Sequence[str]) -> CategoryRules:
     return CategoryRules(categories=cats)
 
 
+@dataclass(frozen=True, eq=False)
+class ScenarioResult:
+    """Per village before/after (:func:`run_scenario`'s table) and, with origins, persons.
+
+    ``persons``: per category and profile, the weight (persons; dwellings for the
+    ``addresses`` method) that got ``worse``, ``better``, ``lost`` or ``gained`` access,
+    and per ring the weight newly beyond (``newly_beyond_<r>km``) or within it.
+    """
+
+    changes: pd.DataFrame
+    persons: pd.DataFrame | None
+
+
+class _Collect:
+    """An OriginSink that keeps every origin's distance per category and profile."""
+
+    def __init__(self, origins) -> None:
+        self.lon = origins.geometry.x.to_numpy(dtype=float)
+        self.lat = origins.geometry.y.to_numpy(dtype=float)
+        self.distance: dict[tuple[str, str], np.ndarray] = {}
+
+    def add(self, values) -> None:
+        self.distance[(values.category, values.profile)] = values.distance_m
+
+
 def run_scenario(
     build: Build,
     *,
@@ -104,6 +133,21 @@ def run_scenario(
     UnknownCategoryError, InputFileError
         Unknown facility id or category, nothing to change.
     """
+    return what_if(build, close=close, open_=open_, profiles=profiles, persons=False).changes
+
+
+def what_if(
+    build: Build,
+    *,
+    close: Sequence[str] = (),
+    open_: Sequence[NewFacility] = (),
+    profiles: Sequence[str] | None = None,
+    persons: bool = True,
+) -> ScenarioResult:
+    """Run a scenario: the villages' changes and, where the build has origins, the persons'.
+
+    Parameters and errors as :func:`run_scenario`; ``persons=False`` skips the origins.
+    """
     fac = pd.DataFrame(build.facilities[FACILITY_COLUMNS])
     close = list(dict.fromkeys(close))
     unknown = [f for f in close if f not in set(fac["facility_id"])]
@@ -128,18 +172,45 @@ def run_scenario(
     nets = {p: build.network(p) for p in profs}
     params = build.manifest["parameters"]
     villages = pd.DataFrame(build.villages.drop(columns="geometry"))
-    after, _, reports = village_indicators(
-        nets,
-        villages,
-        after_fac,
-        rules,
-        radii_km=tuple(params["radii_km"]),
-        max_snap_m=float(params["max_snap_m"]),
-    )
-    _check_opened_on_network(after_fac, reports, float(params["max_snap_m"]))  # fmt: skip
+    radii = tuple(params["radii_km"])
+    max_snap = float(params["max_snap_m"])
+    sinks = (_Collect(build.origins), _Collect(build.origins)) if (
+        persons and build.origins is not None) else (None, None)  # fmt: skip
+    after, _, reports = village_indicators(nets, villages, after_fac, rules, radii_km=radii,
+                                           max_snap_m=max_snap, origins=sinks[1])  # fmt: skip
+    _check_opened_on_network(after_fac, reports, max_snap)
     ind = build.indicators
     before = ind[ind["category"].isin(affected) & ind["profile"].isin(profs)]
-    return _changes(before, after)
+    table = None
+    if sinks[0] is not None:
+        before_fac = fac[fac["category"].isin(affected)].reset_index(drop=True)
+        village_indicators(nets, villages, before_fac, rules, radii_km=radii,
+                           max_snap_m=max_snap, origins=sinks[0])  # fmt: skip
+        table = _persons_changes(sinks[0], sinks[1], build.origins, radii)
+    return ScenarioResult(_changes(before, after), table)
+
+
+def _persons_changes(before: _Collect, after: _Collect, origins, radii_km) -> pd.DataFrame:
+    """Per category and profile: the weight that got worse, better, lost or gained access."""
+    w = origins["weight"].to_numpy(dtype=float)
+    method = "+".join(sorted(set(origins["method"].astype(str))))
+    rows = []
+    for (cat, prof), d0 in before.distance.items():
+        d1 = after.distance[(cat, prof)]
+        f0, f1 = np.isfinite(d0), np.isfinite(d1)
+        with np.errstate(invalid="ignore"):
+            lost, gained = f0 & ~f1, ~f0 & f1
+            worse = lost | (f0 & f1 & (d1 - d0 > TOLERANCE_M))
+            better = gained | (f0 & f1 & (d0 - d1 > TOLERANCE_M))
+            row = {"category": cat, "profile": prof, "method": method, "weight": w.sum(),
+                   "weight_worse": w[worse].sum(), "weight_better": w[better].sum(),
+                   "weight_lost": w[lost].sum(), "weight_gained": w[gained].sum()}  # fmt: skip
+            for r in radii_km:
+                within0, within1 = f0 & (d0 <= r * 1000.0), f1 & (d1 <= r * 1000.0)
+                row[f"newly_beyond_{r:g}km"] = w[within0 & ~within1].sum()
+                row[f"newly_within_{r:g}km"] = w[~within0 & within1].sum()
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _check_opened_on_network(facilities: pd.DataFrame, reports, max_snap_m: float) -> None:
@@ -157,13 +228,22 @@ def _check_opened_on_network(facilities: pd.DataFrame, reports, max_snap_m: floa
             raise PointOutsideNetworkError(msg)
 
 
-def compare_builds(old: Build, new: Build) -> pd.DataFrame:
+def compare_builds(old: Build, new: Build, *, method: str | None = None) -> pd.DataFrame:
     """Per village x category x profile in both builds: the change from ``old`` to ``new``.
 
     Villages are matched by id, so compare builds made with the same villages file (or of
     the same OSM places). Rows present in one build only have a null other side.
+    ``method``: ``persons`` (the default when both builds have origins) compares the means
+    over persons, buitengebied included, and counts persons; ``place_point`` the villages'
+    points.
     """
-    return _changes(old.indicators, new.indicators)
+    both = old.has_persons and new.has_persons
+    method = method or ("persons" if both else "place_point")
+    if method == "place_point":
+        return _changes(old.indicators, new.indicators)
+    for b in (old, new):
+        b.pick_method(method)  # one message for a build without origins
+    return _changes(as_long_table(old.persons_villages), as_long_table(new.persons_villages))
 
 
 def change_summary(changes: pd.DataFrame, *, profile: str = "car") -> pd.DataFrame:

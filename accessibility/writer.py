@@ -37,8 +37,8 @@ def write_persons(lay: BuildLayout, figures) -> None:
     figures.nabijheid("village").to_csv(lay.nabijheid_persons, index=False)
     figures.nabijheid("municipality").to_csv(lay.nabijheid_persons_municipalities, index=False)
     addresses = figures.address_table()
-    if addresses is not None:
-        addresses.to_parquet(lay.addresses)
+    addresses.to_parquet(lay.addresses)
+    if figures.address_outputs != "none":
         gpkg_layer(addresses, lay.geopackage, "residents")
 
 

@@ -338,6 +338,13 @@ def _compare_arguments(p: argparse.ArgumentParser) -> None:
         help="profile of the printed summary (default: car if built, else the "
         "first; the CSV has all)",
     )
+    p.add_argument(
+        "--method",
+        choices=["persons", "place_point"],
+        default=None,
+        help="persons: compare the means over persons (default when both builds have "
+        "origins); place_point: the village points",
+    )
     p.add_argument("--output", type=Path, default=None, help="CSV of the per-village changes")
     _builds_dir(p)
 
@@ -554,14 +561,30 @@ def _print_changes(changes, output: Path | None, profile: str) -> None:
 def _run_scenario(args: argparse.Namespace) -> int:
     from accessibility.model import load_build
     from accessibility.profiles import preferred_profile
-    from accessibility.scenarios import run_scenario
+    from accessibility.scenarios import what_if
     from accessibility.store import resolve_build
 
     build = load_build(resolve_build(args.build, args.builds_dir))
     opened = [_parse_open(t) for t in args.open_]
-    changes = run_scenario(build, close=args.close, open_=opened, profiles=args.profiles)
-    _print_changes(changes, args.output, preferred_profile(list(dict.fromkeys(changes["profile"]))))
+    result = what_if(build, close=args.close, open_=opened, profiles=args.profiles)
+    profile = preferred_profile(list(dict.fromkeys(result.changes["profile"])))
+    _print_changes(result.changes, args.output, profile)
+    if result.persons is not None:
+        _print_persons(result.persons, profile)
     return 0
+
+
+def _print_persons(persons, profile: str) -> None:
+    """Print the persons a scenario moves, a line per category (the summary's profile)."""
+    rings = [c for c in persons.columns if c.startswith("newly_beyond_")]
+    for r in persons[persons["profile"] == profile].itertuples():
+        unit = "dwellings" if r.method == "addresses" else "persons"
+        beyond = ", ".join(
+            f"{getattr(r, c):,.0f} no longer within {c.removeprefix('newly_beyond_')}"
+            for c in rings
+        )
+        print(f"{r.category} by {r.profile}: {r.weight_worse:,.0f} of {r.weight:,.0f} {unit} "
+              f"get farther ({r.weight_lost:,.0f} lose access); {beyond}")  # fmt: skip
 
 
 def _run_compare(args: argparse.Namespace) -> int:
@@ -571,7 +594,8 @@ def _run_compare(args: argparse.Namespace) -> int:
 
     old = load_build(resolve_build(args.old, args.builds_dir))
     new = load_build(resolve_build(args.new, args.builds_dir))
-    _print_changes(compare_builds(old, new), args.output, new.pick_profile(args.profile))
+    changes = compare_builds(old, new, method=args.method)
+    _print_changes(changes, args.output, new.pick_profile(args.profile))
     return 0
 
 

@@ -17,7 +17,7 @@ from accessibility.areas import points_within_xy
 from accessibility.crs import WGS84
 from accessibility.isochrones import catchment, isochrones
 from accessibility.routing import travel_matrix
-from accessibility.scenarios import NewFacility, change_summary, run_scenario
+from accessibility.scenarios import NewFacility, change_summary, what_if
 from accessibility.snapping import locate
 from app.config import Settings
 from app.layers import facilities
@@ -196,11 +196,12 @@ def scenario(
     """Run a what-if scenario on one profile and shape it for the API."""
     profile = sb.build.pick_profile(profile)
     opened = [NewFacility(category=o.category, lon=o.lon, lat=o.lat, name=o.name) for o in open_]
-    changes = run_scenario(sb.build, close=close, open_=opened, profiles=[profile])
-    summary = change_summary(changes, profile=profile)
+    result = what_if(sb.build, close=close, open_=opened, profiles=[profile])
+    summary = change_summary(result.changes, profile=profile)
     return ScenarioResponse(
         summary=_records(summary),
-        changes=_records(changes[list(VillageChange.model_fields)]),
+        changes=_records(result.changes[list(VillageChange.model_fields)]),
+        persons=None if result.persons is None else _records(result.persons),
     )
 
 

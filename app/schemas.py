@@ -529,11 +529,33 @@ class VillageChange(BaseModel):
     status: Literal["same", "better", "worse", "lost", "gained"]
 
 
+class PersonsChange(OpenProperties):
+    """Per category: the persons a scenario moves (builds with origins).
+
+    ``weight`` is persons (method ``residents`` or ``dwellings``) or dwellings (method
+    ``addresses``); ``newly_beyond_<r>km`` / ``newly_within_<r>km`` per ring of the build.
+    """
+
+    category: str
+    profile: str
+    method: str = Field(examples=["dwellings"])
+    weight: float
+    weight_worse: float = Field(description="Persons whose distance grew (or who lost access)")
+    weight_better: float
+    weight_lost: float = Field(description="Persons who can no longer reach the category")
+    weight_gained: float
+
+
 class ScenarioResponse(BaseModel):
-    """The summary per category and the change per village."""
+    """The summary per category, the change per village, and the persons moved."""
 
     summary: list[ScenarioSummary]
     changes: list[VillageChange]
+    persons: list[PersonsChange] | None = Field(
+        None,
+        description="Per category, the persons who get worse or better (builds with "
+        "origins), e.g. newly_beyond_5km: persons no longer within 5 km",
+    )
 
 
 class DoubleDisadvantageProperties(OpenProperties):

@@ -6,20 +6,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from accessibility.crs import to_metric
 from accessibility.errors import (
     InputFileError,
     PointOutsideNetworkError,
     UnknownCategoryError,
     UnknownFacilityError,
 )
-from accessibility.routing import travel_matrix
+from accessibility.routing import router_for, travel_matrix
 from accessibility.scenarios import (
     NewFacility,
     _changes,
     change_summary,
     compare_builds,
     run_scenario,
+    what_if,
 )
+from accessibility.snapping import snap_points
 from app.cli import main as cli_main
 
 
@@ -81,8 +84,11 @@ def test_scenario_errors(demo_build):
 
 
 def test_compare_a_build_with_itself_and_status_rules(demo_build):
-    ch = compare_builds(demo_build, demo_build)
+    ch = compare_builds(demo_build, demo_build, method="place_point")
     assert (ch["status"] == "same").all() and len(ch) == len(demo_build.indicators)
+    # with origins, the default compares the means over persons (buitengebied included)
+    ch = compare_builds(demo_build, demo_build)
+    assert (ch["status"] == "same").all() and len(ch) == len(demo_build.persons_villages)
     before = pd.DataFrame({
         "village_id": list("abcde"), "village_name": list("ABCDE"), "municipality": "M",
         "population": [10.0, 20.0, 30.0, 40.0, 50.0], "category": "gp", "profile": "car",
@@ -109,3 +115,29 @@ def test_cli_scenario_and_compare(demo_build, tmp_path, capsys):
     assert "--open expects CATEGORY,LON,LAT" in capsys.readouterr().err
     assert cli_main(["compare", str(demo_build.path), str(demo_build.path)]) == 0
     assert "stayed_the_same_or_better" in capsys.readouterr().out
+
+
+def test_scenario_counts_persons(demo_build):
+    """Closing a supermarket, counted address by address against an independent oracle:
+    each address's distance to every remaining supermarket by one-to-many searches."""
+    ind = demo_build.indicators.query("category == 'supermarket' and profile == 'car'")
+    target = ind["nearest_by_distance_id"].value_counts().index[0]
+    r = what_if(demo_build, close=[target], profiles=["car"])
+    p = r.persons.set_index("category").loc["supermarket"]
+    o = demo_build.origins
+    w = o["weight"].to_numpy(dtype=float)
+    before = o["supermarket_distance_m"].to_numpy(dtype=float)  # written by the build
+    net = demo_build.network("car")
+    fac = demo_build.facilities.query("category == 'supermarket' and facility_id != @target")
+    so = snap_points(net, *to_metric(o.geometry.x, o.geometry.y, net.crs), max_snap_m=500)
+    sf = snap_points(net, *to_metric(fac["lon"], fac["lat"], net.crs), max_snap_m=500)
+    router = router_for(net, [so, sf])
+    d = router.one_to_many(router.nodes(0, len(so)), router.nodes(1, len(sf))[sf.ok],
+                           weight="length_m")  # fmt: skip
+    after = np.where(so.ok, d.min(axis=1), np.inf)
+    worse = after - before > 0.5
+    assert p["weight"] == pytest.approx(w.sum())
+    assert p["weight_worse"] == pytest.approx(w[worse].sum(), rel=1e-9) and w[worse].sum() > 0
+    assert p["weight_better"] == 0 and p["weight_lost"] == 0
+    gone = (before <= 5000) & (after > 5000)
+    assert p["newly_beyond_5km"] == pytest.approx(w[gone].sum(), rel=1e-9)

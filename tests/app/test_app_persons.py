@@ -89,3 +89,24 @@ def test_a_build_without_origins_serves_place_points(tmp_path):
         assert {p["method"] for p in props} == {"place_point"}
         r = c.get("/villages", params={"category": "supermarket", "method": "persons"})
         assert r.status_code == 422 and "method 'persons' is not in build" in r.json()["detail"]
+
+
+def test_scenarios_count_persons(client, app_build_dir):
+    ind = pd.read_csv(app_build_dir / "indicators.csv")
+    target = ind.query("category == 'supermarket' and profile == 'car'")[
+        "nearest_by_distance_id"].value_counts().index[0]  # fmt: skip
+    r = client.post("/scenarios", json={"close": [target], "profile": "car"})
+    assert r.status_code == 200, r.text
+    (p,) = r.json()["persons"]
+    assert p["category"] == "supermarket" and p["method"] == "dwellings"
+    assert 0 < p["weight_worse"] <= p["weight"] and p["newly_beyond_5km"] <= p["weight_worse"]
+
+
+def test_double_disadvantage_ranks_by_persons(client, app_build_dir):
+    dd = client.get("/double-disadvantage").json()["features"]
+    persons = pd.read_csv(app_build_dir / "persons_villages.csv")
+    for f in dd:
+        p = f["properties"]
+        rows = persons[(persons["village_id"] == p["village_id"]) & (persons["profile"] == "car")]
+        if len(rows):  # a village with addresses: its persons, not its OSM population tag
+            assert p["population"] == pytest.approx(rows["persons"].iloc[0])
