@@ -169,7 +169,7 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
             lay = BuildLayout(tmp)
             write_tables(lay, tables)
             if figures is not None:
-                write_persons(lay, figures)
+                write_persons(lay, figures, crs=crs)
             if broadband is not None:
                 broadband.write(lay)
             manifest["timings_s"] = stages.timings

@@ -41,3 +41,5 @@ DEFAULT_CELL_M = 50.0
 DEFAULT_ASSIGN_RADIUS_KM = 2.0
 #: per-address distances in addresses.parquet: none, car (CBS's network) or all profiles
 DEFAULT_ADDRESS_OUTPUTS = "car"
+#: cell side of the persons grid ("where the people far from a GP live"), metres
+DEFAULT_GRID_M = 250.0

@@ -100,6 +100,11 @@ class BuildLayout:
         return self.root / "nabijheid_persons_municipalities.csv"
 
     @property
+    def persons_grid(self) -> Path:
+        """Square cells: persons and their mean car distance per category (GeoParquet)."""
+        return self.root / "persons_grid.parquet"
+
+    @property
     def addresses(self) -> Path:
         """Every origin: village, weight, method (and distances) (GeoParquet, WGS84)."""
         return self.root / "addresses.parquet"

@@ -46,6 +46,7 @@ class Build:
     persons_villages: pd.DataFrame | None = None
     persons_municipalities: pd.DataFrame | None = None
     origins: gpd.GeoDataFrame | None = None
+    persons_grid: gpd.GeoDataFrame | None = None
     served_as: str | None = None
 
     @property
@@ -162,6 +163,7 @@ def load_build(path: str | Path, *, name: str | None = None) -> Build:
             persons_villages=_optional(_read_persons, lay.persons_villages),
             persons_municipalities=_optional(_read_persons, lay.persons_municipalities),
             origins=_optional(gpd.read_parquet, lay.addresses),
+            persons_grid=_optional(gpd.read_parquet, lay.persons_grid),
             served_as=name,
         )
     except (OSError, ValueError, KeyError) as exc:

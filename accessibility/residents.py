@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from accessibility.defaults import DEFAULT_RADII_KM
+from accessibility.crs import WGS84, to_metric
+from accessibility.defaults import DEFAULT_GRID_M, DEFAULT_RADII_KM
 from accessibility.facilities import CategoryRules
 from accessibility.indicators import OriginValues, count_column
 from accessibility.origins import AssignedOrigins, origins_table
@@ -141,6 +143,34 @@ class ResidentFigures:
             else:
                 out[f"{category}_{profile}_distance_m"] = d
         return out
+
+    def grid_table(self, *, crs: str, cell_m: float = DEFAULT_GRID_M) -> gpd.GeoDataFrame:
+        """Square cells of ``cell_m`` (in ``crs``) with the origins in them (WGS84 polygons).
+
+        Per cell: ``origins``, ``weight`` (persons; dwellings for ``addresses``), ``method``
+        and, per category, ``<category>_mean_distance_m``: the weighted mean car distance
+        of the cell's origins that reach one ("where the people far from a GP live").
+        """
+        a = self.assigned
+        x, y = to_metric(a.origins.lon, a.origins.lat, crs)
+        col, row = np.floor(x / cell_m).astype(np.int64), np.floor(y / cell_m).astype(np.int64)
+        cells, group = np.unique(np.column_stack([col, row]), axis=0, return_inverse=True)
+        group = group.ravel()
+        n = len(cells)
+        out = {
+            "cell_id": [f"{c}_{r}" for c, r in cells],
+            "origins": np.bincount(group, minlength=n),
+            "weight": np.bincount(group, weights=a.weight, minlength=n),
+            "method": _group_method(group, n, a.method),
+        }
+        for category, d in self.car_distances().items():
+            dd = d.astype(float)
+            out[f"{category}_mean_distance_m"] = _mean(group, n, a.weight, dd, np.isfinite(dd))
+        boxes = shapely.box(cells[:, 0] * cell_m, cells[:, 1] * cell_m,
+                            (cells[:, 0] + 1) * cell_m, (cells[:, 1] + 1) * cell_m)  # fmt: skip
+        grid = gpd.GeoDataFrame(out, geometry=boxes, crs=crs).to_crs(WGS84)
+        grid.attrs["cell_m"] = cell_m
+        return grid
 
     def nabijheid(self, level: str) -> pd.DataFrame:
         """CBS Nabijheid columns over persons (car): ``AF_<code>`` km, ``AV<r>_<code>``.

@@ -30,8 +30,9 @@ class BuildTables:
     networks: dict[str, Network]
 
 
-def write_persons(lay: BuildLayout, figures) -> None:
+def write_persons(lay: BuildLayout, figures, *, crs: str) -> None:
     """Write the figures over persons (:class:`accessibility.residents.ResidentFigures`)."""
+    figures.grid_table(crs=crs).to_parquet(lay.persons_grid)
     figures.village_table().to_csv(lay.persons_villages, index=False)
     figures.municipality_table().to_csv(lay.persons_municipalities, index=False)
     figures.nabijheid("village").to_csv(lay.nabijheid_persons, index=False)

@@ -33,6 +33,8 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "villages": ("municipality", "category", "profile", "method", "white", "double_disadvantage"),
     "facilities": ("category",),
     "municipalities": ("municipality", "category", "profile", "method"),
+    "addresses": ("category",),
+    "persons_grid": ("category",),
 }
 MUNICIPALITY_FIELDS = (
     "weighting", "mean_distance_m", "mean_travel_time_s", "villages_unreachable",
@@ -108,7 +110,51 @@ def collections(sb: ServedBuild) -> list[CollectionInfo]:
             f"Edges of the routable {p} network (backdrop for maps; length, speed, time).",
             "edge_id", "LineString",
         ))  # fmt: skip
+    if sb.build.origins is not None:
+        out.append(CollectionInfo(
+            "addresses", "Addresses (where people live)",
+            "Every origin of the figures over persons: its village, weight (persons; "
+            "dwellings for method=addresses) and method. With category=, its car distance "
+            "to that category (distance_m), the worst (farthest, unreachable first) first.",
+            "origin_id", "Point",
+        ))  # fmt: skip
+    if sb.build.persons_grid is not None:
+        out.append(CollectionInfo(
+            "persons_grid", "Persons grid",
+            "Square cells with the persons living in them and their mean car distance per "
+            "category; with category=, that distance (distance_m): where the people far "
+            "from a GP live.",
+            "cell_id", "Polygon",
+        ))  # fmt: skip
     return out
+
+
+def addresses(sb: ServedBuild, *, category: str | None = None) -> gpd.GeoDataFrame:
+    """Every origin; with ``category``, its car distance (``distance_m``), worst first."""
+    gdf = sb.build.origins
+    if category is None:
+        return _geo(gdf)
+    sb.build.check_category(category)
+    col = next((c for c in (f"{category}_distance_m", f"{category}_car_distance_m")
+                if c in gdf.columns), None)  # fmt: skip
+    if col is None:
+        msg = (f"build {sb.name!r} keeps no per-address distances (built with "
+               "--address-outputs none)")  # fmt: skip
+        raise InvalidParameterError(msg)
+    keep = [c for c in gdf.columns if not c.endswith("_distance_m")]
+    out = gdf[keep].assign(category=category, profile="car", distance_m=gdf[col].astype(float))
+    return _geo(out.sort_values("distance_m", ascending=False, na_position="first"))
+
+
+def persons_grid(sb: ServedBuild, *, category: str | None = None) -> gpd.GeoDataFrame:
+    """Return the persons grid; with ``category``, its mean car distance as ``distance_m``."""
+    gdf = sb.build.persons_grid
+    if category is None:
+        return _geo(gdf)
+    sb.build.check_category(category)
+    keep = [c for c in gdf.columns if not c.endswith("_mean_distance_m")]
+    col = f"{category}_mean_distance_m"
+    return _geo(gdf[keep].assign(category=category, profile="car", distance_m=gdf[col]))
 
 
 def collection_info(sb: ServedBuild, collection_id: str) -> CollectionInfo:
@@ -362,6 +408,10 @@ def layer_frame(
         return gdf
     if layer == "double_disadvantage":
         return double_disadvantage(sb)
+    if layer == "addresses":
+        return addresses(sb, category=q.category)
+    if layer == "persons_grid":
+        return persons_grid(sb, category=q.category)
     if layer == "white_areas":
         return white_areas(sb)
     if layer.startswith(EDGES_PREFIX):

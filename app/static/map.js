@@ -30,6 +30,7 @@
   // panes keep the drawing order: roads, then isochrones, then facilities and villages
   map.createPane("roads").style.zIndex = 300;
   map.createPane("white").style.zIndex = 320;
+  map.createPane("grid").style.zIndex = 310;
   map.createPane("isochrones").style.zIndex = 350;
   const svg = L.svg();
   const isoSvg = L.svg({ pane: "isochrones" });
@@ -37,6 +38,8 @@
   const edgeLayer = L.layerGroup().addTo(map);
   const whiteLayer = L.layerGroup();  // broadband white areas, off until switched on
   const whiteSvg = L.svg({ pane: "white" });
+  const gridLayer = L.layerGroup();  // persons grid (builds with origins), off until switched on
+  const gridSvg = L.svg({ pane: "grid" });
   const isoLayer = L.layerGroup().addTo(map);
   const facilityLayer = L.layerGroup().addTo(map);
   const villageLayer = L.layerGroup().addTo(map);
@@ -213,11 +216,36 @@
     }
   }
 
+  async function loadGrid() {
+    gridLayer.clearLayers();
+    const limit = (state.limits && state.limits.max_items) || 1000;
+    let url = "collections/persons_grid/items" + query({ category: state.category, limit: limit });
+    while (url) {
+      const fc = await api(url);
+      L.geoJSON(fc, {
+        renderer: gridSvg, pane: "grid",
+        style: function (f) {
+          return { color: "#555", weight: 0.3, fillColor: colour(f.properties.distance_m),
+                   fillOpacity: 0.55, className: "persons-cell" };
+        },
+        onEachFeature: function (f, layer) {
+          const p = f.properties;
+          layer.bindTooltip(Math.round(p.weight) + (p.method === "addresses" ? " dwellings" :
+            " residents") + ", mean " + km(p.distance_m) + " to " +
+            esc(categoryLabel(state.category)) + " by car");
+        },
+      }).addTo(gridLayer);
+      const next = (fc.links || []).find(function (l) { return l.rel === "next"; });
+      url = next ? next.href : null;
+    }
+  }
+
   async function refresh(withEdges) {
     status("loading...");
     try {
       const tasks = [loadVillages(), loadFacilities()];
       if (withEdges) tasks.push(loadEdges());
+      if (map.hasLayer(gridLayer)) tasks.push(loadGrid());
       const counts = await Promise.all(tasks);
       status(counts[0] + " villages, " + counts[1] + " facilities; click the map for isochrones");
     } catch (err) {
@@ -354,6 +382,12 @@
         if (e.layer === whiteLayer && !whiteLayer.getLayers().length) {
           loadWhiteAreas().catch(function (err) { status(err.message, true); });
         }
+      });
+    }
+    if (state.meta.default_method === "persons") {
+      overlays["Where the residents live (250 m grid, mean car distance)"] = gridLayer;
+      map.on("overlayadd", function (e) {
+        if (e.layer === gridLayer) loadGrid().catch(function (err) { status(err.message, true); });
       });
     }
     L.control.layers(null, overlays, { position: "topleft", collapsed: false }).addTo(map);

@@ -139,7 +139,7 @@ def test_ogc_collections(client):
     body = client.get("/collections").json()
     ids = [c["id"] for c in body["collections"]]
     assert ids == ["villages", "facilities", "municipalities", "white_areas", "edges_car",
-                   "edges_bike", "edges_walk"]  # fmt: skip
+                   "edges_bike", "edges_walk", "addresses", "persons_grid"]  # fmt: skip
     villages = body["collections"][0]
     assert villages["itemType"] == "feature"
     assert len(villages["extent"]["spatial"]["bbox"][0]) == 4

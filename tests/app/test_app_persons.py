@@ -3,8 +3,12 @@ village point with ``method=place_point``, and ``method`` in every feature."""
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from app_helpers import TestClient, make_settings
 
 from accessibility.build import run_build
@@ -110,3 +114,42 @@ def test_double_disadvantage_ranks_by_persons(client, app_build_dir):
         rows = persons[(persons["village_id"] == p["village_id"]) & (persons["profile"] == "car")]
         if len(rows):  # a village with addresses: its persons, not its OSM population tag
             assert p["population"] == pytest.approx(rows["persons"].iloc[0])
+
+
+def test_worst_addresses_collection(client, app_build_dir):
+    import geopandas as gpd
+
+    r = client.get("/collections/addresses/items", params={"category": "supermarket",
+                                                           "limit": 5})  # fmt: skip
+    assert r.status_code == 200, r.text
+    fc = r.json()
+    addr = gpd.read_parquet(app_build_dir / "addresses.parquet")
+    assert fc["numberMatched"] == len(addr)
+    got = [f["properties"]["distance_m"] for f in fc["features"]]
+    assert got == sorted(addr["supermarket_distance_m"].astype(float), reverse=True)[:5]
+    assert fc["features"][0]["properties"]["method"] == "dwellings"
+
+
+def test_persons_grid_collection(client, app_build_dir):
+    import geopandas as gpd
+
+    grid = gpd.read_parquet(app_build_dir / "persons_grid.parquet")
+    addr = gpd.read_parquet(app_build_dir / "addresses.parquet")
+    assert grid["origins"].sum() == len(addr)
+    assert grid["weight"].sum() == pytest.approx(addr["weight"].sum())
+    r = client.get("/collections/persons_grid/items", params={"category": "supermarket",
+                                                              "limit": 10000})  # fmt: skip
+    fc = r.json()
+    assert fc["numberMatched"] == len(grid)
+    # each cell's mean: the weighted mean of the addresses inside it (250 m cells in the
+    # build's metric CRS, named <column>_<row>)
+    crs = json.loads((app_build_dir / "manifest.json").read_text())["crs"]
+    one = max(fc["features"], key=lambda f: f["properties"]["origins"])
+    col, row = (int(v) for v in one["properties"]["cell_id"].split("_"))
+    xy = addr.to_crs(crs).geometry
+    inside = addr[(np.floor(xy.x / 250) == col) & (np.floor(xy.y / 250) == row)]
+    assert len(inside) == one["properties"]["origins"]
+    expect = np.average(inside["supermarket_distance_m"], weights=inside["weight"])
+    assert one["properties"]["distance_m"] == pytest.approx(expect, rel=1e-5)
+    cell = shapely.geometry.shape(one["geometry"])
+    assert shapely.contains_xy(cell.buffer(1e-5), inside.geometry.x, inside.geometry.y).all()

@@ -186,3 +186,17 @@ def test_the_map_offers_the_profiles_of_the_build(browser, ebike_build_dir):
         )
         assert "error" not in (pg.locator("#status").get_attribute("class") or "")
         assert pg.errors == []
+
+
+def test_persons_grid_overlay(page, client):
+    """The residents grid: a cell per populated 250 m square, coloured by mean distance."""
+    page.wait_for_function("document.querySelectorAll('path.village-marker').length > 0")
+    assert "mean over the residents" in page.locator("#legend-method").inner_text()
+    label = page.locator(".leaflet-control-layers-overlays label", has_text="residents live")
+    label.locator("input").check()
+    n = client.get("/collections/persons_grid/items", params={"limit": 1}).json()["numberMatched"]
+    page.wait_for_function(
+        f"document.querySelectorAll('path.persons-cell').length === {n}", timeout=30_000
+    )
+    label.locator("input").uncheck()
+    assert page.errors == []
