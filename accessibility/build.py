@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility.area import Area, clip_osm, resolve_area
 from accessibility.crs import WGS84, choose_metric_crs
 from accessibility.errors import InputFileError
 from accessibility.facilities import (
@@ -134,19 +135,25 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
     with stages.stage("read OSM"):
         osm = read_osm(params.extract, poi_keys=rules.keys, progress=stages.bar is not None,
                        buildings=params.origins_source == "osm")  # fmt: skip
-    with stages.stage("networks"):
         crs = choose_metric_crs(osm.node_lon, osm.node_lat)
+        area = None
+        if params.area is not None:
+            area = resolve_area(params.area, osm.boundaries, buffer_km=params.buffer_km, crs=crs)
+            osm = clip_osm(osm, area)
+    with stages.stage("networks"):
         xy = project_osm(osm, crs)
         networks = {p.name: build_network(osm, p, crs=crs, xy=xy)
                     for p in params.selected_profiles}  # fmt: skip
     with stages.stage("facilities"):
-        facilities = _facilities(params, osm.pois, rules)
+        facilities = _in_area(_facilities(params, osm.pois, rules), area, buffered=True)
     with stages.stage("villages"):
         villages, village_polys, boundaries = _villages(params, osm)
+        villages, village_polys = _villages_in_area(villages, village_polys, area)
     figures = None
     if params.origins_source is not None:
         with stages.stage("origins"):
-            figures = _origins(params, osm, villages, village_polys, boundaries, crs, rules)
+            figures = _origins(params, osm, villages, village_polys, boundaries, crs, rules,
+                               area)  # fmt: skip
     with stages.stage("indicators"):
         ind, mun, nabij, reports = _indicators(params, networks, villages, facilities, rules,
                                                figures)  # fmt: skip
@@ -163,6 +170,9 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
             manifest["broadband"] = broadband.manifest
         if figures is not None:
             manifest["origins"] = _origins_manifest(params, figures)
+        if area is not None:
+            manifest["area"] = {"name": area.name, "buffer_km": area.buffer_km,
+                                "bounds": [round(v, 6) for v in area.polygon.bounds]}  # fmt: skip
         tables = BuildTables(villages, village_polys, facilities, ind, mun, nabij, boundaries,
                              networks)  # fmt: skip
         with AtomicBuildDir(out) as tmp:
@@ -225,8 +235,32 @@ def _manifest(params, out, key, hashes, osm, crs, rules, networks, facilities, v
     }
 
 
+def _in_area(df: pd.DataFrame, area: Area | None, *, buffered: bool = False) -> pd.DataFrame:
+    """Keep the rows (``lon``/``lat``) inside the area (or its buffer); all without one."""
+    if area is None:
+        return df
+    keep = area.inside(df["lon"].to_numpy(float), df["lat"].to_numpy(float), buffered=buffered)
+    return df[keep].reset_index(drop=True)
+
+
+def _villages_in_area(
+    villages: pd.DataFrame, polys: gpd.GeoDataFrame | None, area: Area | None
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame | None]:
+    """Only the villages inside the area are reported (their polygons too)."""
+    if area is None:
+        return villages, polys
+    inside = _in_area(villages, area)
+    if len(inside) == 0:
+        msg = f"no village lies inside the area {area.name!r}; check --area"
+        raise InputFileError(msg)
+    if polys is not None:
+        polys = polys[polys["village_id"].isin(inside["village_id"])].reset_index(drop=True)
+    return inside, polys
+
+
 def _origins(params: BuildParams, osm, villages: pd.DataFrame, village_polys, boundaries,
-             crs: str, rules: CategoryRules) -> ResidentFigures:  # fmt: skip
+             crs: str, rules: CategoryRules,
+             area: Area | None = None) -> ResidentFigures:  # fmt: skip
     """Read the origins, put them in villages and weigh them; the figures start empty."""
     from accessibility.origins import (
         assign_origins,
@@ -242,6 +276,8 @@ def _origins(params: BuildParams, osm, villages: pd.DataFrame, village_polys, bo
         origins = origins_from_raster(params.population)
     else:
         origins = origins_from_osm(osm)
+    if area is not None and params.origins_source != "osm":  # OSM origins are clipped already
+        origins = origins.subset(area.inside(origins.lon, origins.lat), "outside_area")
     assigned = assign_origins(origins, villages, boundaries, village_polygons=village_polys,
                               radius_m=params.assign_radius_km * 1000.0, crs=crs)  # fmt: skip
     return ResidentFigures(assigned, rules, radii_km=params.radii_km,

@@ -41,5 +41,8 @@ DEFAULT_CELL_M = 50.0
 DEFAULT_ASSIGN_RADIUS_KM = 2.0
 #: per-address distances in addresses.parquet: none, car (CBS's network) or all profiles
 DEFAULT_ADDRESS_OUTPUTS = "car"
+#: with --area: roads and facilities this far beyond the area are kept (km), so that a
+#: border village finds its GP across the border
+DEFAULT_BUFFER_KM = 20.0
 #: cell side of the persons grid ("where the people far from a GP live"), metres
 DEFAULT_GRID_M = 250.0

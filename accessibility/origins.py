@@ -27,7 +27,7 @@ every dwelling weighs 1, and the figures are per dwelling, not per person).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -84,6 +84,14 @@ class Origins:
 
     def __len__(self) -> int:
         return len(self.lon)
+
+    def subset(self, keep: np.ndarray, reason: str) -> Origins:
+        """Keep the origins where ``keep`` is True; count the others as ``reason``."""
+        pick = lambda a: None if a is None else a[keep]  # noqa: E731
+        stats = {**self.stats, reason: int((~keep).sum())}
+        return replace(self, origin_id=self.origin_id[keep], lon=self.lon[keep],
+                       lat=self.lat[keep], dwellings=self.dwellings[keep],
+                       residents=pick(self.residents), stats=stats)  # fmt: skip
 
 
 # --- sources -------------------------------------------------------------------------------------

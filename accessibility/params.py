@@ -15,6 +15,7 @@ from accessibility.defaults import (
     DEFAULT_ADDRESS_OUTPUTS,
     DEFAULT_ADMIN_LEVEL,
     DEFAULT_ASSIGN_RADIUS_KM,
+    DEFAULT_BUFFER_KM,
     DEFAULT_CATEGORIES_FILE,
     DEFAULT_MAX_SNAP_M,
     DEFAULT_PROFILES_FILE,
@@ -71,6 +72,16 @@ class BuildParams:
     population: Path | None = None
     assign_radius_km: float = DEFAULT_ASSIGN_RADIUS_KM
     address_outputs: str = DEFAULT_ADDRESS_OUTPUTS
+    area: str | None = None
+    buffer_km: float = DEFAULT_BUFFER_KM
+
+    @property
+    def area_file(self) -> Path | None:
+        """The area as a polygon file, when ``area`` names one (else a boundary name)."""
+        if self.area is None:
+            return None
+        p = Path(self.area)
+        return p if p.suffix and p.exists() else None
 
     @property
     def origins_source(self) -> str | None:
@@ -106,6 +117,8 @@ class BuildParams:
             files["addresses"] = self.addresses
         if self.origins_source == "raster":
             files["population"] = self.population
+        if self.area_file is not None:
+            files["area"] = self.area_file
         files["categories"] = self.categories or DEFAULT_CATEGORIES_FILE
         files["profiles"] = DEFAULT_PROFILES_FILE
         if self.profiles_file:
@@ -132,6 +145,8 @@ class BuildParams:
             "residents_column": self.residents_column,
             "assign_radius_km": self.assign_radius_km,
             "address_outputs": self.address_outputs,
+            "area": None if self.area is None else str(self.area),
+            "buffer_km": self.buffer_km if self.area is not None else None,
         }
 
     def cache_key(self) -> tuple[dict[str, str], str]:

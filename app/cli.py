@@ -21,6 +21,7 @@ from accessibility.defaults import (
     DEFAULT_ADDRESS_OUTPUTS,
     DEFAULT_ADMIN_LEVEL,
     DEFAULT_ASSIGN_RADIUS_KM,
+    DEFAULT_BUFFER_KM,
     DEFAULT_BUILD,
     DEFAULT_BUILDS_DIR,
     DEFAULT_COVERAGE,
@@ -90,6 +91,7 @@ def _build_arguments(p: argparse.ArgumentParser) -> None:
     out.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     _facility_arguments(p.add_argument_group("facilities"))
     _village_arguments(p.add_argument_group("villages and municipalities"))
+    _area_arguments(p.add_argument_group("study area"))
     _method_arguments(p.add_argument_group("profiles and indicators"))
     _origin_arguments(p.add_argument_group("residents: origins for the figures over persons"))
     _coverage_arguments(p.add_argument_group("broadband coverage"))
@@ -156,6 +158,24 @@ def _village_arguments(g: argparse._ArgumentGroup) -> None:
         default=DEFAULT_ADMIN_LEVEL,
         help=f"OSM admin_level of municipalities (default {DEFAULT_ADMIN_LEVEL}, "
         "the Dutch gemeente)",
+    )
+
+
+def _area_arguments(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--area",
+        default=None,
+        metavar="FILE_OR_NAME",
+        help="report only the villages and residents of this area: a polygon file "
+        "(GeoJSON/GeoPackage) or an administrative boundary's name in the extract (e.g. "
+        "Drenthe); default: the whole extract",
+    )
+    g.add_argument(
+        "--buffer-km",
+        type=float,
+        default=DEFAULT_BUFFER_KM,
+        help="with --area: keep roads and facilities this far beyond the area, so border "
+        f"villages find facilities across the border (default {DEFAULT_BUFFER_KM:g})",
     )
 
 
@@ -444,6 +464,8 @@ def _build_params(args: argparse.Namespace):
         population=args.population,
         assign_radius_km=args.assign_radius_km,
         address_outputs=args.address_outputs,
+        area=args.area,
+        buffer_km=args.buffer_km,
     )
 
 
