@@ -55,6 +55,20 @@ def test_build_outputs_and_manifest(demo_build):
         "pharmacy": 3,
         "hospital": 1,
         "library": 1,
+        # categories added toward CBS's list (docs/categories.md)
+        "sports_ground": 90,
+        "restaurant": 46,
+        "cafetaria": 14,
+        "hotel": 12,
+        "museum": 10,
+        "groceries_other": 10,
+        "fire_station": 6,
+        "cafe": 5,
+        "train_station": 4,
+        "attraction_park": 1,
+        "cinema": 1,
+        "performing_arts": 1,
+        "sports_hall": 1,
     }
     assert m["attribution"].startswith("© OpenStreetMap contributors")
     assert set(m["libraries"]) >= {"numpy", "scipy", "osmium"}

@@ -15,6 +15,7 @@ from accessibility.facilities import (
     load_categories,
     match_categories,
 )
+from accessibility.osm import read_osm
 from accessibility.villages import (
     assign_municipality,
     boundaries_from_file,
@@ -57,7 +58,7 @@ def test_default_categories(rules):
         ({"amenity": "school"}, {"school"}),  # unknown level: generic school only
         ({"amenity": "school", "school:nl": "basisschool"}, {"school_primary", "school"}),
         ({"shop": "supermarket"}, {"supermarket"}),
-        ({"shop": "convenience"}, set()),
+        ({"shop": "convenience"}, {"groceries_other"}),  # not a supermarket
         ({"amenity": "pharmacy"}, {"pharmacy"}),
         ({"leisure": "swimming_pool"}, set()),  # a garden pool is no public facility
         ({"leisure": "sports_centre", "sport": "swimming"}, {"swimming_pool"}),
@@ -75,6 +76,207 @@ def test_facilities_from_osm_one_row_per_category(rules):
     f = facilities_from_osm(pois, rules)
     assert sorted(f["category"]) == ["school", "school_primary", "school_secondary"]
     assert set(f["facility_id"]) == {"node/1"}
+
+
+#: the categories as they were before the CBS extension: name, label, CBS code, CBS radii
+#: (consumers depend on them; docs/categories.md)
+EXISTING_CATEGORIES = [
+    ("gp", "GP practice (huisartsenpraktijk)", "ARTSPR", (1, 3, 5)),
+    ("gp_post", "GP out-of-hours post (huisartsenpost)", "ARTSPO", ()),
+    ("pharmacy", "Pharmacy (apotheek)", "APOTH", ()),
+    ("hospital", "Hospital (ziekenhuis)", "ZIEK_I", (5, 10, 20)),
+    ("supermarket", "Supermarket", "SUPERM", (1, 3, 5)),
+    ("school_primary", "Primary school (basisonderwijs)", "ONDBAS", (1, 3, 5)),
+    ("school_secondary", "Secondary school (voortgezet onderwijs)", "ONDVRT", (3, 5, 10)),
+    ("school", "School of any level (includes schools whose level is not tagged)", "", ()),
+    ("childcare", "Childcare (kinderdagverblijf)", "KDV", (1, 3, 5)),
+    ("library", "Library (bibliotheek)", "BIBLIO", ()),
+    ("swimming_pool", "Public swimming pool (zwembad)", "ZWEMB", ()),
+]
+
+#: the categories added toward CBS's list: name, CBS code, CBS radii
+CBS_CATEGORIES = [
+    ("groceries_other", "OVDAGL", (1, 3, 5)),
+    ("department_store", "WARENH", (5, 10, 20)),
+    ("cafe", "CAFE", (1, 3, 5)),
+    ("cafetaria", "CAFTAR", (1, 3, 5)),
+    ("restaurant", "RESTAU", (1, 3, 5)),
+    ("hotel", "HOTEL", (5, 10, 20)),
+    ("after_school_care", "BSO", (1, 3, 5)),
+    ("school_vmbo", "ONDVMB", (3, 5, 10)),
+    ("school_havo_vwo", "ONDHV", (3, 5, 10)),
+    ("train_station", "TREINS", ()),
+    ("ice_rink", "IJSBAAN", ()),
+    ("cinema", "BIOS", (5, 10, 20)),
+    ("museum", "MUSEUM", (5, 10, 20)),
+    ("performing_arts", "PODIUM", (5, 10, 20)),
+    ("sauna", "SAUNA", ()),
+    ("attraction_park", "ATTRAC", (10, 20, 50)),
+    ("sports_ground", "SPORTT", ()),
+    ("sports_hall", "SPORTH", ()),
+    ("fire_station", "BRANDW", ()),
+]
+
+
+def test_cbs_categories_come_after_the_existing_ones_unchanged(rules):
+    n_old = len(EXISTING_CATEGORIES)
+    got = [(c.name, c.label, c.cbs, c.cbs_radii_km) for c in rules.categories.values()]
+    assert got[:n_old] == EXISTING_CATEGORIES
+    assert [(c[0], c[2], c[3]) for c in got[n_old:]] == CBS_CATEGORIES
+    codes = [c.cbs for c in rules.categories.values() if c.cbs]
+    assert len(codes) == len(set(codes))  # one column set per code in nabijheid.csv
+    for c in list(rules.categories.values())[n_old:]:
+        assert c.label.endswith(")") and "(" in c.label  # English (Dutch), as the others
+
+
+def test_rule_first_keys_are_ones_the_reader_can_afford(rules):
+    """The reader collects every object carrying a rule's first key (accessibility/osm.py).
+
+    highway and building are on most ways; railway (signals, switches, tracks) costs
+    13-20 % more reading time on the Heidelberg extract (docs/categories.md).
+    """
+    assert not {"highway", "building", "railway"} & set(rules.keys)
+    assert {"tourism", "train", "railway:ref"} <= set(rules.keys)
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        # daily shopping
+        ({"shop": "bakery", "name": "Bakkerij Bolhuis"}, {"groceries_other"}),
+        ({"shop": "butcher"}, {"groceries_other"}),
+        ({"shop": "greengrocer", "organic": "yes"}, {"groceries_other"}),
+        ({"shop": "cheese"}, {"groceries_other"}),
+        ({"shop": "supermarket", "brand": "Albert Heijn"}, {"supermarket"}),
+        ({"shop": "alcohol", "name": "Gall & Gall"}, set()),
+        ({"shop": "farm", "name": "Boerderijwinkel"}, set()),
+        ({"shop": "department_store", "name": "de Bijenkorf"}, {"department_store"}),
+        ({"shop": "variety_store", "brand": "HEMA"}, set()),
+        ({"shop": "mall"}, set()),
+        # hospitality
+        ({"amenity": "pub", "name": "Café De Kastelein"}, {"cafe"}),
+        ({"amenity": "bar"}, {"cafe"}),
+        (
+            {"amenity": "fast_food", "cuisine": "friture", "name": "Cafetaria 't Hoekje"},
+            {"cafetaria"},
+        ),
+        ({"amenity": "cafe", "cuisine": "coffee_shop"}, {"cafetaria"}),  # lunchroom
+        ({"amenity": "ice_cream"}, {"cafetaria"}),
+        ({"amenity": "restaurant", "cuisine": "regional"}, {"restaurant"}),
+        ({"tourism": "hotel", "stars": "3", "amenity": "restaurant"}, {"hotel", "restaurant"}),
+        ({"tourism": "motel"}, {"hotel"}),
+        ({"tourism": "guest_house", "guest_house": "bed_and_breakfast"}, set()),
+        ({"tourism": "hostel"}, set()),
+        ({"tourism": "camp_site"}, set()),
+        # childcare
+        (
+            {"amenity": "childcare", "after_school": "yes", "name": "BSO De Boomhut"},
+            {"childcare", "after_school_care"},
+        ),
+        ({"amenity": "kindergarten", "after_school": "yes"}, {"childcare", "after_school_care"}),
+        ({"amenity": "childcare", "name": "KDV Dikkertje Dap"}, {"childcare"}),
+        ({"amenity": "childcare", "after_school": "no"}, {"childcare"}),
+        # education
+        ({"amenity": "school", "school:nl": "vmbo"}, {"school", "school_secondary", "school_vmbo"}),
+        (
+            {"amenity": "school", "school:NL": "havo;vwo"},
+            {"school", "school_secondary", "school_havo_vwo"},
+        ),
+        (
+            {"amenity": "school", "school:nl": "vmbo;havo"},
+            {"school", "school_secondary", "school_vmbo", "school_havo_vwo"},
+        ),
+        ({"amenity": "school", "isced:level": "2;3"}, {"school", "school_secondary"}),
+        ({"amenity": "college", "school:nl": "vmbo"}, set()),
+        # traffic
+        (
+            {"railway": "station", "public_transport": "station", "train": "yes", "name": "Assen"},
+            {"train_station"},
+        ),
+        ({"public_transport": "station", "train": "yes"}, {"train_station"}),
+        ({"railway": "halt", "railway:ref": "Nd H1"}, {"train_station"}),
+        (
+            {
+                "railway": "station",
+                "public_transport": "station",
+                "subway": "yes",
+                "station": "subway",
+                "train": "yes",
+            },
+            set(),
+        ),
+        ({"railway": "station", "railway:ref": "X", "station": "light_rail"}, set()),
+        ({"public_transport": "station", "bus": "yes"}, set()),  # a bus station
+        ({"railway": "tram_stop", "railway:ref": "X"}, set()),
+        ({"railway": "station"}, set()),  # neither train=yes nor railway:ref: not collected
+        ({"highway": "motorway_junction", "ref": "31"}, set()),  # on-ramps: not yet
+        # culture and recreation
+        ({"leisure": "ice_rink", "sport": "ice_skating", "name": "Kunstijsbaan"}, {"ice_rink"}),
+        ({"leisure": "ice_rink", "seasonal": "winter", "name": "IJsvereniging"}, set()),
+        ({"amenity": "cinema"}, {"cinema"}),
+        ({"tourism": "museum", "name": "Drents Museum"}, {"museum"}),
+        ({"tourism": "attraction", "historic": "castle"}, set()),
+        ({"amenity": "theatre", "theatre:type": "amphi"}, {"performing_arts"}),
+        ({"amenity": "concert_hall"}, {"performing_arts"}),
+        ({"amenity": "arts_centre"}, set()),
+        ({"leisure": "sauna"}, {"sauna"}),
+        ({"leisure": "sauna", "access": "private"}, set()),  # the sauna of a holiday home
+        ({"tourism": "zoo", "zoo": "wildlife_park", "name": "Wildlands"}, {"attraction_park"}),
+        ({"tourism": "theme_park"}, {"attraction_park"}),
+        ({"leisure": "indoor_play"}, {"attraction_park"}),
+        ({"tourism": "zoo", "zoo": "petting_zoo", "name": "Kinderboerderij"}, set()),
+        ({"leisure": "playground"}, set()),
+        ({"leisure": "pitch", "sport": "soccer"}, {"sports_ground"}),
+        ({"leisure": "stadium"}, {"sports_ground"}),
+        ({"leisure": "pitch", "sport": "tennis", "access": "private"}, set()),
+        ({"leisure": "sports_hall", "sport": "volleyball;basketball"}, {"sports_hall"}),
+        ({"leisure": "sports_centre", "building": "yes", "sport": "multi"}, {"sports_hall"}),
+        ({"leisure": "pitch", "indoor": "yes", "sport": "futsal"}, {"sports_hall"}),
+        ({"leisure": "sports_centre", "building": "yes", "sport": "swimming"}, {"swimming_pool"}),
+        ({"leisure": "sports_centre", "sport": "multi"}, set()),  # an area: hall or ground?
+        ({"leisure": "fitness_centre"}, set()),
+        ({"amenity": "fire_station", "name": "Brandweer Assen"}, {"fire_station"}),
+        ({"emergency": "fire_hydrant"}, set()),
+        # near misses of the existing categories stay out of the new ones
+        ({"amenity": "dentist", "healthcare": "dentist"}, set()),
+        ({"amenity": "doctors", "healthcare:speciality": "dentist"}, set()),
+        ({"leisure": "swimming_pool", "access": "private"}, set()),
+    ],
+)
+def test_cbs_category_rules(rules, tags, expected):
+    assert set(match_categories(tags, rules)) == expected
+
+
+def test_reader_collects_the_new_first_keys(tmp_path, rules):
+    """read_osm + the rules: stations by train=yes or railway:ref, hotels by tourism."""
+    pois = {
+        1: {"railway": "station", "public_transport": "station", "train": "yes"},
+        2: {"railway": "halt", "railway:ref": "Asn"},
+        3: {"railway": "station"},  # neither key: the reader does not collect it
+        4: {"railway": "signal"},
+        5: {"tourism": "hotel"},
+        6: {"amenity": "fast_food"},
+    }
+    xml = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for i, tags in pois.items():
+        xml.append(f'<node id="{i}" version="1" lat="52.99" lon="{6.5 + i / 1000}">')
+        xml += [f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        xml.append("</node>")
+    xml += ['<node id="10" version="1" lat="52.98" lon="6.5"/>',
+            '<node id="11" version="1" lat="52.98" lon="6.51"/>',
+            '<way id="20" version="1"><nd ref="10"/><nd ref="11"/>',
+            '<tag k="highway" v="residential"/></way>', "</osm>"]  # fmt: skip
+    p = tmp_path / "poi.osm"
+    p.write_text("\n".join(xml))
+    osm = read_osm(p, poi_keys=rules.keys)
+    assert sorted(osm.pois["osm_id"]) == [1, 2, 5, 6]
+    f = facilities_from_osm(osm.pois, rules)
+    assert sorted(zip(f["facility_id"], f["category"], strict=True)) == [
+        ("node/1", "train_station"),
+        ("node/2", "train_station"),
+        ("node/5", "hotel"),
+        ("node/6", "cafetaria"),
+    ]
 
 
 def test_user_rules_file(tmp_path):
