@@ -96,7 +96,7 @@ EXISTING_CATEGORIES = [
 
 #: the categories added toward CBS's list: name, CBS code, CBS radii
 CBS_CATEGORIES = [
-    ("groceries_other", "OVDAGL", (1, 3, 5)),
+    ("groceries_other", "DAGLMD", (1, 3, 5)),
     ("department_store", "WARENH", (5, 10, 20)),
     ("cafe", "CAFE", (1, 3, 5)),
     ("cafetaria", "CAFTAR", (1, 3, 5)),
@@ -105,15 +105,15 @@ CBS_CATEGORIES = [
     ("after_school_care", "BSO", (1, 3, 5)),
     ("school_vmbo", "ONDVMB", (3, 5, 10)),
     ("school_havo_vwo", "ONDHV", (3, 5, 10)),
-    ("train_station", "TREINS", ()),
+    ("train_station", "TREINST", ()),
     ("ice_rink", "IJSBAAN", ()),
     ("cinema", "BIOS", (5, 10, 20)),
     ("museum", "MUSEUM", (5, 10, 20)),
     ("performing_arts", "PODIUM", (5, 10, 20)),
     ("sauna", "SAUNA", ()),
     ("attraction_park", "ATTRAC", (10, 20, 50)),
-    ("sports_ground", "SPORTT", ()),
-    ("sports_hall", "SPORTH", ()),
+    ("sports_ground", "", ()),
+    ("sports_hall", "", ()),
     ("fire_station", "BRANDW", ()),
 ]
 
