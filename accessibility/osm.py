@@ -218,7 +218,9 @@ class _OsmCollector:
     ) -> None:
         import osmium
 
-        self.poi_key_set = set(poi_keys)
+        # highway is on every road: as a POI key it only collects motorway junctions
+        self.poi_key_set = set(poi_keys) - {"highway"}
+        self.junctions = "highway" in poi_keys
         self.place_set = set(place_types)
         self.wkb = osmium.geom.WKBFactory()
         self.all_nodes = osmium.geom.use_nodes.ALL
@@ -260,7 +262,9 @@ class _OsmCollector:
             self.place_rows.append(
                 (obj.id, tags.get("name"), tags["place"], tags.get("population"), loc.lon, loc.lat)
             )
-        if any(k in tags for k in self.poi_key_set):
+        if any(k in tags for k in self.poi_key_set) or (
+            self.junctions and tags.get("highway") == "motorway_junction"
+        ):
             self.poi_rows.append(("node", obj.id, loc.lon, loc.lat, tags.get("name"), dict(tags)))
         if self.buildings and ADDRESS_KEY in tags:
             self.addr_rows.append((obj.id, loc.lon, loc.lat, tags.get("building:flats")))
@@ -486,10 +490,11 @@ def _file_processor(p: Path, poi_keys: tuple[str, ...], *, buildings: bool = Fal
 
     extra = ("building", ADDRESS_KEY) if buildings else ()
     keys = tuple(sorted({"highway", "place", "boundary", *poi_keys, *extra}))
+    area_keys = [k for k in poi_keys if k != "highway"]  # no areas for roads
     return (
         osmium.FileProcessor(str(p))
         .with_locations()
-        .with_areas(osmium.filter.KeyFilter("boundary", *poi_keys))
+        .with_areas(osmium.filter.KeyFilter("boundary", *area_keys))
         .with_filter(osmium.filter.EmptyTagFilter())
         .with_filter(osmium.filter.KeyFilter(*keys))
     )

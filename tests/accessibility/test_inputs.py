@@ -106,6 +106,7 @@ CBS_CATEGORIES = [
     ("school_vmbo", "ONDVMB", (3, 5, 10)),
     ("school_havo_vwo", "ONDHV", (3, 5, 10)),
     ("train_station", "TREINST", ()),
+    ("motorway_ramp", "OPRITH", ()),
     ("ice_rink", "IJSBAAN", ()),
     ("cinema", "BIOS", (5, 10, 20)),
     ("museum", "MUSEUM", (5, 10, 20)),
@@ -135,7 +136,11 @@ def test_rule_first_keys_are_ones_the_reader_can_afford(rules):
     highway and building are on most ways; railway (signals, switches, tracks) costs
     13-20 % more reading time on the Heidelberg extract (docs/categories.md).
     """
-    assert not {"highway", "building", "railway"} & set(rules.keys)
+    assert not {"building", "railway"} & set(rules.keys)
+    # highway only for motorway junctions: the reader never takes roads as candidates
+    assert [r for c in rules.categories.values() for r in c.rules if "highway" in r] == [
+        {"highway": "motorway_junction"}
+    ]
     assert {"tourism", "train", "railway:ref"} <= set(rules.keys)
 
 
@@ -143,6 +148,8 @@ def test_rule_first_keys_are_ones_the_reader_can_afford(rules):
     ("tags", "expected"),
     [
         # daily shopping
+        ({"highway": "motorway_junction", "ref": "31"}, {"motorway_ramp"}),
+        ({"highway": "motorway", "ref": "A28"}, set()),
         ({"shop": "bakery", "name": "Bakkerij Bolhuis"}, {"groceries_other"}),
         ({"shop": "butcher"}, {"groceries_other"}),
         ({"shop": "greengrocer", "organic": "yes"}, {"groceries_other"}),
@@ -209,7 +216,6 @@ def test_rule_first_keys_are_ones_the_reader_can_afford(rules):
         ({"public_transport": "station", "bus": "yes"}, set()),  # a bus station
         ({"railway": "tram_stop", "railway:ref": "X"}, set()),
         ({"railway": "station"}, set()),  # neither train=yes nor railway:ref: not collected
-        ({"highway": "motorway_junction", "ref": "31"}, set()),  # on-ramps: not yet
         # culture and recreation
         ({"leisure": "ice_rink", "sport": "ice_skating", "name": "Kunstijsbaan"}, {"ice_rink"}),
         ({"leisure": "ice_rink", "seasonal": "winter", "name": "IJsvereniging"}, set()),
