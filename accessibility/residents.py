@@ -180,12 +180,18 @@ class ResidentFigures:
         facilities within r km.
         """
         cols = self._cbs.get(level, {})
+        a = self.assigned
         if level == "village":
-            v = self.assigned.villages
+            v = a.villages
             head = v[["village_id", "village_name", "municipality"]].reset_index(drop=True)
+            group = a.village_index
         else:
             head = pd.DataFrame({"municipality": self._mun_names})
-        return pd.concat([head, pd.DataFrame(cols, index=head.index)], axis=1)
+            group = self._mun_of_village[a.village_index]
+        head["method"] = _group_method(group, len(head), a.method)
+        head["weight"] = np.bincount(group, weights=a.weight, minlength=len(head))
+        out = pd.concat([head, pd.DataFrame(cols, index=head.index)], axis=1)
+        return out[out["method"].notna()].reset_index(drop=True)
 
 
 def as_long_table(persons: pd.DataFrame, place: pd.DataFrame | None = None) -> pd.DataFrame:

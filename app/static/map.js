@@ -305,9 +305,12 @@
       const div = L.DomUtil.create("div", "panel legend");
       div.id = "legend";
       let html = "<h2>Distance to nearest facility</h2>";
-      html += "<div class=\"hint\" id=\"legend-method\">" + (state.meta.default_method === "persons" ?
-        "mean over the residents of each village (every address, weighted)" :
-        "from the village point") + "</div>";
+      const methods = Object.keys((state.meta.origins || {}).methods || {});
+      const perDwelling = methods.length === 1 && methods[0] === "addresses";
+      html += "<div class=\"hint\" id=\"legend-method\">" + (state.meta.default_method !== "persons" ?
+        "from the village point" : perDwelling ?
+        "mean over the dwellings of each village (no population known)" :
+        "mean over the residents of each village (every address, weighted)") + "</div>";
       DISTANCE_CLASSES.forEach(function (c) {
         html += "<div><i class=\"round\" style=\"background:" + c[1] + "\"></i>" + c[2] + "</div>";
       });
