@@ -555,6 +555,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", type=int, default=0, metavar="SIZE",
                    help="also run SIZE under cProfile (top costs in the report)")  # fmt: skip
     p.add_argument("--no-least", dest="least", action="store_false", help="skip the least work")
+    p.add_argument("--before", type=Path, default=None, metavar="JSON",
+                   help="results of an earlier run (other code) to compare with")  # fmt: skip
     p.add_argument("--out", type=Path, default=None, help=f"report (default {DOC})")
     p.add_argument("--json", type=Path, default=None,
                    help="raw results (benchmarks/.work/addresses/results.json)")  # fmt: skip
@@ -621,6 +623,10 @@ def main(argv: list[str] | None = None) -> int:
                 "profile": True}  # fmt: skip
         log(f"{args.profile:,} addresses under cProfile")
         results["profile"] = run_child("bereik", spec, f"profile-{args.profile}")
+    if args.before:
+        before = json.loads(args.before.read_text())
+        results["before"] = {"machine": before["machine"], "runs": before["runs"],
+                             "file": str(args.before)}  # fmt: skip
     results["total_s"] = time.perf_counter() - t_start
     js.write_text(json.dumps(results, indent=1, default=float))
     out.parent.mkdir(parents=True, exist_ok=True)

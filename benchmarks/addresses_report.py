@@ -326,6 +326,7 @@ def render(results: dict) -> str:
             if shown >= 20:
                 break
         lines.append("")
+    lines += _before(results)
     lines.append(f"Whole benchmark run: {s(results.get('total_s'))} s.")
     return "\n".join(lines) + "\n"
 
@@ -374,3 +375,37 @@ def _fac(prep: dict) -> str:
     if not f:
         return "prepared earlier"
     return ", ".join(f"{v:,} {k}" for k, v in f.items())
+
+
+def _before(results: dict) -> list[str]:
+    """The same sizes measured with other code (``--before``): stage by stage."""
+    before = results.get("before")
+    if not before:
+        return []
+    now = {r["size"]: r for r in results["runs"]}
+    then = {r["size"]: r for r in before["runs"] if r["size"] in now}
+    if not then:
+        return []
+    lines = [
+        "## Before and after",
+        "",
+        f"The same sizes measured earlier with {before['machine']['git']} "
+        f"({before['machine']['date']}; one run each, so a few per cent of noise), against "
+        f"this run ({results['machine']['git']}):",
+        "",
+        "| addresses | stage | before (s) | now (s) |",
+        "|---:|---|---:|---:|",
+    ]
+    parts = {**STAGE_NAMES, "total_s": "total"}
+    for n, r0 in sorted(then.items()):
+        r1 = now[n]
+        for k, name in parts.items():
+            a = r0["total_s"] if k == "total_s" else r0["stages_s"][k]
+            b = r1["total_s"] if k == "total_s" else r1["stages_s"][k]
+            lines.append(f"| {n:,} | {name} | {s(a)} | {s(b)} |")
+        k = "aggregation over persons (ResidentFigures.add)"
+        lines.append(f"| {n:,} | of the indicator pass: {k} | "
+                     f"{s(r0['breakdown'].get(k))} | {s(r1['breakdown'].get(k))} |")  # fmt: skip
+        lines.append(f"| {n:,} | peak RSS (GiB) | {gb(r0['peak_rss_mb'])} | "
+                     f"{gb(r1['peak_rss_mb'])} |")  # fmt: skip
+    return [*lines, ""]
