@@ -16,6 +16,7 @@ from typing import NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from accessibility.crs import WGS84, outside_wgs84, to_wgs84
 from accessibility.errors import InputFileError, NoCrsError
@@ -24,6 +25,7 @@ CSV_SUFFIXES = frozenset({".csv", ".txt"})
 PARQUET_SUFFIXES = frozenset({".parquet", ".geoparquet"})
 # coordinate column pairs of a CSV, in order of preference (pc4_*: DUO school file)
 _COORD_PAIRS = (("pc4_lon", "pc4_lat"), ("lon", "lat"), ("x", "y"))
+_POLYGON_TYPES = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
 
 class PointTable(NamedTuple):
@@ -166,7 +168,8 @@ def _csv_points(p: Path, xy_crs: str | None, crs_option: str) -> PointTable:
 def _vector_points(gdf: gpd.GeoDataFrame) -> PointTable:
     gdf = gdf.to_crs(WGS84)
     polys = None
-    if set(gdf.geom_type.dropna()) & {"Polygon", "MultiPolygon"}:
+    kinds = shapely.get_type_id(gdf.geometry.to_numpy())  # -1: missing (no strings made)
+    if np.isin(kinds, _POLYGON_TYPES).any():
         polys = gdf
         pts = gdf.geometry.representative_point()
     else:

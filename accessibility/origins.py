@@ -168,9 +168,9 @@ def origins_from_file(
         warnings.warn(f"{p}: {int((~ok).sum())} of {len(ok)} addresses have no coordinates "
                       "and were skipped", stacklevel=2)  # fmt: skip
     id_col = pick_column(df.columns, _ID_ALIASES)
-    ids = df[id_col].astype(str).to_numpy(dtype=object) if id_col else np.arange(1, len(df) + 1)
+    ids = df[id_col] if id_col else pd.Series(np.arange(1, len(df) + 1))
     return Origins(
-        origin_id=np.array([f"{p.stem}:{i}" for i in np.asarray(ids)[ok]], dtype=object),
+        origin_id=(f"{p.stem}:" + ids.astype(str)).to_numpy(dtype=object)[ok],
         lon=lon[ok], lat=lat[ok], dwellings=np.ones(int(ok.sum())),
         residents=None if residents is None else residents[ok],
         source=p.name,
@@ -325,11 +325,15 @@ def _by_nearest(origins: Origins, villages: pd.DataFrame, municipality: np.ndarr
         np.column_stack([ox, oy]), k=k, distance_upper_bound=radius_m
     )
     dist, idx = dist.reshape(len(ox), k), idx.reshape(len(ox), k)
+    # municipalities as integer codes (-1: none), compared once per candidate rank
     v_mun = villages["municipality"].to_numpy(dtype=object)
+    codes, _ = pd.factorize(np.concatenate([v_mun, np.asarray(municipality, dtype=object)]))
+    v_code, o_code = codes[: len(v_mun)], codes[len(v_mun) :]
+    anywhere = pd.isna(municipality)  # an origin outside every municipality takes any village
     for j in range(k):  # nearest first: the first candidate in the same municipality wins
         found = np.isfinite(dist[:, j])
         cand = np.where(found, idx[:, j], 0)
-        same = found & (v_mun[cand] == municipality) | (found & pd.isna(municipality))
+        same = found & (((v_code[cand] == o_code) & (o_code >= 0)) | anywhere)
         take = (out < 0) & same
         out[take] = cand[take]
     return out

@@ -30,6 +30,8 @@ ADDRESS_OUTPUTS = ("none", "car", "all")
 #: the profile CBS measures on (the paved car network)
 CBS_PROFILE = "car"
 QUANTILES = {"median": 0.5, "p90": 0.9}
+#: up to this many groups the group ids sort as 16-bit keys (radix sort)
+RADIX_GROUPS = 1 << 16
 
 
 def share_column(radius_km: float) -> str:
@@ -67,6 +69,7 @@ class ResidentFigures:
     _municipalities: list[pd.DataFrame] = field(default_factory=list, repr=False)
     _cbs: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     _distances: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
+    _level_cache: list[_Level] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if self.address_outputs not in ADDRESS_OUTPUTS:
@@ -89,20 +92,28 @@ class ResidentFigures:
 
     def add(self, values: OriginValues) -> None:
         """Aggregate one category and profile over persons; keep what the outputs need."""
-        village = self.assigned.village_index
-        groups = {
-            "village": (village, len(self.assigned.villages)),
-            "municipality": (self._mun_of_village[village], len(self._mun_names)),
-        }
-        for level, (group, n) in groups.items():
-            stats = _group_figures(group, n, self.assigned, values, self.radii_km)
-            frame = self._frame(level, stats, values)
-            (self._villages if level == "village" else self._municipalities).append(frame)
+        orders = _ValueOrders.of(values, self.assigned.weight)
+        for lv in self._levels():
+            stats = _group_figures(lv, self.assigned, values, self.radii_km, orders)
+            frame = self._frame(lv.name, stats, values)
+            (self._villages if lv.name == "village" else self._municipalities).append(frame)
             if values.profile == CBS_PROFILE:
-                self._cbs.setdefault(level, {}).update(_cbs_columns(group, n, self, values))
+                self._cbs.setdefault(lv.name, {}).update(_cbs_columns(lv.group, lv.n, self,
+                                                                      values))  # fmt: skip
         if self.address_outputs == "all" or values.profile == CBS_PROFILE:
             key = (values.category, values.profile)
             self._distances[key] = values.distance_m.astype(np.float32)
+
+    def _levels(self) -> list[_Level]:
+        """Return the village and the municipality level (made on the first call, then kept)."""
+        if not self._level_cache:
+            village = self.assigned.village_index
+            self._level_cache.extend([
+                _Level.of("village", village, len(self.assigned.villages), self.assigned),
+                _Level.of("municipality", self._mun_of_village[village], len(self._mun_names),
+                          self.assigned),
+            ])  # fmt: skip
+        return self._level_cache
 
     def _frame(self, level: str, stats: dict[str, np.ndarray], values: OriginValues):
         if level == "village":
@@ -260,13 +271,36 @@ def weighted_quantiles(
     The q-quantile is the smallest value whose cumulative weight reaches q of the group's
     weight (rows with NaN ``x`` are left out).
     """
+    rows = np.flatnonzero(np.isfinite(x) & (w > 0))
+    order = _by_group(_sort_key(group, n), _by_value(x, rows))
+    return _sorted_quantiles(group[order], n, w[order], x[order], qs)
+
+
+def _sort_key(group: np.ndarray, n: int) -> np.ndarray:
+    """Return the group ids as 16-bit keys where they fit (numpy radix-sorts those: O(n))."""
+    return group.astype(np.uint16) if n <= RADIX_GROUPS else group
+
+
+def _by_value(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``rows`` ordered by ``x`` (stable: ties keep their row order)."""
+    return rows[np.argsort(x[rows], kind="stable")]
+
+
+def _by_group(key: np.ndarray, by_value: np.ndarray) -> np.ndarray:
+    """Rows ordered by ``(group, x)`` from their order by ``x`` (stable).
+
+    The same order as ``rows[np.lexsort((x[rows], group[rows]))]``, in one radix sort of the
+    group keys instead of a lexsort (the order by value is shared by every level).
+    """
+    return by_value[np.argsort(key[by_value], kind="stable")]
+
+
+def _sorted_quantiles(g: np.ndarray, n: int, wt: np.ndarray, v: np.ndarray,
+                      qs: Sequence[float]) -> np.ndarray:  # fmt: skip
+    """Weighted quantiles of rows sorted by ``(group, value)`` (see weighted_quantiles)."""
     out = np.full((len(qs), n), np.nan)
-    ok = np.isfinite(x) & (w > 0)
-    if not ok.any():
+    if len(g) == 0:
         return out
-    g, v, wt = group[ok], x[ok], w[ok]
-    order = np.lexsort((v, g))
-    g, v, wt = g[order], v[order], wt[order]
     cum = np.cumsum(wt)
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     ends = np.r_[starts[1:], len(g)] - 1
@@ -279,30 +313,73 @@ def weighted_quantiles(
     return out
 
 
-def _group_figures(group: np.ndarray, n: int, assigned: AssignedOrigins, values: OriginValues,
-                   radii_km: Sequence[float]) -> dict[str, np.ndarray]:  # fmt: skip
+@dataclass(frozen=True, eq=False)
+class _Level:
+    """One level of the figures (villages or municipalities).
+
+    Every origin's group, and the columns that do not depend on the category, computed once
+    instead of per category and profile.
+    """
+
+    name: str
+    group: np.ndarray
+    n: int
+    key: np.ndarray
+    fixed: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, name: str, group: np.ndarray, n: int, assigned: AssignedOrigins) -> _Level:
+        w = assigned.weight
+        people = assigned.method != "addresses"
+        persons = np.bincount(group[people], weights=w[people], minlength=n)
+        fixed = {
+            "method": _group_method(group, n, assigned.method),
+            "origins": np.bincount(group, minlength=n),
+            "dwellings": np.bincount(group, weights=assigned.origins.dwellings, minlength=n),
+            "persons": np.where(persons > 0, persons, np.nan),
+            "weight": np.bincount(group, weights=w, minlength=n),
+        }
+        return cls(name, group, n, _sort_key(group, n), fixed)
+
+
+@dataclass(frozen=True, eq=False)
+class _ValueOrders:
+    """The origins of one category ordered by distance and by time (shared by the levels)."""
+
+    distance: np.ndarray  # reachable origins by distance
+    time: np.ndarray  # origins with a time and a weight, by time
+
+    @classmethod
+    def of(cls, values: OriginValues, w: np.ndarray) -> _ValueOrders:
+        d, t = values.distance_m, values.travel_time_s
+        return cls(_by_value(d, np.flatnonzero(np.isfinite(d))),
+                   _by_value(t, np.flatnonzero(np.isfinite(t) & (w > 0))))  # fmt: skip
+
+
+def _group_figures(lv: _Level, assigned: AssignedOrigins, values: OriginValues,
+                   radii_km: Sequence[float],
+                   orders: _ValueOrders) -> dict[str, np.ndarray]:  # fmt: skip
     """Compute the columns of one category and profile per group (village, municipality)."""
+    group, n = lv.group, lv.n
     w = assigned.weight
     d, t = values.distance_m, values.travel_time_s
     reach = np.isfinite(d)
-    weight = np.bincount(group, weights=w, minlength=n)
-    persons = np.bincount(group[assigned.method != "addresses"],
-                          weights=w[assigned.method != "addresses"], minlength=n)  # fmt: skip
+    weight = lv.fixed["weight"]
     out: dict[str, np.ndarray] = {
-        "method": _group_method(group, n, assigned.method),
-        "origins": np.bincount(group, minlength=n),
-        "dwellings": np.bincount(group, weights=assigned.origins.dwellings, minlength=n),
-        "persons": np.where(persons > 0, persons, np.nan),
-        "weight": weight,
+        **lv.fixed,
         "weight_unreachable": np.bincount(group[~reach], weights=w[~reach], minlength=n),
         "mean_distance_m": _mean(group, n, w, d, reach),
     }
-    qd = weighted_quantiles(group, n, w, d, list(QUANTILES.values()))
+    by_d = _by_group(lv.key, orders.distance)  # reachable, by (group, distance)
+    by_dw = by_d[w[by_d] > 0]
+    qd = _sorted_quantiles(group[by_dw], n, w[by_dw], d[by_dw], list(QUANTILES.values()))
     for k, name in enumerate(QUANTILES):
         out[f"{name}_distance_m"] = qd[k]
-    out["max_distance_m"] = _group_max(group, n, d)
+    worst = _worst(group, n, assigned.origins.origin_id, d, by_d)
+    out["max_distance_m"] = worst["worst_distance_m"].copy()  # the worst is the farthest
     out["mean_travel_time_s"] = _mean(group, n, w, t, np.isfinite(t))
-    qt = weighted_quantiles(group, n, w, t, list(QUANTILES.values()))
+    by_t = _by_group(lv.key, orders.time)
+    qt = _sorted_quantiles(group[by_t], n, w[by_t], t[by_t], list(QUANTILES.values()))
     for k, name in enumerate(QUANTILES):
         out[f"{name}_travel_time_s"] = qt[k]
     for r in radii_km:
@@ -313,7 +390,7 @@ def _group_figures(group: np.ndarray, n: int, assigned: AssignedOrigins, values:
         out[mean_count_column(r)] = _div(
             np.bincount(group, weights=w * values.counts[:, k], minlength=n), weight
         )
-    out.update(_worst(group, n, assigned.origins.origin_id, d))
+    out.update(worst)
     out["reason"] = _group_reason(out, values)
     return out
 
@@ -330,22 +407,20 @@ def _group_method(group: np.ndarray, n: int, method: np.ndarray) -> np.ndarray:
     return out
 
 
-def _group_max(group: np.ndarray, n: int, x: np.ndarray) -> np.ndarray:
-    out = np.full(n, -np.inf)
-    ok = np.isfinite(x)
-    np.maximum.at(out, group[ok], x[ok])
-    return np.where(np.isfinite(out), out, np.nan)
+def _worst(group: np.ndarray, n: int, ids: np.ndarray, d: np.ndarray,
+           by_d: np.ndarray) -> dict[str, np.ndarray]:  # fmt: skip
+    """Find the origin farthest from a facility in each group (reachable origins only).
 
-
-def _worst(group: np.ndarray, n: int, ids: np.ndarray, d: np.ndarray) -> dict[str, np.ndarray]:
-    """Find the origin farthest from a facility in each group (reachable origins only)."""
+    ``by_d``: the reachable origins ordered by ``(group, distance)``, ties in row order; the
+    last of each group is its worst (the last of equally far ones, as a stable sort leaves
+    them).
+    """
     worst_id = np.full(n, None, dtype=object)
     worst_d = np.full(n, np.nan)
-    ok = np.flatnonzero(np.isfinite(d))
-    if len(ok):
-        order = ok[np.lexsort((d[ok], group[ok]))]
-        last = np.r_[group[order][1:] != group[order][:-1], True]
-        pick = order[last]
+    if len(by_d):
+        g = group[by_d]
+        last = np.r_[g[1:] != g[:-1], True]
+        pick = by_d[last]
         worst_id[group[pick]] = ids[pick]
         worst_d[group[pick]] = d[pick]
     return {"worst_origin_id": worst_id, "worst_distance_m": worst_d}

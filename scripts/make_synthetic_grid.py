@@ -48,6 +48,7 @@ import math
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -118,8 +119,30 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[k : k + MAX_WAY_NODES] for k in range(0, len(ids) - 1, step)]
 
 
-def write_grid(
-    path: Path,
+@dataclass(frozen=True)
+class GridLayout:
+    """Where everything of a grid lies (WGS84 degrees), as :func:`write_grid` writes it.
+
+    ``lon``/``lat`` are ``n x n`` (row ``i``, column ``j``; node id ``i * n + j + 1``);
+    villages are given in grid coordinates too (``v_fi``/``v_fj``: fractional row and
+    column), so that other generators (``scripts/make_synthetic_addresses.py``) can place
+    things relative to the same streets and villages.
+    """
+
+    n: int
+    lon: np.ndarray
+    lat: np.ndarray
+    v_fi: np.ndarray
+    v_fj: np.ndarray
+    v_lon: np.ndarray
+    v_lat: np.ndarray
+    v_pop: np.ndarray
+    pois: list[tuple[str, dict[str, str], np.ndarray, np.ndarray]]
+    dlon: float
+    dlat: float
+
+
+def grid_layout(
     n: int,
     *,
     spacing_m: float = 100.0,
@@ -127,10 +150,8 @@ def write_grid(
     lat0: float = 52.85,
     jitter_m: float = 10.0,
     seed: int = 42,
-) -> dict[str, int]:
-    """Write the grid to ``path`` (atomically) and return counts of what it holds."""
-    import osmium
-
+) -> GridLayout:
+    """Compute the node, village and POI positions of the ``n x n`` grid (deterministic)."""
     rng = np.random.default_rng(seed)
     dlat = spacing_m / METRES_PER_DEG_LAT
     dlon = spacing_m / (METRES_PER_DEG_LAT * math.cos(math.radians(lat0)))
@@ -139,8 +160,6 @@ def write_grid(
     jit = rng.uniform(-jitter_m, jitter_m, size=(2, n, n)) / spacing_m
     lat = lat0 + (ii - half + jit[0]) * dlat
     lon = lon0 + (jj - half + jit[1]) * dlon
-    lat_f = lat.ravel().tolist()
-    lon_f = lon.ravel().tolist()
 
     def frac_pos(fi: np.ndarray, fj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return lon0 + (fj - half) * dlon, lat0 + (fi - half) * dlat
@@ -163,6 +182,27 @@ def write_grid(
         fj = rng.uniform(0, n - 1, k)
         plon, plat = frac_pos(fi, fj)
         pois.append((label, tags, plon, plat))
+    return GridLayout(n, lon, lat, vi, vj, v_lon, v_lat, v_pop, pois, dlon, dlat)
+
+
+def write_grid(
+    path: Path,
+    n: int,
+    *,
+    spacing_m: float = 100.0,
+    lon0: float = 6.5,
+    lat0: float = 52.85,
+    jitter_m: float = 10.0,
+    seed: int = 42,
+) -> dict[str, int]:
+    """Write the grid to ``path`` (atomically) and return counts of what it holds."""
+    import osmium
+
+    g = grid_layout(n, spacing_m=spacing_m, lon0=lon0, lat0=lat0, jitter_m=jitter_m, seed=seed)
+    lat_f = g.lat.ravel().tolist()
+    lon_f = g.lon.ravel().tolist()
+    nb = max(1, n // BLOCK)
+    v_lon, v_lat, v_pop, pois = g.v_lon, g.v_lat, g.v_pop, g.pois
 
     header = osmium.io.Header()
     header.set("generator", GENERATOR)
