@@ -237,12 +237,15 @@ class StreetRouter:
 
     graph: VirtualGraph
     matrices: dict[tuple[str, bool], sp.csr_matrix] = field(default_factory=dict)
+    point_xy: np.ndarray | None = None  # metric x, y of the placed points (NaN: not placed)
 
     @classmethod
     def place(cls, net: Network, groups: list[Snapped], *, batch: bool = False) -> StreetRouter:
         """Place the groups of snapped points on ``net``; ``batch``: every matrix now."""
         vg = add_virtual_nodes(net, groups)
-        router = cls(vg)
+        xy = np.column_stack([np.concatenate([g.x for g in groups]) if groups else [],
+                              np.concatenate([g.y for g in groups]) if groups else []])  # fmt: skip
+        router = cls(vg, point_xy=xy)
         if batch:
             fwd, rev = _all_matrices(vg)
             router.matrices.update({(w, False): m for w, m in fwd.items()})
@@ -305,10 +308,20 @@ class StreetRouter:
         Bounded searches from the smaller side, counted batch by batch: no
         ``origins x targets`` matrix is kept (:func:`count_within`).
         """
+        xy = self.node_xy if weight == "length_m" else None  # straight line <= road length
         if len(origins) <= len(targets):
-            return count_within(self.csr(weight), origins, targets, limits, per_source=True)
+            return count_within(self.csr(weight), origins, targets, limits, per_source=True,
+                                xy=xy)  # fmt: skip
         return count_within(self.csr(weight, reverse=True), targets, origins, limits,
-                            per_source=False)  # fmt: skip
+                            per_source=False, xy=xy)  # fmt: skip
+
+    @property
+    def node_xy(self) -> np.ndarray:
+        """Metric x, y of every node (network nodes, then placed points; far away: unplaced)."""
+        net = self.graph.net
+        pts = self.point_xy if self.point_xy is not None else np.zeros((0, 2))
+        xy = np.vstack([np.column_stack([net.node_x, net.node_y]), pts])
+        return np.where(np.isfinite(xy), xy, _FAR_AWAY_M)
 
 
 def nearest_source(
@@ -361,6 +374,12 @@ def costs_within(
     return out
 
 
+#: graphs this large count within rings by local searches (see :func:`count_within`)
+LOCAL_MIN_NODES = 50_000
+#: where unplaced points sit for the local searches: outside every circle (metres)
+_FAR_AWAY_M = 1e12
+
+
 def count_within(
     graph: sp.csr_matrix,
     sources: np.ndarray,
@@ -368,6 +387,8 @@ def count_within(
     limits: Sequence[float],
     *,
     per_source: bool,
+    xy: np.ndarray | None = None,
+    local: bool | None = None,
     max_cells: int = MAX_DIJKSTRA_CELLS,
 ) -> np.ndarray:
     """Count source-target pairs within each of ``limits`` by bounded searches from sources.
@@ -375,6 +396,11 @@ def count_within(
     Returns ``len(sources) x len(limits)`` (``per_source``: targets within reach of each
     source) or ``len(targets) x len(limits)`` (sources that reach each target). Batched as
     :func:`costs_within`, but only the counts are kept.
+
+    With node coordinates ``xy`` (metres; costs that are never shorter than the straight
+    line, as road lengths are), each search runs on the nodes within ``max(limits)`` of its
+    source only (:class:`LocalGraph`): exact, and its cost no longer grows with the whole
+    graph. ``local=None`` does so for graphs of :data:`LOCAL_MIN_NODES` nodes and more.
     """
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
@@ -382,6 +408,10 @@ def count_within(
     out = np.zeros((len(sources) if per_source else len(targets), len(lim)), dtype=np.int64)
     if len(sources) == 0 or len(targets) == 0 or len(lim) == 0:
         return out
+    if local is None:
+        local = xy is not None and graph.shape[0] >= LOCAL_MIN_NODES
+    if local:
+        return _count_local(LocalGraph(graph, xy), sources, targets, lim, out, per_source)
     batch = max(1, max_cells // max(graph.shape[0], 1))
     for i in range(0, len(sources), batch):
         d = dijkstra(graph, directed=True, indices=sources[i : i + batch], limit=lim.max())
@@ -393,3 +423,70 @@ def count_within(
             else:
                 out[:, k] += hit.sum(axis=0)
     return out
+
+
+def _count_local(lg: LocalGraph, sources, targets, lim, out, per_source) -> np.ndarray:
+    target_of = np.full(lg.n, -1, dtype=np.int64)
+    target_of[targets] = np.arange(len(targets))
+    for i, src in enumerate(sources):
+        nodes, d = lg.search(int(src), float(lim.max()))
+        t = target_of[nodes]
+        hit = t >= 0
+        t, d = t[hit], d[hit]
+        for k, r in enumerate(lim):
+            near = d <= r
+            if per_source:
+                out[i, k] = int(near.sum())
+            else:
+                out[t[near], k] += 1
+    return out
+
+
+class LocalGraph:
+    """Bounded searches on the nodes within a circle around the source (exact).
+
+    A node reached within ``radius`` lies within ``radius`` of the source in a straight
+    line when every arc costs at least its straight length; so does every node on its
+    path. The search therefore runs on the subgraph of the nodes in that circle (found with
+    a KD-tree), built by gathering their rows of the CSR matrix: cost in proportion to the
+    circle, not to the whole graph.
+    """
+
+    def __init__(self, graph: sp.csr_matrix, xy: np.ndarray) -> None:
+        from scipy.spatial import cKDTree
+
+        self.graph = graph
+        self.n = graph.shape[0]
+        self.xy = np.asarray(xy, dtype=float)
+        self.tree = cKDTree(self.xy)
+        self._pos = np.full(self.n, -1, dtype=np.int64)
+
+    def search(self, source: int, radius: float) -> tuple[np.ndarray, np.ndarray]:
+        """Nodes within ``radius`` of ``source`` in a straight line, and their costs (inf)."""
+        nodes = np.sort(np.asarray(
+            self.tree.query_ball_point(self.xy[source], radius * (1 + 1e-9) + 1e-6),
+            dtype=np.int64,
+        ))  # fmt: skip
+        pos = self._pos
+        pos[nodes] = np.arange(len(nodes))
+        if pos[source] < 0:  # an unplaced point: nothing within reach
+            pos[nodes] = -1
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        try:
+            sub = self._subgraph(nodes, pos)
+            d = dijkstra(sub, directed=True, indices=int(pos[source]), limit=radius)
+        finally:
+            pos[nodes] = -1
+        return nodes, np.atleast_1d(d)
+
+    def _subgraph(self, nodes: np.ndarray, pos: np.ndarray) -> sp.csr_matrix:
+        g = self.graph
+        starts, ends = g.indptr[nodes], g.indptr[nodes + 1]
+        lens = ends - starts
+        flat = np.repeat(starts - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(lens.sum())
+        cols = pos[g.indices[flat]]
+        keep = cols >= 0
+        rows = np.repeat(np.arange(len(nodes)), lens)[keep]
+        indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(nodes)), out=indptr[1:])
+        return sp.csr_matrix((g.data[flat][keep], cols[keep], indptr), shape=(len(nodes),) * 2)

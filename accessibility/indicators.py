@@ -151,7 +151,8 @@ class _Placed:
     """Villages, facilities (and origins) snapped to one profile's network, on its router.
 
     The nearest-facility search of a category runs once per weight and is kept
-    (:meth:`nearest`), so that villages and origins read their nodes from the same pass.
+    (:meth:`nearest`), and its counts within the rings run once for villages and origins
+    together (:meth:`counts`), so that both read their values from the same searches.
     """
 
     router: Router
@@ -162,6 +163,7 @@ class _Placed:
     facility_nodes: np.ndarray
     origin_nodes: np.ndarray
     searches: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+    counted: dict[tuple[str, tuple[float, ...]], np.ndarray]
 
     @classmethod
     def on(cls, net: Network, villages: pd.DataFrame, facilities: pd.DataFrame,
@@ -176,7 +178,7 @@ class _Placed:
         router = router_for(net, groups, batch=True)
         nodes = [router.nodes(k, len(g)) for k, g in enumerate(groups)]
         on = nodes[2] if so is not None else np.zeros(0, dtype=np.int64)
-        return cls(router, sv, sf, so, nodes[0], nodes[1], on, {})
+        return cls(router, sv, sf, so, nodes[0], nodes[1], on, {}, {})
 
     def nearest(self, category: str, usable: np.ndarray, weight: str):
         """Every node's cost to its nearest usable facility and which facility (row, -1)."""
@@ -187,6 +189,36 @@ class _Placed:
                 d, s = self.router.nearest_source(self.facility_nodes[usable], weight=w)
                 self.searches[(category, w)] = (d, np.where(s >= 0, s - self.router.offsets[1], -1))
         return self.searches[key]
+
+    def counts(self, category: str, usable: np.ndarray,
+               rings_km: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Usable facilities within each ring of every village and origin (0 off-network).
+
+        One search pass for villages and origins together (``villages x rings``,
+        ``origins x rings``).
+        """
+        key = (category, rings_km)
+        if key not in self.counted:
+            self.counted.clear()
+            points = np.concatenate([self.village_nodes, self.origin_nodes])
+            ok = np.concatenate([self.sv.ok, self.so.ok if self.so is not None else []])
+            ok = ok.astype(bool)
+            out = np.zeros((len(points), len(rings_km)), dtype=np.int64)
+            facilities = self.facility_nodes[usable]
+            if len(facilities) and len(rings_km) and ok.any():
+                out[ok] = self.router.counts_within(
+                    points[ok], facilities, weight="length_m",
+                    limits=[r * 1000.0 for r in rings_km],
+                )  # fmt: skip
+            self.counted[key] = out
+        out = self.counted[key]
+        nv = len(self.village_nodes)
+        return out[:nv], out[nv:]
+
+
+def _rings(rules: CategoryRules, cat: str, radii_km: tuple[float, ...]) -> tuple[float, ...]:
+    """Return the rings a category is counted in: the build's radii and its CBS rings."""
+    return tuple(sorted(set(radii_km) | set(rules.categories[cat].cbs_radii_km)))
 
 
 def _snap(net: Network, lon: np.ndarray, lat: np.ndarray, max_snap_m: float) -> Snapped:
@@ -215,9 +247,8 @@ def _category_frame(placed: _Placed, villages: pd.DataFrame, facilities: pd.Data
         out[near_col] = _ids(fac_ids, fv)
     # counts within radii (network distance): the router searches from the smaller side
     spec = rules.categories[cat]
-    cat_radii = sorted(set(radii_km) | set(spec.cbs_radii_km))
-    counts = _counts(placed.router, placed.village_nodes, placed.facility_nodes[usable],
-                     placed.sv.ok, cat_radii)  # fmt: skip
+    rings = _rings(rules, cat, radii_km)
+    counts = _nullable_counts(placed.counts(cat, usable, rings)[0], placed.sv.ok, rings)
     for r in radii_km:
         out[count_column(r)] = counts[r]
     if spec.cbs:
@@ -243,12 +274,8 @@ def _origin_values(placed: _Placed, facilities: pd.DataFrame, rules: CategoryRul
     ok = placed.so.ok
     dist, near = placed.nearest(cat, usable, "length_m")
     time, _ = placed.nearest(cat, usable, "travel_time_s")
-    rings = tuple(sorted(set(radii_km) | set(rules.categories[cat].cbs_radii_km)))
-    counts = np.zeros((len(on), len(rings)), dtype=np.int64)
-    counts[ok] = placed.router.counts_within(
-        on[ok], placed.facility_nodes[usable], weight="length_m",
-        limits=[r * 1000.0 for r in rings],
-    )  # fmt: skip
+    rings = _rings(rules, cat, radii_km)
+    counts = placed.counts(cat, usable, rings)[1]
     d, t = dist[on], time[on]
     return OriginValues(
         profile=placed.router.profile, category=cat,
@@ -277,26 +304,13 @@ def _reasons(distance_m: np.ndarray, any_facility: bool, on_network: np.ndarray)
     return reason
 
 
-def _counts(
-    router: Router, vn: np.ndarray, fac_nodes: np.ndarray, v_ok: np.ndarray, radii_km: list[float]
-) -> dict[float, pd.array]:
-    """Facilities within each radius of each village (nullable ints; null off-network)."""
-    nv = len(vn)
+def _nullable_counts(counts: np.ndarray, on_network: np.ndarray,
+                     rings_km: tuple[float, ...]) -> dict[float, pd.array]:  # fmt: skip
+    """Turn the village counts per ring into nullable ints (null off the network)."""
     res = {}
-    if len(fac_nodes) == 0 or not radii_km:
-        for r in radii_km:
-            arr = pd.array(np.zeros(nv, dtype=np.int64), dtype="Int64")
-            arr[~v_ok] = pd.NA
-            res[r] = arr
-        return res
-    ok_idx = np.flatnonzero(v_ok)
-    within = router.counts_within(vn[ok_idx], fac_nodes, weight="length_m",
-                                  limits=[r * 1000.0 for r in radii_km])  # fmt: skip
-    for k, r in enumerate(radii_km):
-        c = np.zeros(nv, dtype=np.int64)
-        c[ok_idx] = within[:, k]
-        arr = pd.array(c, dtype="Int64")
-        arr[~v_ok] = pd.NA
+    for k, r in enumerate(rings_km):
+        arr = pd.array(counts[:, k], dtype="Int64")
+        arr[~on_network] = pd.NA
         res[r] = arr
     return res
 

@@ -212,3 +212,25 @@ def test_augment_keeps_base_network_unchanged(toy_network):
     g = augment(toy_network, [s])
     assert g.n_nodes == toy_network.n_nodes + 1
     np.testing.assert_array_equal(toy_network.csr("length_m").toarray(), before)
+
+
+@pytest.mark.parametrize("per_source", [True, False])
+def test_local_counts_equal_the_whole_graph_searches(demo_build, per_source):
+    """Counting on the nodes within a circle (big graphs) gives exactly the whole-graph counts."""
+    from accessibility.engine import count_within
+    from accessibility.routing import router_for
+
+    net = demo_build.network("walk")
+    rng = np.random.default_rng(3)
+    pick = rng.choice(net.n_nodes, 60, replace=False)
+    pts = snap_points(net, net.node_x[pick] + 7.0, net.node_y[pick] - 5.0)
+    router = router_for(net, [pts])
+    nodes = router.nodes(0, len(pts))[pts.ok]
+    graph = router.csr("length_m")
+    sources, targets = (nodes[:20], nodes[20:]) if per_source else (nodes[40:], nodes[:40])
+    limits = [300.0, 1000.0, 2500.0]
+    whole = count_within(graph, sources, targets, limits, per_source=per_source, local=False)
+    local = count_within(graph, sources, targets, limits, per_source=per_source,
+                         xy=router.node_xy, local=True)  # fmt: skip
+    assert whole.sum() > 0 and (whole[:, -1] > whole[:, 0]).any()
+    np.testing.assert_array_equal(local, whole)
