@@ -30,6 +30,8 @@ ADDRESS_OUTPUTS = ("none", "car", "all")
 #: the profile CBS measures on (the paved car network)
 CBS_PROFILE = "car"
 QUANTILES = {"median": 0.5, "p90": 0.9}
+#: grid rows per column in the cell key (more than any extent has cells)
+_ROWS = 1 << 32
 #: up to this many groups the group ids sort as 16-bit keys (radix sort)
 RADIX_GROUPS = 1 << 16
 
@@ -165,7 +167,9 @@ class ResidentFigures:
         a = self.assigned
         x, y = to_metric(a.origins.lon, a.origins.lat, crs)
         col, row = np.floor(x / cell_m).astype(np.int64), np.floor(y / cell_m).astype(np.int64)
-        cells, group = np.unique(np.column_stack([col, row]), axis=0, return_inverse=True)
+        lo = row.min(initial=0)
+        keys, group = np.unique(col * _ROWS + (row - lo), return_inverse=True)  # 1-D: fast
+        cells = np.column_stack([keys // _ROWS, keys % _ROWS + lo])
         group = group.ravel()
         n = len(cells)
         out = {

@@ -21,6 +21,8 @@ from accessibility.network import Network
 
 #: cell size of the spatial order in which points are snapped (metres)
 _SORT_CELL_M = 1000.0
+#: edges this close to a point are compared directly before the nearest-edge search (metres)
+_CANDIDATE_M = 50.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,38 @@ class Snapped:
         return len(self.edge)
 
 
+def _nearest_edges(net: Network, pts: np.ndarray, qi: np.ndarray, max_snap_m: float,
+                   edge: np.ndarray, dist: np.ndarray) -> None:  # fmt: skip
+    """Fill ``edge`` and ``dist`` of the points ``qi`` with their nearest edge (in place).
+
+    First the edges within :data:`_CANDIDATE_M` of each point (one tree query and one
+    vectorised distance per pair): a point with one nearest candidate has its answer.
+    Points without a candidate, or with two equally near ones (a point on a junction), go
+    to ``query_nearest``, so that every answer is the one ``query_nearest`` gives.
+    """
+    tree = net.edge_tree
+    ci, ct = tree.query(pts[qi], predicate="dwithin", distance=min(_CANDIDATE_M, max_snap_m))
+    d = shapely.distance(pts[qi[ci]], net.edge_lines[ct])
+    order = np.lexsort((d, ci))
+    ci, ct, d = ci[order], ct[order], d[order]
+    first = np.flatnonzero(np.r_[True, ci[1:] != ci[:-1]])
+    nxt = first + 1
+    tie = (nxt < len(ci)) & (ci[np.minimum(nxt, len(ci) - 1)] == ci[first])
+    tie &= d[np.minimum(nxt, len(d) - 1)] == d[first]
+    one = first[~tie]
+    edge[qi[ci[one]]] = ct[one]
+    dist[qi[ci[one]]] = d[one]
+    settled = np.zeros(len(qi), dtype=bool)
+    settled[ci[one]] = True
+    rest = qi[~settled]
+    if len(rest):
+        (ii, ti), dr = tree.query_nearest(
+            pts[rest], max_distance=max_snap_m, return_distance=True, all_matches=False
+        )
+        edge[rest[ii]] = ti
+        dist[rest[ii]] = dr
+
+
 def snap_points(
     net: Network, x: np.ndarray, y: np.ndarray, *, max_snap_m: float = DEFAULT_MAX_SNAP_M
 ) -> Snapped:
@@ -72,11 +106,7 @@ def snap_points(
         # nearby queries one after another: the tree's nodes stay in cache (2-3x faster
         # for a million addresses); every query's answer is its own, whatever the order
         qi = qi[np.lexsort((np.floor(y[qi] / _SORT_CELL_M), np.floor(x[qi] / _SORT_CELL_M)))]
-        (ii, ti), d = net.edge_tree.query_nearest(
-            pts[qi], max_distance=max_snap_m, return_distance=True, all_matches=False
-        )
-        edge[qi[ii]] = ti
-        dist[qi[ii]] = d
+        _nearest_edges(net, pts, qi, max_snap_m, edge, dist)
     ok = edge >= 0
     offset = np.full(n, np.nan)
     sx = np.full(n, np.nan)

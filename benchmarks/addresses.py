@@ -318,7 +318,7 @@ def child_bereik(spec: dict) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     t = time.perf_counter()
-    write_persons(BuildLayout(out), figures)
+    write_persons(BuildLayout(out), figures, crs=crs)
     params = BuildParams(extract=Path(spec["pbf"]), addresses=Path(spec["addresses"]),
                          residents_column="residents", boundaries=Path(spec["municipalities"]),
                          profiles=tuple(spec["profiles"]))  # fmt: skip
