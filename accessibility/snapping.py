@@ -68,10 +68,9 @@ def _nearest_edges(net: Network, pts: np.ndarray, qi: np.ndarray, max_snap_m: fl
     d = shapely.distance(pts[qi[ci]], net.edge_lines[ct])
     order = np.lexsort((d, ci))
     ci, ct, d = ci[order], ct[order], d[order]
-    first = np.flatnonzero(np.r_[True, ci[1:] != ci[:-1]])
-    nxt = first + 1
-    tie = (nxt < len(ci)) & (ci[np.minimum(nxt, len(ci) - 1)] == ci[first])
-    tie &= d[np.minimum(nxt, len(d) - 1)] == d[first]
+    first = np.flatnonzero(np.r_[True, ci[1:] != ci[:-1]]) if len(ci) else ci
+    nxt = np.minimum(first + 1, max(len(ci) - 1, 0))
+    tie = (first + 1 < len(ci)) & (ci[nxt] == ci[first]) & (d[nxt] == d[first])
     one = first[~tie]
     edge[qi[ci[one]]] = ct[one]
     dist[qi[ci[one]]] = d[one]
