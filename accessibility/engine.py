@@ -238,6 +238,7 @@ class StreetRouter:
     graph: VirtualGraph
     matrices: dict[tuple[str, bool], sp.csr_matrix] = field(default_factory=dict)
     point_xy: np.ndarray | None = None  # metric x, y of the placed points (NaN: not placed)
+    locals: dict[tuple[str, bool, float], LocalGraph] = field(default_factory=dict)
 
     @classmethod
     def place(cls, net: Network, groups: list[Snapped], *, batch: bool = False) -> StreetRouter:
@@ -308,12 +309,21 @@ class StreetRouter:
         Bounded searches from the smaller side, counted batch by batch: no
         ``origins x targets`` matrix is kept (:func:`count_within`).
         """
-        xy = self.node_xy if weight == "length_m" else None  # straight line <= road length
-        if len(origins) <= len(targets):
-            return count_within(self.csr(weight), origins, targets, limits, per_source=True,
-                                xy=xy)  # fmt: skip
-        return count_within(self.csr(weight, reverse=True), targets, origins, limits,
-                            per_source=False, xy=xy)  # fmt: skip
+        per_source = len(origins) <= len(targets)
+        sources, others = (origins, targets) if per_source else (targets, origins)
+        graph = self.csr(weight, reverse=not per_source)
+        local = None
+        if weight == "length_m" and self.n_nodes >= LOCAL_MIN_NODES and len(limits):
+            local = self._local(weight, not per_source, float(max(limits)))
+        return count_within(graph, sources, others, limits, per_source=per_source,
+                            local=local)  # fmt: skip
+
+    def _local(self, weight: str, reverse: bool, radius: float) -> LocalGraph:
+        """Return the cell index of the nodes for searches of ``radius`` (kept per router)."""
+        key = (weight, reverse, radius)
+        if key not in self.locals:
+            self.locals[key] = LocalGraph(self.csr(weight, reverse=reverse), self.node_xy, radius)
+        return self.locals[key]
 
     @property
     def node_xy(self) -> np.ndarray:
@@ -388,7 +398,7 @@ def count_within(
     *,
     per_source: bool,
     xy: np.ndarray | None = None,
-    local: bool | None = None,
+    local: LocalGraph | bool | None = None,
     max_cells: int = MAX_DIJKSTRA_CELLS,
 ) -> np.ndarray:
     """Count source-target pairs within each of ``limits`` by bounded searches from sources.
@@ -399,8 +409,9 @@ def count_within(
 
     With node coordinates ``xy`` (metres; costs that are never shorter than the straight
     line, as road lengths are), each search runs on the nodes within ``max(limits)`` of its
-    source only (:class:`LocalGraph`): exact, and its cost no longer grows with the whole
-    graph. ``local=None`` does so for graphs of :data:`LOCAL_MIN_NODES` nodes and more.
+    source only (:class:`LocalGraph`, or give one as ``local``): exact, and its cost no
+    longer grows with the whole graph. ``local=None`` does so for graphs of
+    :data:`LOCAL_MIN_NODES` nodes and more.
     """
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
@@ -410,8 +421,10 @@ def count_within(
         return out
     if local is None:
         local = xy is not None and graph.shape[0] >= LOCAL_MIN_NODES
-    if local:
-        return _count_local(LocalGraph(graph, xy), sources, targets, lim, out, per_source)
+    if local is True:
+        local = LocalGraph(graph, xy, float(lim.max()))
+    if isinstance(local, LocalGraph):
+        return _count_local(local, sources, targets, lim, out, per_source)
     batch = max(1, max_cells // max(graph.shape[0], 1))
     for i in range(0, len(sources), batch):
         d = dijkstra(graph, directed=True, indices=sources[i : i + batch], limit=lim.max())
@@ -447,26 +460,32 @@ class LocalGraph:
 
     A node reached within ``radius`` lies within ``radius`` of the source in a straight
     line when every arc costs at least its straight length; so does every node on its
-    path. The search therefore runs on the subgraph of the nodes in that circle (found with
-    a KD-tree), built by gathering their rows of the CSR matrix: cost in proportion to the
-    circle, not to the whole graph.
+    path. The search therefore runs on the subgraph of the nodes in that circle, found in
+    a grid of cells of half the radius (nodes sorted by cell: a few contiguous slices, no
+    per-node Python work) and built by gathering their rows of the CSR matrix; arcs that
+    leave the circle end in one sink node without arcs (their heads are farther than the
+    radius anyway). Cost in proportion to the circle, not to the whole graph.
     """
 
-    def __init__(self, graph: sp.csr_matrix, xy: np.ndarray) -> None:
-        from scipy.spatial import cKDTree
-
+    def __init__(self, graph: sp.csr_matrix, xy: np.ndarray, radius: float) -> None:
         self.graph = graph
         self.n = graph.shape[0]
+        self.radius = float(radius)
         self.xy = np.asarray(xy, dtype=float)
-        self.tree = cKDTree(self.xy)
+        self.cell = max(self.radius / 2.0, 1.0)
+        key = self._keys(np.floor(self.xy / self.cell).astype(np.int64))
+        self.order = np.argsort(key, kind="stable")
+        self.sorted_keys = key[self.order]
         self._pos = np.full(self.n, -1, dtype=np.int64)
 
-    def search(self, source: int, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    @staticmethod
+    def _keys(cells: np.ndarray) -> np.ndarray:
+        return cells[..., 0] * _CELL_ROWS + cells[..., 1]
+
+    def search(self, source: int, radius: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Nodes within ``radius`` of ``source`` in a straight line, and their costs (inf)."""
-        nodes = np.sort(np.asarray(
-            self.tree.query_ball_point(self.xy[source], radius * (1 + 1e-9) + 1e-6),
-            dtype=np.int64,
-        ))  # fmt: skip
+        radius = self.radius if radius is None else min(float(radius), self.radius)
+        nodes = self._within(source, radius)
         pos = self._pos
         pos[nodes] = np.arange(len(nodes))
         if pos[source] < 0:  # an unplaced point: nothing within reach
@@ -477,16 +496,34 @@ class LocalGraph:
             d = dijkstra(sub, directed=True, indices=int(pos[source]), limit=radius)
         finally:
             pos[nodes] = -1
-        return nodes, np.atleast_1d(d)
+        return nodes, np.atleast_1d(d)[: len(nodes)]
+
+    def _within(self, source: int, radius: float) -> np.ndarray:
+        """Find the nodes within ``radius`` of ``source`` (the 5 x 5 cells around it)."""
+        c = np.floor(self.xy[source] / self.cell).astype(np.int64)
+        steps = np.arange(-2, 3)
+        cells = np.stack(np.meshgrid(c[0] + steps, c[1] + steps, indexing="ij"), axis=-1)
+        keys = self._keys(cells.reshape(-1, 2))
+        lo = np.searchsorted(self.sorted_keys, keys, side="left")
+        hi = np.searchsorted(self.sorted_keys, keys, side="right")
+        lens = hi - lo
+        idx = np.repeat(lo - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(lens.sum())
+        cand = self.order[idx]
+        d2 = ((self.xy[cand] - self.xy[source]) ** 2).sum(axis=1)
+        return cand[d2 <= (radius * (1 + 1e-9) + 1e-6) ** 2]
 
     def _subgraph(self, nodes: np.ndarray, pos: np.ndarray) -> sp.csr_matrix:
         g = self.graph
         starts, ends = g.indptr[nodes], g.indptr[nodes + 1]
         lens = ends - starts
-        flat = np.repeat(starts - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(lens.sum())
+        indptr = np.r_[0, np.cumsum(lens)]
+        flat = np.repeat(starts - indptr[:-1], lens) + np.arange(indptr[-1])
+        k = len(nodes)
         cols = pos[g.indices[flat]]
-        keep = cols >= 0
-        rows = np.repeat(np.arange(len(nodes)), lens)[keep]
-        indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=len(nodes)), out=indptr[1:])
-        return sp.csr_matrix((g.data[flat][keep], cols[keep], indptr), shape=(len(nodes),) * 2)
+        cols[cols < 0] = k  # outside the circle: the sink (its row is empty)
+        indptr = np.r_[indptr, indptr[-1]]
+        return sp.csr_matrix((g.data[flat], cols, indptr), shape=(k + 1, k + 1))
+
+
+#: rows per column in a cell key of :class:`LocalGraph` (more than any extent has cells)
+_CELL_ROWS = 1 << 32
