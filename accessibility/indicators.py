@@ -164,6 +164,7 @@ class _Placed:
     origin_nodes: np.ndarray
     searches: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
     counted: dict[tuple[str, tuple[float, ...]], np.ndarray]
+    no_facility: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
 
     @classmethod
     def on(cls, net: Network, villages: pd.DataFrame, facilities: pd.DataFrame,
@@ -178,10 +179,16 @@ class _Placed:
         router = router_for(net, groups, batch=True)
         nodes = [router.nodes(k, len(g)) for k, g in enumerate(groups)]
         on = nodes[2] if so is not None else np.zeros(0, dtype=np.int64)
-        return cls(router, sv, sf, so, nodes[0], nodes[1], on, {}, {})
+        return cls(router, sv, sf, so, nodes[0], nodes[1], on, {}, {}, {})
 
     def nearest(self, category: str, usable: np.ndarray, weight: str):
         """Every node's cost to its nearest usable facility and which facility (row, -1)."""
+        if not usable.any():  # no search: one shared answer for every such category
+            key = ("", weight)
+            if key not in self.no_facility:
+                n = self.router.n_nodes
+                self.no_facility[key] = (np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
+            return self.no_facility[key]
         key = (category, weight)
         if key not in self.searches:
             self.searches.clear()  # one category at a time: keep memory flat

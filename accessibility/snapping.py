@@ -65,17 +65,19 @@ def _nearest_edges(net: Network, pts: np.ndarray, qi: np.ndarray, max_snap_m: fl
     """
     tree = net.edge_tree
     ci, ct = tree.query(pts[qi], predicate="dwithin", distance=min(_CANDIDATE_M, max_snap_m))
-    d = shapely.distance(pts[qi[ci]], net.edge_lines[ct])
-    order = np.lexsort((d, ci))
-    ci, ct, d = ci[order], ct[order], d[order]
-    first = np.flatnonzero(np.r_[True, ci[1:] != ci[:-1]]) if len(ci) else ci
-    nxt = np.minimum(first + 1, max(len(ci) - 1, 0))
-    tie = (first + 1 < len(ci)) & (ci[nxt] == ci[first]) & (d[nxt] == d[first])
-    one = first[~tie]
-    edge[qi[ci[one]]] = ct[one]
-    dist[qi[ci[one]]] = d[one]
     settled = np.zeros(len(qi), dtype=bool)
-    settled[ci[one]] = True
+    if len(ci):
+        if (np.diff(ci) < 0).any():  # the pairs come by query point; make sure
+            o = np.argsort(ci, kind="stable")
+            ci, ct = ci[o], ct[o]
+        d = shapely.distance(pts[qi[ci]], net.edge_lines[ct])
+        starts = np.flatnonzero(np.r_[True, ci[1:] != ci[:-1]])
+        group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(ci)]))
+        is_min = d == np.minimum.reduceat(d, starts)[group]
+        one = np.flatnonzero(is_min & (np.add.reduceat(is_min, starts) == 1)[group])
+        edge[qi[ci[one]]] = ct[one]
+        dist[qi[ci[one]]] = d[one]
+        settled[ci[one]] = True
     rest = qi[~settled]
     if len(rest):
         (ii, ti), dr = tree.query_nearest(
