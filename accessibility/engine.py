@@ -460,11 +460,12 @@ class LocalGraph:
 
     A node reached within ``radius`` lies within ``radius`` of the source in a straight
     line when every arc costs at least its straight length; so does every node on its
-    path. The search therefore runs on the subgraph of the nodes in that circle, found in
-    a grid of cells of half the radius (nodes sorted by cell: a few contiguous slices, no
-    per-node Python work) and built by gathering their rows of the CSR matrix; arcs that
-    leave the circle end in one sink node without arcs (their heads are farther than the
-    radius anyway). Cost in proportion to the circle, not to the whole graph.
+    path. The search therefore runs on the subgraph of the nodes in the grid cells (a
+    quarter of the radius wide) that the circle touches: nodes sorted by cell, so a few
+    contiguous slices and no per-node Python work; built by gathering their rows of the CSR
+    matrix, with arcs that leave those cells ending in one sink node without arcs (their
+    heads are farther than the radius). Cost in proportion to the circle, not to the whole
+    graph.
     """
 
     def __init__(self, graph: sp.csr_matrix, xy: np.ndarray, radius: float) -> None:
@@ -472,7 +473,7 @@ class LocalGraph:
         self.n = graph.shape[0]
         self.radius = float(radius)
         self.xy = np.asarray(xy, dtype=float)
-        self.cell = max(self.radius / 2.0, 1.0)
+        self.cell = max(self.radius / _CELLS_PER_RADIUS, 1.0)
         key = self._keys(np.floor(self.xy / self.cell).astype(np.int64))
         self.order = np.argsort(key, kind="stable")
         self.sorted_keys = key[self.order]
@@ -499,18 +500,24 @@ class LocalGraph:
         return nodes, np.atleast_1d(d)[: len(nodes)]
 
     def _within(self, source: int, radius: float) -> np.ndarray:
-        """Find the nodes within ``radius`` of ``source`` (the 5 x 5 cells around it)."""
+        """Find the nodes of the cells that the circle of ``radius`` around ``source`` touches."""
         c = np.floor(self.xy[source] / self.cell).astype(np.int64)
-        steps = np.arange(-2, 3)
+        reach = int(np.ceil(radius / self.cell))
+        steps = np.arange(-reach, reach + 1)
         cells = np.stack(np.meshgrid(c[0] + steps, c[1] + steps, indexing="ij"), axis=-1)
-        keys = self._keys(cells.reshape(-1, 2))
+        cells = cells.reshape(-1, 2)
+        # the nearest point of each cell to the source: cells beyond the radius are left out
+        lo_xy = cells * self.cell
+        gap = np.maximum(
+            np.maximum(lo_xy - self.xy[source], self.xy[source] - lo_xy - self.cell), 0
+        )
+        cells = cells[(gap**2).sum(axis=1) <= (radius * (1 + 1e-9) + 1e-6) ** 2]
+        keys = self._keys(cells)
         lo = np.searchsorted(self.sorted_keys, keys, side="left")
         hi = np.searchsorted(self.sorted_keys, keys, side="right")
         lens = hi - lo
         idx = np.repeat(lo - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(lens.sum())
-        cand = self.order[idx]
-        d2 = ((self.xy[cand] - self.xy[source]) ** 2).sum(axis=1)
-        return cand[d2 <= (radius * (1 + 1e-9) + 1e-6) ** 2]
+        return self.order[idx]
 
     def _subgraph(self, nodes: np.ndarray, pos: np.ndarray) -> sp.csr_matrix:
         g = self.graph
@@ -527,3 +534,5 @@ class LocalGraph:
 
 #: rows per column in a cell key of :class:`LocalGraph` (more than any extent has cells)
 _CELL_ROWS = 1 << 32
+#: cells of :class:`LocalGraph` per search radius (4: the touched cells cover ~1.2 circles)
+_CELLS_PER_RADIUS = 4.0

@@ -330,6 +330,7 @@ class _Level:
     n: int
     key: np.ndarray
     fixed: dict[str, np.ndarray]
+    empty: dict[tuple[float, ...], dict[str, np.ndarray]]
 
     @classmethod
     def of(cls, name: str, group: np.ndarray, n: int, assigned: AssignedOrigins) -> _Level:
@@ -343,7 +344,29 @@ class _Level:
             "persons": np.where(persons > 0, persons, np.nan),
             "weight": np.bincount(group, weights=w, minlength=n),
         }
-        return cls(name, group, n, _sort_key(group, n), fixed)
+        return cls(name, group, n, _sort_key(group, n), fixed, {})
+
+    def no_facility(self, radii_km: Sequence[float]) -> dict[str, np.ndarray]:
+        """Return the columns of a category without any facility (the same for all: kept)."""
+        key = tuple(radii_km)
+        if key not in self.empty:
+            weight = self.fixed["weight"]
+            nan = np.full(self.n, np.nan)
+            out = {**self.fixed, "weight_unreachable": weight.copy(), "mean_distance_m": nan}
+            for name in QUANTILES:
+                out[f"{name}_distance_m"] = nan
+            out["max_distance_m"] = nan
+            out["mean_travel_time_s"] = nan
+            for name in QUANTILES:
+                out[f"{name}_travel_time_s"] = nan
+            for r in radii_km:
+                out[share_column(r)] = _div(weight, weight)  # everyone beyond every ring
+                out[mean_count_column(r)] = _div(np.zeros(self.n), weight)
+            out["worst_origin_id"] = np.full(self.n, None, dtype=object)
+            out["worst_distance_m"] = nan
+            out["reason"] = np.full(self.n, "no_facility", dtype=object)
+            self.empty[key] = out
+        return self.empty[key]
 
 
 @dataclass(frozen=True, eq=False)
@@ -364,6 +387,8 @@ def _group_figures(lv: _Level, assigned: AssignedOrigins, values: OriginValues,
                    radii_km: Sequence[float],
                    orders: _ValueOrders) -> dict[str, np.ndarray]:  # fmt: skip
     """Compute the columns of one category and profile per group (village, municipality)."""
+    if not values.any_facility:
+        return lv.no_facility(radii_km)
     group, n = lv.group, lv.n
     w = assigned.weight
     d, t = values.distance_m, values.travel_time_s
