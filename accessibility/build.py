@@ -260,8 +260,11 @@ def _villages_in_area(
 
 def _origins(params: BuildParams, osm, villages: pd.DataFrame, village_polys, boundaries,
              crs: str, rules: CategoryRules,
-             area: Area | None = None) -> ResidentFigures:  # fmt: skip
-    """Read the origins, put them in villages and weigh them; the figures start empty."""
+             area: Area | None = None) -> ResidentFigures | None:  # fmt: skip
+    """Read the origins, put them in villages and weigh them; the figures start empty.
+
+    None (with a warning) when there is no origin: the build keeps the village points.
+    """
     from accessibility.origins import (
         assign_origins,
         origins_from_file,
@@ -278,6 +281,13 @@ def _origins(params: BuildParams, osm, villages: pd.DataFrame, village_polys, bo
         origins = origins_from_osm(osm)
     if area is not None and params.origins_source != "osm":  # OSM origins are clipped already
         origins = origins.subset(area.inside(origins.lon, origins.lat), "outside_area")
+    if len(origins) == 0:
+        warnings.warn(
+            f"no origins in the {origins.source} (within the area): the figures are those of "
+            "the village points only; pass your addresses with --addresses FILE",
+            stacklevel=2,
+        )
+        return None
     assigned = assign_origins(origins, villages, boundaries, village_polygons=village_polys,
                               radius_m=params.assign_radius_km * 1000.0, crs=crs)  # fmt: skip
     return ResidentFigures(assigned, rules, radii_km=params.radii_km,

@@ -399,7 +399,12 @@ def render(results: dict) -> str:
     )
     a(
         "- the broadband overlay: `docs/benchmarks-broadband.md`, made by "
-        "`benchmarks/bench_broadband.py`."
+        "`benchmarks/bench_broadband.py`;"
+    )
+    a(
+        "- the address stage (figures over persons: 10k, 100k and 1M SYNTHETIC addresses on "
+        "the 1M-node grid, against the least work): `docs/benchmarks-addresses.md`, made by "
+        "`benchmarks/addresses.py`."
     )
     a("")
     a("## Reproduce")

@@ -274,3 +274,19 @@ def test_cli_build_with_an_address_file(tmp_path, capsys):
     assert "not both" in capsys.readouterr().err
     assert cli_main([*args, "--no-origins", "--force"]) == 0
     assert not (out / "persons_villages.csv").exists()
+
+
+def test_an_extract_without_addresses_builds_village_points_only(tmp_path):
+    from accessibility.build import run_build
+    from accessibility.params import BuildParams
+    from tests.accessibility.test_osm_network import osm_xml
+
+    p = tmp_path / "no-houses.osm"
+    village = ('<node id="99" version="1" lat="52.8601" lon="6.5011">'
+               '<tag k="place" v="village"/><tag k="name" v="Brink"/></node>')  # fmt: skip
+    p.write_text(osm_xml(extra=village))
+    with pytest.warns(UserWarning, match="no origins in the OSM addresses"):
+        res = run_build(BuildParams(extract=p, profiles=("car",)), tmp_path / "b")
+    assert "origins" not in res.manifest
+    assert not (tmp_path / "b" / "persons_villages.csv").exists()
+    assert res.indicators["village_name"].unique().tolist() == ["Brink"]
