@@ -57,7 +57,13 @@ from accessibility.villages import (
     villages_from_file,
     villages_from_osm,
 )
-from accessibility.writer import BuildTables, points, write_persons, write_tables
+from accessibility.writer import (
+    BuildTables,
+    points,
+    write_nabijheid,
+    write_persons,
+    write_tables,
+)
 
 __all__ = ["BuildResult", "run_build", "summary_lines"]
 
@@ -173,11 +179,12 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
         if area is not None:
             manifest["area"] = {"name": area.name, "buffer_km": area.buffer_km,
                                 "bounds": [round(v, 6) for v in area.polygon.bounds]}  # fmt: skip
-        tables = BuildTables(villages, village_polys, facilities, ind, mun, nabij, boundaries,
+        tables = BuildTables(villages, village_polys, facilities, ind, mun, boundaries,
                              networks)  # fmt: skip
         with AtomicBuildDir(out) as tmp:
             lay = BuildLayout(tmp)
             write_tables(lay, tables)
+            write_nabijheid(lay, nabij, figures)
             if figures is not None:
                 write_persons(lay, figures, crs=crs)
             if broadband is not None:

@@ -75,8 +75,13 @@ class BuildLayout:
 
     @property
     def nabijheid(self) -> Path:
-        """The wide table with CBS Nabijheid column names (CSV)."""
+        """CBS Nabijheid columns per village: over persons where origins exist (CSV)."""
         return self.root / "nabijheid.csv"
+
+    @property
+    def nabijheid_place_point(self) -> Path:
+        """CBS Nabijheid columns measured from each village's place point (CSV)."""
+        return self.root / "nabijheid_place_point.csv"
 
     # --- figures over persons (builds with origins) ---------------------------------------------
     @property
@@ -90,14 +95,9 @@ class BuildLayout:
         return self.root / "persons_municipalities.csv"
 
     @property
-    def nabijheid_persons(self) -> Path:
-        """CBS Nabijheid columns over persons, per village and buitengebied (CSV)."""
-        return self.root / "nabijheid_persons.csv"
-
-    @property
-    def nabijheid_persons_municipalities(self) -> Path:
+    def nabijheid_municipalities(self) -> Path:
         """CBS Nabijheid columns over persons, per municipality (CSV)."""
-        return self.root / "nabijheid_persons_municipalities.csv"
+        return self.root / "nabijheid_municipalities.csv"
 
     @property
     def persons_grid(self) -> Path:

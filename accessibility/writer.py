@@ -25,7 +25,6 @@ class BuildTables:
     facilities: pd.DataFrame
     indicators: pd.DataFrame
     municipalities: pd.DataFrame
-    nabijheid: pd.DataFrame
     boundaries: gpd.GeoDataFrame
     networks: dict[str, Network]
 
@@ -35,12 +34,34 @@ def write_persons(lay: BuildLayout, figures, *, crs: str) -> None:
     figures.grid_table(crs=crs).to_parquet(lay.persons_grid)
     figures.village_table().to_csv(lay.persons_villages, index=False)
     figures.municipality_table().to_csv(lay.persons_municipalities, index=False)
-    figures.nabijheid("village").to_csv(lay.nabijheid_persons, index=False)
-    figures.nabijheid("municipality").to_csv(lay.nabijheid_persons_municipalities, index=False)
     addresses = figures.address_table()
     addresses.to_parquet(lay.addresses)
     if figures.address_outputs != "none":
         gpkg_layer(addresses, lay.geopackage, "residents")
+
+
+def write_nabijheid(lay: BuildLayout, place: pd.DataFrame, figures=None) -> None:
+    """Write the CBS Nabijheid tables.
+
+    ``nabijheid.csv`` holds CBS's figures: over persons for every village (and buitengebied)
+    with origins, from the place point for the villages without (``method`` says which;
+    ``weight`` is the persons, dwellings or addresses, or the place's population);
+    ``nabijheid_municipalities.csv`` the same per municipality (builds with origins);
+    ``nabijheid_place_point.csv`` every village measured from its place point.
+    """
+    place = place.copy()
+    place.insert(place.columns.get_loc("population"), "method", "place_point")
+    place.to_csv(lay.nabijheid_place_point, index=False)
+    if figures is None:
+        place.to_csv(lay.nabijheid, index=False)
+        return
+    persons = figures.nabijheid("village")
+    rest = place[~place["village_id"].isin(persons["village_id"])]
+    rest = rest.rename(columns={"population": "weight"})
+    both = pd.concat([persons, rest[[c for c in persons.columns if c in rest.columns]]],
+                     ignore_index=True)  # fmt: skip
+    both.to_csv(lay.nabijheid, index=False)
+    figures.nabijheid("municipality").to_csv(lay.nabijheid_municipalities, index=False)
 
 
 def points(df: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -62,7 +83,6 @@ def write_tables(lay: BuildLayout, t: BuildTables) -> None:
     t.indicators.to_parquet(lay.indicators, index=False)
     t.indicators.to_csv(lay.indicators_csv, index=False)
     t.municipalities.to_csv(lay.municipalities, index=False)
-    t.nabijheid.to_csv(lay.nabijheid, index=False)
     for p, net in t.networks.items():
         net.save(lay.network(p))
     _write_geopackage(lay, t, gv, gf)

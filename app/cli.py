@@ -682,8 +682,9 @@ COMMANDS = (
         "build",
         "build networks, facilities, villages and indicators from an OSM extract",
         "Turn an OSM extract (.osm.pbf/.osm/.osm.bz2/.osm.gz) into a build folder: "
-        "indicators.csv/.parquet, municipalities.csv, nabijheid.csv, bereik.gpkg, networks "
-        "and manifest.json. Without EXTRACT, builds the embedded sample.",
+        "indicators.csv/.parquet, municipalities.csv, nabijheid.csv (CBS columns), figures over "
+        "persons (with origins), bereik.gpkg, networks and manifest.json. Without EXTRACT, "
+        "builds the embedded sample.",
         _build_arguments,
         _run_build,
     ),

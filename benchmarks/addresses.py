@@ -15,7 +15,8 @@ share, 1-5 residents each) and 10 x 10 SYNTHETIC municipalities (``--boundaries`
   the rings per address, the lookups and the aggregation over persons in
   ``ResidentFigures.add``), broken down by timers around those calls;
 * **write**: ``writer.write_persons`` (the per-person tables, ``addresses.parquet``, the
-  GeoPackage ``residents`` layer) and the manifest's origins section as the build writes it.
+  GeoPackage ``residents`` layer), ``writer.write_nabijheid`` (the CBS tables) and the
+  manifest's origins section as the build writes it.
 
 The car profile only by default (``--profiles`` to change): CBS measures on the car
 network and ``addresses.parquet`` keeps the car distances; every further profile repeats
@@ -253,12 +254,12 @@ def child_bereik(spec: dict) -> dict:
     """The address stage of ``bereik build`` for one address file (see the module doc)."""
     from accessibility.defaults import DEFAULT_ASSIGN_RADIUS_KM, DEFAULT_MAX_SNAP_M
     from accessibility.facilities import load_categories
-    from accessibility.indicators import village_indicators
+    from accessibility.indicators import cbs_nabijheid_table, village_indicators
     from accessibility.layout import BuildLayout
     from accessibility.origins import assign_origins, origins_from_file
     from accessibility.params import BuildParams
     from accessibility.residents import ResidentFigures
-    from accessibility.writer import write_persons
+    from accessibility.writer import write_nabijheid, write_persons
 
     marks = Marks()
     radii = tuple(spec["radii_km"])
@@ -302,7 +303,7 @@ def child_bereik(spec: dict) -> dict:
     res["assign_stats"] = {**origins.stats, **assigned.stats}
     marks.mark("assign")
     t = time.perf_counter()
-    with_table, _, _ = indicators(figures)
+    with_table, cbs_counts, _ = indicators(figures)
     res["indicators_with_s"] = time.perf_counter() - t
     res["with"] = timers.take()
     res["stages_s"]["indicators_extra"] = res["indicators_with_s"] - res["indicators_without_s"]
@@ -311,6 +312,7 @@ def child_bereik(spec: dict) -> dict:
     res["village_distance_max_abs_diff_m"] = float(np.max(np.abs(d[both] - base_d[both]),
                                                           initial=0.0))  # fmt: skip
     res["village_unreachable_same"] = bool(np.array_equal(np.isfinite(d), np.isfinite(base_d)))
+    place_nabijheid = cbs_nabijheid_table(with_table, cbs_counts, villages, rules)
     del with_table
     marks.mark("indicators with origins")
 
@@ -319,6 +321,7 @@ def child_bereik(spec: dict) -> dict:
     out.mkdir(parents=True)
     t = time.perf_counter()
     write_persons(BuildLayout(out), figures, crs=crs)
+    write_nabijheid(BuildLayout(out), place_nabijheid, figures)
     params = BuildParams(extract=Path(spec["pbf"]), addresses=Path(spec["addresses"]),
                          residents_column="residents", boundaries=Path(spec["municipalities"]),
                          profiles=tuple(spec["profiles"]))  # fmt: skip

@@ -164,8 +164,9 @@ def render(results: dict) -> str:
         "search runs on (one virtual node per address), the counts within the rings per "
         "address, the lookups and the aggregation over persons (`ResidentFigures.add`);",
         "- **write**: `writer.write_persons` (`persons_villages.csv`, "
-        "`persons_municipalities.csv`, the two `nabijheid_persons*.csv`, `addresses.parquet`, "
-        "the GeoPackage `residents` layer) and the manifest's origins section "
+        "`persons_municipalities.csv`, `addresses.parquet`, the GeoPackage `residents` "
+        "layer), `writer.write_nabijheid` (`nabijheid.csv`, `nabijheid_municipalities.csv`, "
+        "`nabijheid_place_point.csv`) and the manifest's origins section "
         "(`build._origins_manifest`).",
         "",
         f"Profiles: **{', '.join(st['profiles'])}** only (CBS measures on the car network, and "

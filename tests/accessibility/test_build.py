@@ -187,7 +187,7 @@ def test_municipality_aggregates(demo_build):
 
 
 def test_cbs_wide_table(demo_build):
-    nab = pd.read_csv(demo_build.path / "nabijheid.csv")
+    nab = pd.read_csv(demo_build.path / "nabijheid_place_point.csv")
     assert {
         "AF_ARTSPR",
         "AV1_ARTSPR",
@@ -204,6 +204,7 @@ def test_cbs_wide_table(demo_build):
     for r in nab.itertuples():
         assert pytest.approx(round(d[r.village_id] / 1000, 1)) == r.AF_SUPERM
     assert nab["AF_ARTSPR"].isna().all()
+    assert (nab["method"] == "place_point").all()
 
 
 def test_up_to_date_force_and_atomic_failure(tmp_path, monkeypatch):
@@ -261,7 +262,7 @@ def test_user_facilities_and_villages(tmp_path):
     assert np.isnan(ind.loc[("K3", "gp", "car"), "distance_m"])
     assert ind.loc[("K1", "supermarket", "car"), "reason"] == "no_facility"
     assert res.manifest["counts"]["facilities"] == {"gp": 2}
-    nab = pd.read_csv(tmp_path / "b" / "nabijheid.csv").set_index("village_id")
+    nab = pd.read_csv(tmp_path / "b" / "nabijheid_place_point.csv").set_index("village_id")
     assert nab.loc["K1", "AF_ARTSPR"] == pytest.approx(
         round(ind.loc[("K1", "gp", "car"), "distance_m"] / 1000, 1)
     )

@@ -245,10 +245,23 @@ def test_sample_build_has_figures_over_persons(demo_build):
         row = mcar[mcar["municipality"] == mun].iloc[0]
         expect = np.average(grp["mean_distance_m"], weights=grp["weight"])
         assert row["mean_distance_m"] == pytest.approx(expect)
-    nab = pd.read_csv(b.path / "nabijheid_persons.csv").set_index("village_id")
+    # nabijheid.csv: CBS's figure over persons where a village has origins, else its place
+    # point (method says which); every village and buitengebied exactly once
+    nab = pd.read_csv(b.path / "nabijheid.csv").set_index("village_id")
     byv = car.set_index("village_id")
     for vid, r in byv.iterrows():
         assert nab.loc[vid, "AF_SUPERM"] == pytest.approx(round(r["mean_distance_m"] / 1000, 1))
+        assert nab.loc[vid, "method"] == r["method"]
+    place = pd.read_csv(b.path / "nabijheid_place_point.csv").set_index("village_id")
+    rest = place.index.difference(byv.index)
+    assert nab.index.is_unique and set(nab.index) == set(byv.index) | set(rest)
+    assert (nab.loc[rest, "method"] == "place_point").all()
+    assert (nab.loc[rest, "AF_SUPERM"] == place.loc[rest, "AF_SUPERM"]).all()
+    nm = pd.read_csv(b.path / "nabijheid_municipalities.csv").set_index("municipality")
+    for mun, row in mcar.set_index("municipality").iterrows():
+        if mun in nm.index:
+            assert nm.loc[mun, "AF_SUPERM"] == pytest.approx(
+                round(row["mean_distance_m"] / 1000, 1))  # fmt: skip
     addr = gpd.read_parquet(b.path / "addresses.parquet")
     assert len(addr) == o["origins"] and "supermarket_distance_m" in addr.columns
 
