@@ -39,8 +39,10 @@ class Area:
 
 
 def resolve_area(spec: str | Path, boundaries: gpd.GeoDataFrame, *, buffer_km: float,
-                 crs: str) -> Area:  # fmt: skip
+                 crs: str, option: str = "--area") -> Area:  # fmt: skip
     """Resolve ``spec``, a polygon file or a boundary name of the extract, to an Area.
+
+    ``option`` names the command-line option in the error messages.
 
     Raises
     ------
@@ -53,11 +55,11 @@ def resolve_area(spec: str | Path, boundaries: gpd.GeoDataFrame, *, buffer_km: f
         gdf = open_vector_file(p, what="area").to_crs(WGS84)
         polys = gdf.geometry[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
         if polys.empty:
-            msg = f"{p}: the area file holds no polygon"
+            msg = f"{p}: the {option} file holds no polygon"
             raise InputFileError(msg)
         name, polygon = p.stem, shapely.union_all(polys.to_numpy())
     else:
-        name, polygon = str(spec), _boundary(str(spec), boundaries)
+        name, polygon = str(spec), _boundary(str(spec), boundaries, option)
     if not buffer_km >= 0:
         msg = f"--buffer-km must be a number of km >= 0, got {buffer_km!r}"
         raise InputFileError(msg)
@@ -70,13 +72,13 @@ def resolve_area(spec: str | Path, boundaries: gpd.GeoDataFrame, *, buffer_km: f
 _SHOWN_NAMES = 12  # boundary names listed when a name is unknown
 
 
-def _boundary(name: str, boundaries: gpd.GeoDataFrame) -> shapely.Geometry:
+def _boundary(name: str, boundaries: gpd.GeoDataFrame, option: str) -> shapely.Geometry:
     hit = boundaries[boundaries["name"].astype(str).str.casefold() == name.casefold()]
     if hit.empty:
         known = sorted(set(boundaries["name"].astype(str)))
         shown = ", ".join(known[:_SHOWN_NAMES]) + (", ..." if len(known) > _SHOWN_NAMES else "")
         msg = (f"no administrative boundary named {name!r} in the extract (it has: "
-               f"{shown or 'none'}); pass a polygon file with --area FILE")  # fmt: skip
+               f"{shown or 'none'}); pass a polygon file with {option} FILE")  # fmt: skip
         raise InputFileError(msg)
     if "admin_level" in hit.columns and len(hit) > 1:  # the widest level: Drenthe, not a ward
         levels = hit["admin_level"].astype(str).str.extract(r"(\d+)")[0].astype(float)

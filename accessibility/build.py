@@ -152,6 +152,7 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
                     for p in params.selected_profiles}  # fmt: skip
     with stages.stage("facilities"):
         facilities = _in_area(_facilities(params, osm.pois, rules), area, buffered=True)
+        facilities, left_out = _facilities_within(params, facilities, osm.boundaries, crs)
     with stages.stage("villages"):
         villages, village_polys, boundaries = _villages(params, osm)
         villages, village_polys = _villages_in_area(villages, village_polys, area)
@@ -176,6 +177,8 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
             manifest["broadband"] = broadband.manifest
         if figures is not None:
             manifest["origins"] = _origins_manifest(params, figures)
+        if params.facilities_within is not None:
+            manifest["counts"]["facilities_left_out"] = left_out
         if area is not None:
             manifest["area"] = {"name": area.name, "buffer_km": area.buffer_km,
                                 "bounds": [round(v, 6) for v in area.polygon.bounds]}  # fmt: skip
@@ -248,6 +251,21 @@ def _in_area(df: pd.DataFrame, area: Area | None, *, buffered: bool = False) -> 
         return df
     keep = area.inside(df["lon"].to_numpy(float), df["lat"].to_numpy(float), buffered=buffered)
     return df[keep].reset_index(drop=True)
+
+
+def _facilities_within(
+    params: BuildParams, facilities: pd.DataFrame, boundaries: gpd.GeoDataFrame, crs: str
+) -> tuple[pd.DataFrame, int]:
+    """Leave out the facilities outside ``--facilities-within`` (CBS: the national border).
+
+    Returns the facilities kept and how many were left out.
+    """
+    if params.facilities_within is None:
+        return facilities, 0
+    within = resolve_area(params.facilities_within, boundaries, buffer_km=0.0, crs=crs,
+                          option="--facilities-within")  # fmt: skip
+    kept = _in_area(facilities, within)
+    return kept.reset_index(drop=True), len(facilities) - len(kept)
 
 
 def _villages_in_area(

@@ -74,14 +74,17 @@ class BuildParams:
     address_outputs: str = DEFAULT_ADDRESS_OUTPUTS
     area: str | None = None
     buffer_km: float = DEFAULT_BUFFER_KM
+    facilities_within: str | None = None
 
     @property
     def area_file(self) -> Path | None:
         """The area as a polygon file, when ``area`` names one (else a boundary name)."""
-        if self.area is None:
-            return None
-        p = Path(self.area)
-        return p if p.suffix and p.exists() else None
+        return _polygon_file(self.area)
+
+    @property
+    def facilities_within_file(self) -> Path | None:
+        """``facilities_within`` as a polygon file, when it names one (else a boundary)."""
+        return _polygon_file(self.facilities_within)
 
     @property
     def origins_source(self) -> str | None:
@@ -119,6 +122,8 @@ class BuildParams:
             files["population"] = self.population
         if self.area_file is not None:
             files["area"] = self.area_file
+        if self.facilities_within_file is not None:
+            files["facilities_within"] = self.facilities_within_file
         files["categories"] = self.categories or DEFAULT_CATEGORIES_FILE
         files["profiles"] = DEFAULT_PROFILES_FILE
         if self.profiles_file:
@@ -145,14 +150,27 @@ class BuildParams:
             "residents_column": self.residents_column,
             "assign_radius_km": self.assign_radius_km,
             "address_outputs": self.address_outputs,
-            "area": None if self.area is None else str(self.area),
+            "area": _spec(self.area),
             "buffer_km": self.buffer_km if self.area is not None else None,
+            "facilities_within": _spec(self.facilities_within),
         }
 
     def cache_key(self) -> tuple[dict[str, str], str]:
         """SHA-256 of every input file, and the build's cache key."""
         hashes = hash_inputs(self)
         return hashes, build_key(hashes, self.parameters())
+
+
+def _polygon_file(spec: str | None) -> Path | None:
+    """``spec`` as a polygon file when it names an existing file with a suffix."""
+    if spec is None:
+        return None
+    p = Path(spec)
+    return p if p.suffix and p.exists() else None
+
+
+def _spec(spec: str | None) -> str | None:
+    return None if spec is None else str(spec)
 
 
 def hash_inputs(params: BuildParams) -> dict[str, str]:

@@ -177,6 +177,14 @@ def _area_arguments(g: argparse._ArgumentGroup) -> None:
         help="with --area: keep roads and facilities this far beyond the area, so border "
         f"villages find facilities across the border (default {DEFAULT_BUFFER_KM:g})",
     )
+    g.add_argument(
+        "--facilities-within",
+        default=None,
+        metavar="FILE_OR_NAME",
+        help="leave out the facilities outside this polygon file or boundary name of the "
+        "extract, as CBS leaves out those across the national border (e.g. Nederland); "
+        "roads beyond it are still used; default: keep all",
+    )
 
 
 def _method_arguments(g: argparse._ArgumentGroup) -> None:
@@ -466,6 +474,7 @@ def _build_params(args: argparse.Namespace):
         address_outputs=args.address_outputs,
         area=args.area,
         buffer_km=args.buffer_km,
+        facilities_within=args.facilities_within,
     )
 
 

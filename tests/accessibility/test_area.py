@@ -70,3 +70,42 @@ def test_build_reports_the_area_and_routes_beyond_it(tmp_path, demo_build):
     counts = json.loads((out / "manifest.json").read_text())["counts"]["osm"]
     assert counts["ways_outside_area"] > 0 and counts["places_outside_area"] > 0
     assert np.isfinite(b.persons_villages["mean_distance_m"]).any()
+
+
+def test_facilities_within_leaves_out_those_beyond_the_border(tmp_path, demo_build, capsys):
+    out = tmp_path / "within"
+    run_build(BuildParams(extract=LIECHTENSTEIN, profiles=("car",), facilities_within="Vaduz"),
+              out)  # fmt: skip
+    b = load_build(out)
+    vaduz = resolve_area("Vaduz", read_osm(LIECHTENSTEIN).boundaries, buffer_km=0.0,
+                         crs=b.manifest["crs"])  # fmt: skip
+    f = b.facilities
+    assert len(f) and vaduz.inside(f["lon"], f["lat"]).all()
+    full_fac = demo_build.facilities
+    inside = vaduz.inside(full_fac["lon"], full_fac["lat"])
+    assert b.manifest["counts"]["facilities_left_out"] == int((~inside).sum()) > 0
+    inside_by_id = dict(zip(full_fac["facility_id"], inside, strict=True))
+    assert b.manifest["parameters"]["facilities_within"] == "Vaduz"
+    # every village is still reported; leaving facilities out never brings one nearer, and
+    # where the nearest facility lay inside, the distance is the full build's
+    assert len(b.villages) == len(demo_build.villages)
+    full = demo_build.indicators.query("profile == 'car'").set_index(["village_id", "category"])
+    part = b.indicators.set_index(["village_id", "category"])
+    same = 0
+    for key, row in part.iterrows():
+        d_full, near = full.loc[key, "distance_m"], full.loc[key, "nearest_by_distance_id"]
+        if not np.isfinite(row["distance_m"]):
+            continue
+        assert row["distance_m"] >= d_full - 1e-6
+        if isinstance(near, str) and inside_by_id[near]:
+            assert row["distance_m"] == pytest.approx(d_full, abs=1e-6)
+            same += 1
+    assert same > 0
+    from app.cli import main as cli_main
+
+    code = cli_main(["build", str(LIECHTENSTEIN), "--out", str(tmp_path / "x"),
+                     "--facilities-within", "Atlantis", "--quiet"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no administrative boundary named 'Atlantis'" in err
+    assert "--facilities-within FILE" in err and "Traceback" not in err
