@@ -41,7 +41,12 @@ from accessibility.network import build_network, project_osm
 from accessibility.osm import read_osm
 from accessibility.params import BuildParams
 from accessibility.profiles import preferred_profile
-from accessibility.residents import ResidentFigures, as_long_table
+from accessibility.residents import (
+    CBS_PROFILE,
+    ResidentFigures,
+    as_long_table,
+    weighted_quantiles,
+)
 from accessibility.store import (
     SCHEMA_VERSION,
     AtomicBuildDir,
@@ -338,8 +343,6 @@ def _origins_manifest(params: BuildParams, figures: ResidentFigures) -> dict[str
 
 def _persons_summary(figures: ResidentFigures) -> dict[str, Any]:
     """Per category: the mean car distance over all persons of the build (CBS's figure)."""
-    from accessibility.residents import CBS_PROFILE, weighted_quantiles
-
     a = figures.assigned
     out: dict[str, Any] = {"profile": CBS_PROFILE, "categories": {}}
     everyone = np.zeros(len(a), dtype=np.int64)
@@ -463,13 +466,12 @@ def _villages(
             raise InputFileError(msg)
     if params.boundaries is not None:
         boundaries = boundaries_from_file(params.boundaries)
-        villages["municipality"] = assign_municipality(villages, boundaries, admin_level=None)
     else:
         boundaries = osm.boundaries
         if "admin_level" in boundaries.columns:
             boundaries = boundaries[boundaries["admin_level"].astype(str) == params.admin_level]
         boundaries = boundaries[["name", "geometry"]].reset_index(drop=True)
-        villages["municipality"] = assign_municipality(villages, boundaries, admin_level=None)
+    villages["municipality"] = assign_municipality(villages, boundaries, admin_level=None)
     cols = ["village_id", "village_name", "place", "population", "municipality", "lon", "lat"]
     return villages[cols], polys, boundaries
 

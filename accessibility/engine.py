@@ -397,8 +397,7 @@ def count_within(
     limits: Sequence[float],
     *,
     per_source: bool,
-    xy: np.ndarray | None = None,
-    local: LocalGraph | bool | None = None,
+    local: LocalGraph | None = None,
     max_cells: int = MAX_DIJKSTRA_CELLS,
 ) -> np.ndarray:
     """Count source-target pairs within each of ``limits`` by bounded searches from sources.
@@ -407,11 +406,11 @@ def count_within(
     source) or ``len(targets) x len(limits)`` (sources that reach each target). Batched as
     :func:`costs_within`, but only the counts are kept.
 
-    With node coordinates ``xy`` (metres; costs that are never shorter than the straight
-    line, as road lengths are), each search runs on the nodes within ``max(limits)`` of its
-    source only (:class:`LocalGraph`, or give one as ``local``): exact, and its cost no
-    longer grows with the whole graph. ``local=None`` does so for graphs of
-    :data:`LOCAL_MIN_NODES` nodes and more.
+    With ``local`` (a :class:`LocalGraph` of ``graph`` for a radius of at least
+    ``max(limits)``; costs never shorter than the straight line, as road lengths are), each
+    search runs on the nodes within ``max(limits)`` of its source only: exact, and its cost
+    no longer grows with the whole graph (:class:`StreetRouter` uses it for graphs of
+    :data:`LOCAL_MIN_NODES` nodes and more).
     """
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
@@ -419,11 +418,7 @@ def count_within(
     out = np.zeros((len(sources) if per_source else len(targets), len(lim)), dtype=np.int64)
     if len(sources) == 0 or len(targets) == 0 or len(lim) == 0:
         return out
-    if local is None:
-        local = xy is not None and graph.shape[0] >= LOCAL_MIN_NODES
-    if local is True:
-        local = LocalGraph(graph, xy, float(lim.max()))
-    if isinstance(local, LocalGraph):
+    if local is not None:
         return _count_local(local, sources, targets, lim, out, per_source)
     batch = max(1, max_cells // max(graph.shape[0], 1))
     for i in range(0, len(sources), batch):

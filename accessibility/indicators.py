@@ -262,7 +262,7 @@ def _category_frame(placed: _Placed, villages: pd.DataFrame, facilities: pd.Data
         for r in spec.cbs_radii_km:
             cbs[f"AV{r:g}_{spec.cbs}"] = counts[r]
     out["snap_distance_m"] = placed.sv.snap_distance_m
-    out["reason"] = _reasons(out["distance_m"].to_numpy(), usable.any(), placed.sv.ok)
+    out["reason"] = null_reasons(out["distance_m"].to_numpy(), usable.any(), placed.sv.ok)
     return out
 
 
@@ -301,7 +301,7 @@ def _ids(ids: np.ndarray, index: np.ndarray) -> np.ndarray:
     return out
 
 
-def _reasons(distance_m: np.ndarray, any_facility: bool, on_network: np.ndarray) -> np.ndarray:
+def null_reasons(distance_m: np.ndarray, any_facility: bool, on_network: np.ndarray) -> np.ndarray:
     """Why a distance is null: not_on_network, no_facility or unreachable (None: it is not)."""
     reason = np.full(len(distance_m), None, dtype=object)
     reason[np.isnan(distance_m)] = REASON_UNREACHABLE

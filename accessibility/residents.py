@@ -22,7 +22,7 @@ import shapely
 from accessibility.crs import WGS84, to_metric
 from accessibility.defaults import DEFAULT_GRID_M, DEFAULT_RADII_KM
 from accessibility.facilities import CategoryRules
-from accessibility.indicators import OriginValues, count_column
+from accessibility.indicators import OriginValues, count_column, null_reasons
 from accessibility.origins import AssignedOrigins, origins_table
 
 #: which per-origin distances ``addresses.parquet`` keeps
@@ -100,8 +100,9 @@ class ResidentFigures:
             frame = self._frame(lv.name, stats, values)
             (self._villages if lv.name == "village" else self._municipalities).append(frame)
             if values.profile == CBS_PROFILE:
-                self._cbs.setdefault(lv.name, {}).update(_cbs_columns(lv.group, lv.n, self,
-                                                                      values))  # fmt: skip
+                self._cbs.setdefault(lv.name, {}).update(
+                    _cbs_columns(lv, stats, values, self.rules, self.assigned.weight)
+                )
         if self.address_outputs == "all" or values.profile == CBS_PROFILE:
             key = (values.category, values.profile)
             self._distances[key] = values.distance_m.astype(np.float32)
@@ -238,21 +239,24 @@ def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _cbs_columns(group: np.ndarray, n: int, figures: ResidentFigures,
-                 values: OriginValues) -> dict[str, np.ndarray]:  # fmt: skip
-    """``AF_<code>`` (km, 1 decimal) and ``AV<r>_<code>`` over persons, for one category."""
-    spec = figures.rules.categories[values.category]
+def _cbs_columns(lv: _Level, stats: dict[str, np.ndarray], values: OriginValues,
+                 rules: CategoryRules, w: np.ndarray) -> dict[str, np.ndarray]:  # fmt: skip
+    """``AF_<code>`` (km, 1 decimal) and ``AV<r>_<code>`` over persons, for one category.
+
+    From the level's figures (``stats``) where they hold the ring; a CBS ring that is not
+    one of the build's radii is counted here.
+    """
+    spec = rules.categories[values.category]
     if not spec.cbs:
         return {}
-    w = figures.assigned.weight
-    reach = np.isfinite(values.distance_m)
-    mean_d = _mean(group, n, w, values.distance_m, reach)
-    out = {f"AF_{spec.cbs}": np.round(mean_d / 1000.0, 1)}
-    total = np.bincount(group, weights=w, minlength=n)
+    out = {f"AF_{spec.cbs}": np.round(stats["mean_distance_m"] / 1000.0, 1)}
     for r in spec.cbs_radii_km:
-        k = values.rings_km.index(float(r))
-        c = np.bincount(group, weights=w * values.counts[:, k], minlength=n)
-        out[f"AV{r:g}_{spec.cbs}"] = np.round(_div(c, total), 1)
+        mean = stats.get(mean_count_column(r))
+        if mean is None:
+            k = values.rings_km.index(float(r))
+            counts = np.bincount(lv.group, weights=w * values.counts[:, k], minlength=lv.n)
+            mean = _div(counts, lv.fixed["weight"])
+        out[f"AV{r:g}_{spec.cbs}"] = np.round(mean, 1)
     return out
 
 
@@ -457,8 +461,5 @@ def _worst(group: np.ndarray, n: int, ids: np.ndarray, d: np.ndarray,
 
 def _group_reason(figures: dict[str, np.ndarray], values: OriginValues) -> np.ndarray:
     """Why a mean is null: ``no_facility``, ``unreachable`` (None when it is not)."""
-    reason = np.full(len(figures["origins"]), None, dtype=object)
-    reason[np.isnan(figures["mean_distance_m"])] = "unreachable"
-    if not values.any_facility:
-        reason[:] = "no_facility"
-    return reason
+    mean = figures["mean_distance_m"]
+    return null_reasons(mean, values.any_facility, np.ones(len(mean), dtype=bool))

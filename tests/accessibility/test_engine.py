@@ -217,7 +217,7 @@ def test_augment_keeps_base_network_unchanged(toy_network):
 @pytest.mark.parametrize("per_source", [True, False])
 def test_local_counts_equal_the_whole_graph_searches(demo_build, per_source):
     """Counting on the nodes within a circle (big graphs) gives exactly the whole-graph counts."""
-    from accessibility.engine import count_within
+    from accessibility.engine import LocalGraph, count_within
     from accessibility.routing import router_for
 
     net = demo_build.network("walk")
@@ -229,8 +229,8 @@ def test_local_counts_equal_the_whole_graph_searches(demo_build, per_source):
     graph = router.csr("length_m")
     sources, targets = (nodes[:20], nodes[20:]) if per_source else (nodes[40:], nodes[:40])
     limits = [300.0, 1000.0, 2500.0]
-    whole = count_within(graph, sources, targets, limits, per_source=per_source, local=False)
+    whole = count_within(graph, sources, targets, limits, per_source=per_source)
     local = count_within(graph, sources, targets, limits, per_source=per_source,
-                         xy=router.node_xy, local=True)  # fmt: skip
+                         local=LocalGraph(graph, router.node_xy, max(limits)))  # fmt: skip
     assert whole.sum() > 0 and (whole[:, -1] > whole[:, 0]).any()
     np.testing.assert_array_equal(local, whole)
