@@ -26,6 +26,14 @@ def manifest_summary_lines(manifest: dict[str, Any], path: Path, *, up_to_date: 
             f"({s['nodes_dropped_outside_largest_component']} nodes outside the largest "
             "strongly connected component dropped)"
         )
+    area = m.get("area")
+    if area:
+        lines.append(f"  area: {area['name']} (roads and facilities up to "
+                     f"{area['buffer_km']:g} km beyond it)")  # fmt: skip
+    within = m.get("parameters", {}).get("facilities_within")
+    if within:
+        lines.append(f"  facilities within {within} only: {c.get('facilities_left_out', 0)} "
+                     "beyond it left out")  # fmt: skip
     origins = m.get("origins")
     if origins:
         methods = ", ".join(f"{n} {k}" for k, n in origins["methods"].items())

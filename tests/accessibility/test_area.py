@@ -48,6 +48,10 @@ def test_build_reports_the_area_and_routes_beyond_it(tmp_path, demo_build):
     b = load_build(out)
     assert set(b.villages["municipality"]) == {"Vaduz"}
     assert b.manifest["area"]["name"] == "Vaduz" and b.manifest["area"]["buffer_km"] == 2.0
+    from accessibility.summary import manifest_summary_lines
+
+    said = manifest_summary_lines(b.manifest, out, up_to_date=False)
+    assert "  area: Vaduz (roads and facilities up to 2 km beyond it)" in said
     area = resolve_area("Vaduz", read_osm(LIECHTENSTEIN).boundaries, buffer_km=2.0,
                         crs=b.manifest["crs"])  # fmt: skip
     o = b.origins
@@ -86,6 +90,11 @@ def test_facilities_within_leaves_out_those_beyond_the_border(tmp_path, demo_bui
     assert b.manifest["counts"]["facilities_left_out"] == int((~inside).sum()) > 0
     inside_by_id = dict(zip(full_fac["facility_id"], inside, strict=True))
     assert b.manifest["parameters"]["facilities_within"] == "Vaduz"
+    from accessibility.summary import manifest_summary_lines
+
+    said = manifest_summary_lines(b.manifest, out, up_to_date=False)
+    left = b.manifest["counts"]["facilities_left_out"]
+    assert f"  facilities within Vaduz only: {left} beyond it left out" in said
     # every village is still reported; leaving facilities out never brings one nearer, and
     # where the nearest facility lay inside, the distance is the full build's
     assert len(b.villages) == len(demo_build.villages)
