@@ -46,13 +46,36 @@ ONEWAY_MODES = ("vehicle", "bicycle", "ignore")
 PREFERRED_PROFILE = "car"
 
 
+#: way classes that are not a highway=* value (see :func:`way_class`)
+FERRY_CLASS = "ferry"
+PLATFORM_CLASS = "platform"
+#: one-way roads whose one-way is implied (no pushing a bike against them)
+IMPLIED_ONEWAY_HIGHWAYS = frozenset({"motorway", "motorway_link"})
+IMPLIED_ONEWAY_JUNCTIONS = frozenset({"roundabout", "circular"})
+
+
 @dataclass(frozen=True)
 class WayRule:
-    """How one way is used by a profile: allowed directions and speed (km/h)."""
+    """How one way is used by a profile: allowed directions, speeds and fixed times.
+
+    ``speed_kph`` is the speed forward (and backward unless ``speed_backward_kph`` is
+    given: a bike pushed against a one-way street). ``duration_s`` is the time to travel
+    the whole way when its timetable is tagged (a ferry's ``duration``; the network then
+    uses length / duration as the speed). ``penalty_s`` is a fixed time added once each
+    time the way is used (boarding a ferry).
+    """
 
     forward: bool
     backward: bool
     speed_kph: float
+    speed_backward_kph: float | None = None
+    duration_s: float | None = None
+    penalty_s: float = 0.0
+
+    @property
+    def backward_speed_kph(self) -> float:
+        """The speed against the way's direction (``speed_kph`` unless another is given)."""
+        return self.speed_kph if self.speed_backward_kph is None else self.speed_backward_kph
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,28 +95,80 @@ class Profile:
     maxspeed: bool = False
     max_speed_kph: float | None = None
     speed_factor: float = 1.0
+    tag_max_speeds_kph: dict[str, dict[str, float]] = field(default_factory=dict)
+    timetabled: frozenset[str] = frozenset()
+    penalties_s: dict[str, float] = field(default_factory=dict)
+    push_speed_kph: float | None = None
+    push_speeds_kph: dict[str, float] = field(default_factory=dict)
+    push_highways: frozenset[str] = frozenset()
+    push_access: tuple[str, ...] = ("foot", "access")
+    push_oneway: bool = False
+    push_if: tuple[dict[str, Any], ...] = ()
+    default: bool = True
+    restrictions: tuple[str, ...] = ()
+    restriction_except: tuple[str, ...] = ()
 
     def way_rule(self, tags: dict[str, str]) -> WayRule | None:
-        """How this profile may use a way with these tags; None when it may not."""
-        hw = tags.get("highway")
-        if hw is None or (tags.get("area") == "yes" and not self.areas):
+        """How this profile may use a way with these tags; None when it may not.
+
+        In this order: the way's class (:func:`way_class`), ``areas``, ``exclude``, the
+        access keys (a forbidding value always wins), then riding (``highways``, or
+        ``highways_if_allowed`` with an allowing value), else pushing (``push_*``).
+        """
+        cls = way_class(tags)
+        if cls is None or (tags.get("area") == "yes" and not self.areas):
             return None
         if any(_excluded(tags, rule) for rule in self.exclude):
             return None
         allowed = _access(tags, self.access)
         if allowed is False:
             return None
-        if hw not in self.highways and not (hw in self.highways_if_allowed and allowed is True):
-            return None
+        penalty = float(self.penalties_s.get(cls, 0.0))
+        ride = cls in self.highways or (cls in self.highways_if_allowed and allowed is True)
+        push = (
+            self.push_speed_kph is not None
+            and cls not in self.timetabled
+            and _access(tags, self.push_access) is not False
+        )
+        pushing = (
+            WayRule(True, True, self._push_speed(tags, cls), penalty_s=penalty) if push else None
+        )
+        usable = ride or cls in self.highways_if_allowed or cls in self.push_highways
+        if usable and any(_excluded(tags, rule) for rule in self.push_if):
+            return pushing  # bicycle=dismount: walking beside the bike both ways, or not at all
+        if not ride:
+            return pushing if cls in self.push_highways else None
         fwd, bwd = _oneway(tags, self.oneway)
-        return WayRule(fwd, bwd, self._speed(tags, hw))
+        if cls in self.timetabled:
+            speed = self.speeds_kph.get(cls, self.speed_kph)
+            duration = parse_duration(tags.get("duration"))
+            return WayRule(fwd, bwd, speed, duration_s=duration, penalty_s=penalty)
+        speed = self._speed(tags, cls)
+        if push and self.push_oneway and fwd != bwd and not _implied_oneway(tags, cls):
+            walking = self._push_speed(tags, cls)
+            if fwd:  # against the one-way: pushing on foot
+                return WayRule(True, True, speed, speed_backward_kph=walking, penalty_s=penalty)
+            return WayRule(True, True, walking, speed_backward_kph=speed, penalty_s=penalty)
+        return WayRule(fwd, bwd, speed, penalty_s=penalty)
 
-    def _speed(self, tags: dict[str, str], highway: str) -> float:
+    def _speed(self, tags: dict[str, str], cls: str) -> float:
         speed = parse_maxspeed(tags.get("maxspeed")) if self.maxspeed else None
-        speed = speed or self.speeds_kph.get(highway, self.speed_kph)
+        speed = self._capped(tags, speed or self.speeds_kph.get(cls, self.speed_kph))
         if self.max_speed_kph is not None:
             speed = min(speed, self.max_speed_kph)
         return speed * self.speed_factor
+
+    def _push_speed(self, tags: dict[str, str], cls: str) -> float:
+        """Return the speed walking beside the bike: the class's push speed, capped by the tags."""
+        return self._capped(tags, self.push_speeds_kph.get(cls, self.push_speed_kph or 0.0))
+
+    def _capped(self, tags: dict[str, str], speed: float) -> float:
+        """Apply ``tag_max_speeds_kph``: the lowest cap of any tag value the way has."""
+        for key, caps in self.tag_max_speeds_kph.items():
+            value = tags.get(key)
+            if value is not None and value in caps:
+                speed = min(speed, caps[value])
+        return speed
 
     def as_dict(self) -> dict[str, Any]:
         """Return the record as plain JSON-able data (the manifest and the API show it)."""
@@ -101,8 +176,9 @@ class Profile:
         for f in fields(self):
             v = getattr(self, f.name)
             out[f.name] = sorted(v) if isinstance(v, frozenset) else v
-        out["access"] = list(self.access)
-        out["exclude"] = list(self.exclude)
+        for key in ("access", "exclude", "push_access", "push_if", "restrictions",
+                    "restriction_except"):  # fmt: skip
+            out[key] = list(getattr(self, key))
         return out
 
 
@@ -125,10 +201,15 @@ class ProfileSet:
             raise UnknownProfileError(msg)
         return self.profiles[name]
 
+    @property
+    def defaults(self) -> list[str]:
+        """The profiles a build makes without ``--profiles`` (``default = true``)."""
+        return [n for n, p in self.profiles.items() if p.default]
+
     def select(self, names: tuple[str, ...] | list[str] | None) -> tuple[Profile, ...]:
-        """Return the profiles called ``names`` (every profile when None), checked."""
+        """Return the profiles called ``names`` (every default profile when None), checked."""
         if names is None:
-            return tuple(self.profiles.values())
+            return tuple(self.profiles[n] for n in self.defaults)
         if not names:
             msg = f"no profile given, expected some of {', '.join(self.names)}"
             raise UnknownProfileError(msg)
@@ -146,29 +227,60 @@ def load_profiles(extra: str | Path | None = None) -> ProfileSet:
     """
     if extra is None:
         return _bundled()
-    specs = dict(_read_specs(DEFAULT_PROFILES_FILE))
+    raw = dict(_read_specs(DEFAULT_PROFILES_FILE))
     path = Path(extra)
     for name, spec in _read_specs(path).items():
-        base = spec.get("base", name if name in specs else None)
-        if base is not None and base not in specs:
-            msg = f"{path}: profile {name!r} has base {base!r}, expected one of {', '.join(specs)}"
+        base = spec.get("base")
+        if base is not None and (base not in raw or base == name):
+            others = ", ".join(n for n in raw if n != name)
+            msg = f"{path}: profile {name!r} has base {base!r}, expected one of {others}"
             raise InputFileError(msg)
-        specs[name] = _merge(specs[base], spec) if base else spec
-    profiles = {n: _make_profile(n, s, path) for n, s in specs.items()}
+        # a table named like a profile changes that profile's keys (its base is kept)
+        raw[name] = spec if base is not None or name not in raw else _merge(raw[name], spec)
+    profiles = {n: _make_profile(n, s, path) for n, s in _resolve(raw, path).items()}
     return ProfileSet(profiles=profiles, sources=(DEFAULT_PROFILES_FILE, path))
 
 
+def _resolve(raw: dict[str, dict[str, Any]], path: Path) -> dict[str, dict[str, Any]]:
+    """Apply every ``base``: a profile is its base's keys with its own over them.
+
+    Bases are resolved at the end, so a change to ``car`` in a user file also reaches
+    ``cbs`` (whose base is ``car``).
+    """
+    done: dict[str, dict[str, Any]] = {}
+
+    def resolve(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
+        if name not in done:
+            spec = raw[name]
+            base = spec.get("base")
+            if base is None:
+                done[name] = spec
+            elif base not in raw or base in seen:
+                msg = f"{path}: profile {name!r} has base {base!r}, expected one of "
+                msg += ", ".join(n for n in raw if n not in (*seen, name))
+                raise InputFileError(msg)
+            else:
+                done[name] = _merge(resolve(base, (*seen, name)), spec)
+        return done[name]
+
+    return {n: resolve(n, ()) for n in raw}
+
+
 def _merge(base: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
-    """``spec`` over ``base``; ``speeds_kph`` merged class by class."""
+    """``spec`` over ``base``; the tables of speeds and penalties merged key by key."""
     out = {**base, **spec}
-    if "speeds_kph" in base and "speeds_kph" in spec:
-        out["speeds_kph"] = {**base["speeds_kph"], **spec["speeds_kph"]}
+    for key in _TABLES:
+        if key in base and key in spec:
+            out[key] = {**base[key], **spec[key]}
+    if "tag_max_speeds_kph" in base and "tag_max_speeds_kph" in spec:
+        b, s = base["tag_max_speeds_kph"], spec["tag_max_speeds_kph"]
+        out["tag_max_speeds_kph"] = {k: {**b.get(k, {}), **s.get(k, {})} for k in {**b, **s}}
     return out
 
 
 @cache
 def _bundled() -> ProfileSet:
-    specs = _read_specs(DEFAULT_PROFILES_FILE)
+    specs = _resolve(_read_specs(DEFAULT_PROFILES_FILE), DEFAULT_PROFILES_FILE)
     profiles = {n: _make_profile(n, s, DEFAULT_PROFILES_FILE) for n, s in specs.items()}
     return ProfileSet(profiles=profiles, sources=(DEFAULT_PROFILES_FILE,))
 
@@ -192,8 +304,14 @@ def preferred_profile(names: list[str] | tuple[str, ...]) -> str | None:
 
 # --- reading and checking the TOML ---------------------------------------------------------
 _KEYS = {f.name for f in fields(Profile)} - {"name"} | {"base"}
-_LISTS = ("highways", "highways_if_allowed", "access", "exclude")
-_SPEEDS = ("speed_kph", "max_speed_kph", "speed_factor")
+_LISTS = (
+    "highways", "highways_if_allowed", "access", "exclude", "timetabled", "push_highways",
+    "push_access", "push_if",
+)  # fmt: skip
+_RULES = ("exclude", "push_if")
+_SPEEDS = ("speed_kph", "max_speed_kph", "speed_factor", "push_speed_kph")
+_TABLES = ("speeds_kph", "push_speeds_kph", "penalties_s")  # class = number
+_BOOLS = ("areas", "maxspeed", "push_oneway", "default")
 
 
 def _read_specs(path: Path) -> dict[str, dict[str, Any]]:
@@ -231,22 +349,55 @@ def _check_spec(path: Path, name: str, spec: object) -> None:
         if key in spec and not isinstance(spec[key], list):
             msg = f"{where}: {key} must be a list, got {spec[key]!r}"
             raise InputFileError(msg)
-    if not all(isinstance(r, dict) and r for r in spec.get("exclude", [])):
-        msg = f'{where}: exclude must be a list of tables such as {{ service = "parking" }}'
+    for key in _RULES:
+        if not all(isinstance(r, dict) and r and _valid_rule(r) for r in spec.get(key, [])):
+            msg = (
+                f'{where}: {key} must be a list of tables such as {{ service = "parking" }} '
+                '(a value, a list of values, "*" or { not = [values] })'
+            )
+            raise InputFileError(msg)
+    for key in _BOOLS:
+        if key in spec and not isinstance(spec[key], bool):
+            msg = f"{where}: {key} must be true or false, got {spec[key]!r}"
+            raise InputFileError(msg)
+    tables = {k: spec[k] for k in _TABLES if k in spec}
+    caps = spec.get("tag_max_speeds_kph", {})
+    if not isinstance(caps, dict) or not all(isinstance(t, dict) for t in caps.values()):
+        msg = f"{where}: tag_max_speeds_kph must be tables of value = km/h per tag key"
         raise InputFileError(msg)
-    if not isinstance(spec.get("speeds_kph", {}), dict):
-        msg = f"{where}: speeds_kph must be a table of class = km/h"
-        raise InputFileError(msg)
+    tables |= {f"tag_max_speeds_kph.{k}": t for k, t in caps.items()}
+    for key, table in tables.items():
+        if not isinstance(table, dict):
+            msg = f"{where}: {key} must be a table of class = number"
+            raise InputFileError(msg)
     if "oneway" in spec and spec["oneway"] not in ONEWAY_MODES:
         msg = f"{where}: oneway must be one of {', '.join(ONEWAY_MODES)}, got {spec['oneway']!r}"
         raise InputFileError(msg)
-    speeds = {k: spec[k] for k in _SPEEDS if k in spec} | {
-        f"speeds_kph.{k}": v for k, v in spec.get("speeds_kph", {}).items()
-    }
+    speeds = {k: spec[k] for k in _SPEEDS if k in spec}
+    for key, table in tables.items():
+        speeds |= {f"{key}.{k}": v for k, v in table.items()}
     for key, v in speeds.items():
-        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < float("inf"):
-            msg = f"{where}: {key} must be a number > 0, got {v!r}"
+        low = 0 if key.startswith("penalties_s.") else None  # a penalty may be 0
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, int | float)
+            or not (v >= 0 if low == 0 else v > 0)
+            or v == float("inf")
+        ):
+            msg = f"{where}: {key} must be a number {'>= 0' if low == 0 else '> 0'}, got {v!r}"
             raise InputFileError(msg)
+
+
+def _valid_rule(rule: dict[str, Any]) -> bool:
+    """Tell whether every value of an exclude / push_if table is a form we understand."""
+
+    def values(v: object) -> bool:
+        return isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+
+    return all(
+        values(v) or (isinstance(v, dict) and set(v) == {"not"} and values(v["not"]))
+        for v in rule.values()
+    )
 
 
 def _make_profile(name: str, spec: dict[str, Any], path: Path) -> Profile:
@@ -259,6 +410,12 @@ def _make_profile(name: str, spec: dict[str, Any], path: Path) -> Profile:
     slow = sorted(h for h in highways | set(spec.get("highways_if_allowed", [])) if h not in speeds)
     if speed is None and slow:
         msg = f"{path}: profile {name!r} has no speed for {', '.join(slow)}; set speed_kph"
+        raise InputFileError(msg)
+    push_highways = frozenset(spec.get("push_highways", []))
+    push_speed = spec.get("push_speed_kph")
+    if push_speed is None and (push_highways or spec.get("push_if") or spec.get("push_oneway")):
+        msg = f"{path}: profile {name!r} pushes (push_highways, push_if, push_oneway) "
+        msg += "but has no push_speed_kph"
         raise InputFileError(msg)
     max_speed = spec.get("max_speed_kph")
     return Profile(
@@ -275,6 +432,21 @@ def _make_profile(name: str, spec: dict[str, Any], path: Path) -> Profile:
         maxspeed=bool(spec.get("maxspeed", False)),
         max_speed_kph=None if max_speed is None else float(max_speed),
         speed_factor=float(spec.get("speed_factor", 1.0)),
+        tag_max_speeds_kph={
+            k: {v: float(x) for v, x in t.items()}
+            for k, t in spec.get("tag_max_speeds_kph", {}).items()
+        },
+        timetabled=frozenset(spec.get("timetabled", [])),
+        penalties_s={k: float(v) for k, v in spec.get("penalties_s", {}).items()},
+        push_speed_kph=None if push_speed is None else float(push_speed),
+        push_speeds_kph={k: float(v) for k, v in spec.get("push_speeds_kph", {}).items()},
+        push_highways=push_highways,
+        push_access=tuple(spec.get("push_access", ["foot", "access"])),
+        push_oneway=bool(spec.get("push_oneway", False)),
+        push_if=tuple(spec.get("push_if", [])),
+        default=bool(spec.get("default", True)),
+        restrictions=tuple(spec.get("restrictions", [])),
+        restriction_except=tuple(spec.get("restriction_except", [])),
     )
 
 
@@ -301,15 +473,70 @@ def parse_maxspeed(value: str | None) -> float | None:
     return min(speeds) if speeds else None
 
 
+def way_class(tags: dict[str, str]) -> str | None:
+    """Return the class a profile lists a way under, or None for no routable way.
+
+    ``"ferry"`` for ``route=ferry``; else the ``highway=*`` value; else ``"platform"`` for
+    ``railway=platform`` or ``public_transport=platform`` (``highway=platform`` is that class
+    by its value).
+    """
+    if tags.get("route") == "ferry":
+        return FERRY_CLASS
+    hw = tags.get("highway")
+    if hw is not None:
+        return hw
+    if PLATFORM_CLASS in (tags.get("railway"), tags.get("public_transport")):
+        return PLATFORM_CLASS
+    return None
+
+
+def parse_duration(value: str | None) -> float | None:
+    """Parse an OSM ``duration`` tag to seconds (None when absent or unusable).
+
+    ``"HH:MM"``, ``"HH:MM:SS"``, minutes as a number (``"30"``, ``"7.5"``) or ISO 8601
+    (``"PT1H30M"``).
+    """
+    if not value:
+        return None
+    s = value.strip()
+    m = re.fullmatch(r"(\d+):([0-5]?\d)(?::([0-5]?\d(?:\.\d+)?))?", s)
+    if m:
+        seconds = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3) or 0)
+    elif re.fullmatch(r"\d+(?:\.\d+)?", s):
+        seconds = float(s) * 60
+    elif m := re.fullmatch(
+        r"PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?", s.upper()
+    ):
+        h, mi, sec = (float(g or 0) for g in m.groups())
+        seconds = h * 3600 + mi * 60 + sec
+    else:
+        return None
+    return seconds if seconds > 0 else None
+
+
 def _excluded(tags: dict[str, str], rule: dict[str, Any]) -> bool:
-    """Tell whether every key of ``rule`` has its value (one of a list; "*" any) in ``tags``."""
+    """Tell whether ``tags`` match every key of ``rule``.
+
+    A key matches its value, one of a list, any value ("*"), or, for ``{ not = [...] }``,
+    no value or none of those.
+    """
     for key, wanted in rule.items():
         value = tags.get(key)
+        if isinstance(wanted, dict):
+            unwanted = wanted["not"]
+            if value in (unwanted if isinstance(unwanted, list) else [unwanted]):
+                return False
+            continue
         if value is None:
             return False
         if wanted != "*" and value not in (wanted if isinstance(wanted, list) else [wanted]):
             return False
     return True
+
+
+def _implied_oneway(tags: dict[str, str], cls: str) -> bool:
+    """Tell whether the way is one-way by its kind: a roundabout or a motorway."""
+    return tags.get("junction") in IMPLIED_ONEWAY_JUNCTIONS or cls in IMPLIED_ONEWAY_HIGHWAYS
 
 
 def _access(tags: dict[str, str], keys: tuple[str, ...]) -> bool | None:
@@ -351,8 +578,4 @@ def _oneway(tags: dict[str, str], mode: str) -> tuple[bool, bool]:
         return False, True
     if ow == "no":
         return True, True
-    implied = tags.get("junction") in {"roundabout", "circular"} or tags.get("highway") in {
-        "motorway",
-        "motorway_link",
-    }
-    return (True, not implied)
+    return (True, not _implied_oneway(tags, tags.get("highway", "")))
