@@ -1,0 +1,1089 @@
+"""Cross-check bereik per profile (car, bike, walk) against OSRM and Valhalla, on real extracts.
+
+    .venv/bin/python benchmarks/crosscheck.py [--extract NAME] [--out docs/crosscheck.md]
+
+1. **Distances against OSRM.** Origins (Liechtenstein: its place nodes; Heidelberg: seeded
+   random points on its roads) x every OSM facility bereik's categories find. bereik:
+   :func:`accessibility.routing.travel_matrix` (shortest distance). OSRM: its bundled
+   ``car.lua``, ``bicycle.lua`` and ``foot.lua``, copied at run time into a work folder and
+   switched to ``weight_name = 'distance'`` with zero turn penalties (see
+   ``benchmarks/osrm_table.py``), MLD, one Table with distances. Per profile: the share of
+   pairs within max(150 m, 5 %) of OSRM against a target, the median and 90th percentile of
+   the relative difference, nearest-facility agreement, and the pairs out of tolerance,
+   routed again by OSRM and sorted into classes (snapping, ways one profile leaves out such as
+   bike pushing on footways, platforms, ferries, turn restrictions, ...).
+2. **Isochrones against Valhalla.** From 10 seeded points per extract, 10 and 20 minutes:
+   bereik's :func:`accessibility.isochrones.isochrones` polygons and Valhalla's (``auto``,
+   ``bicycle``, ``pedestrian``; the bike and walk speeds set to bereik's), compared on points
+   every 20 m along the profile's roads: |reached by both| / |reached by either|.
+
+The peers need Python 3.12 (abi3 wheels): ``PYENV_VERSION=3.12.1 python3 -m venv .venv-peers
+&& .venv-peers/bin/pip install osrm-bindings pyvalhalla``. This file is also the Valhalla
+helper run in that venv (``crosscheck.py valhalla SPEC.json OUT.json``), so at module level it
+imports the standard library only. Work files go to ``benchmarks/.work/crosscheck/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import itertools
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "benchmarks" / ".work" / "crosscheck"
+PEERS_PY = ROOT / ".venv-peers" / "bin" / "python"
+OSRM_SCRIPT = ROOT / "benchmarks" / "osrm_table.py"
+SAMPLES = ROOT / "data" / "samples"
+
+EXTRACTS = {
+    "liechtenstein": {"pbf": SAMPLES / "liechtenstein-2015-07-27.osm.pbf", "origins": "places"},
+    "heidelberg": {
+        "pbf": SAMPLES / "heidelberg-2024-09-08.osm.pbf",
+        "origins": "random",
+        "n_origins": 200,
+    },
+}
+#: bereik profile -> (OSRM profile, Valhalla costing)
+PEERS = {"car": ("car", "auto"), "bike": ("bicycle", "bicycle"), "walk": ("foot", "pedestrian")}
+#: share of pairs within tolerance wanted per profile
+TARGETS = {"car": 0.99, "bike": 0.95, "walk": 0.98}
+TOL_M, TOL_REL = 150.0, 0.05
+ISO_MINUTES = (10, 20)
+ISO_TARGET = 0.9
+ISO_POINTS = 10
+SAMPLE_STEP_M = 20.0
+SEED = 20261202
+MAX_SNAP_M = 5000.0
+#: a point snapped this much farther apart by the two engines counts as a snapping difference
+SNAP_DIFF_M = 25.0
+#: pairs out of tolerance routed again per profile to classify them (the worst, then a sample)
+MAX_ROUTES = 600
+WORST_SHOWN = 8
+RANDOM_SNAP_M = 150.0
+#: per profile: node access keys (most specific first) and the barriers OSRM's car passes
+#: (None: every barrier but yes/wall/fence passes, as in bicycle.lua and foot.lua)
+NODE_ACCESS = {
+    "car": (
+        ("motorcar", "motor_vehicle", "vehicle", "access"),
+        {
+            "cattle_grid",
+            "border_control",
+            "toll_booth",
+            "sally_port",
+            "no",
+            "entrance",
+            "height_restrictor",
+            "arch",
+            "gate",
+            "lift_gate",
+        },
+    ),
+    "bike": (("bicycle", "vehicle", "access"), None),
+    "walk": (("foot", "access"), None),
+}
+NODE_BLOCKING = {"no", "agricultural", "forestry", "emergency", "psv", "private", "delivery"}
+#: way access values OSRM's stock profiles route through only to start or end there
+RESTRICTED_ACCESS = {"private", "delivery", "destination", "customers", "permit", "residents"}
+NOT_FOR_ORIGINS = {"motorway", "motorway_link", "trunk", "trunk_link"}
+
+
+#: which bereik code is measured (set by main)
+STATE = {"code": "unknown"}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# =========================================================================================
+# peer side (runs in .venv-peers, Python 3.12): Valhalla tiles and isochrones
+# =========================================================================================
+def valhalla_isochrones(spec: dict) -> dict:
+    """Build Valhalla tiles of ``spec['pbf']`` and answer every isochrone request.
+
+    ``spec``: ``pbf``, ``workdir``, ``requests`` (``{"lon", "lat", "costing", "minutes",
+    "costing_options"}``). Out: ``version``, ``build_s`` and per request the GeoJSON features
+    (or ``error``).
+    """
+    from importlib.metadata import version
+
+    import valhalla
+
+    work = Path(spec["workdir"])
+    tiles = work / "tiles"
+    key = {"pbf": str(Path(spec["pbf"]).resolve()), "version": version("pyvalhalla")}
+    marker = work / "prepared.json"
+    fresh = not (marker.exists() and json.loads(marker.read_text()) == key)
+    if fresh and work.exists():
+        shutil.rmtree(work)
+    tiles.mkdir(parents=True, exist_ok=True)
+    cfg = copy.deepcopy(valhalla.get_config(tile_extract="", tile_dir=str(tiles)))
+    mj = cfg["mjolnir"]
+    for k in (
+        "traffic_extract",
+        "admin",
+        "landmarks",
+        "timezone",
+        "transit_dir",
+        "transit_feeds_dir",
+    ):
+        mj[k] = str(work / f"absent-{k}")
+    mj["data_processing"]["use_admin_db"] = False
+    mj["concurrency"] = int(spec.get("threads", 2))
+    cfg_path = work / "valhalla.json"
+    build_s = None
+    cfg_path.write_text(json.dumps(cfg))
+    if fresh:
+        exe = Path(valhalla.__file__).parent / "bin" / "valhalla_build_tiles"
+        t = time.perf_counter()
+        proc = subprocess.run(
+            [str(exe), "-c", str(cfg_path), spec["pbf"]],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        build_s = time.perf_counter() - t
+        if proc.returncode != 0:
+            raise RuntimeError("valhalla_build_tiles failed: " + proc.stderr[-500:])
+        marker.write_text(json.dumps(key))
+    actor = valhalla.Actor(str(cfg_path))
+    out = []
+    for q in spec["requests"]:
+        req = {
+            "locations": [{"lat": q["lat"], "lon": q["lon"]}],
+            "costing": q["costing"],
+            "costing_options": {q["costing"]: q.get("costing_options", {})},
+            "contours": [{"time": m} for m in q["minutes"]],
+            "polygons": True,
+        }
+        try:
+            fc = json.loads(actor.isochrone(json.dumps(req)))
+            out.append({"features": fc["features"]})
+        except RuntimeError as exc:
+            out.append({"error": str(exc)})
+    return {"version": key["version"], "build_s": build_s, "results": out}
+
+
+# =========================================================================================
+# bereik side (main venv, Python 3.11+)
+# =========================================================================================
+def _haversine(lon1, lat1, lon2, lat2):
+    import numpy as np
+
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(a))
+
+
+def _peer(cmd: list[str], spec: dict, name: str) -> dict:
+    """Run a peer helper with a JSON spec in the peers venv; return its JSON answer."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    sp, op = WORK / f"{name}.in.json", WORK / f"{name}.out.json"
+    sp.write_text(json.dumps(spec))
+    proc = subprocess.run(
+        [str(PEERS_PY), *cmd, str(sp), str(op)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1200,
+    )
+    if proc.returncode != 0:
+        msg = f"{name} failed: {(proc.stderr or proc.stdout)[-800:]}"
+        raise RuntimeError(msg)
+    return json.loads(op.read_text())
+
+
+def _osrm(extract: str, pbf: Path, profile: str, src, dst, routes=None, nearest=None) -> dict:
+    spec = {
+        "pbf": str(pbf),
+        "workdir": str(WORK / f"osrm-{extract}-{profile}"),
+        "threads": 2,
+        "repeats": 1,
+        "sources": src,
+        "destinations": dst,
+        "profile": PEERS[profile][0],
+        "weight": "distance",
+        "reuse": True,
+        "routes": routes or [],
+        "nearest": nearest or [],
+    }
+    return _peer([str(OSRM_SCRIPT)], spec, f"osrm-{extract}-{profile}")
+
+
+def _arr(m):
+    import numpy as np
+
+    return np.array([[np.nan if x is None else x for x in row] for row in m], dtype=float)
+
+
+class Extract:
+    """An extract read once: networks, facilities, origins, OSM way lookups, restrictions."""
+
+    def __init__(self, name: str) -> None:
+        import numpy as np
+
+        from accessibility.crs import choose_metric_crs, to_metric, to_wgs84
+        from accessibility.defaults import DEFAULT_MAX_SNAP_M
+        from accessibility.facilities import facilities_from_osm, load_categories
+        from accessibility.network import build_network, project_osm
+        from accessibility.osm import read_osm
+        from accessibility.profiles import load_profiles
+        from accessibility.snapping import snap_points
+        from accessibility.villages import villages_from_osm
+
+        self.name = name
+        cfg = EXTRACTS[name]
+        self.pbf = Path(cfg["pbf"])
+        rules = load_categories()
+        t = time.perf_counter()
+        osm = read_osm(self.pbf, poi_keys=rules.keys)
+        self.osm = osm
+        self.crs = choose_metric_crs(osm.node_lon, osm.node_lat)
+        xy = project_osm(osm, self.crs)
+        self.profiles = load_profiles()
+        self.nets = {
+            p: build_network(osm, self.profiles.check(p), crs=self.crs, xy=xy) for p in PEERS
+        }
+        log(
+            f"{name}: read and built car/bike/walk networks in {time.perf_counter() - t:.1f} s "
+            + ", ".join(f"{p} {n.n_nodes:,} nodes" for p, n in self.nets.items())
+        )
+        fac = facilities_from_osm(osm.pois, rules)
+        uniq = fac.drop_duplicates("facility_id").reset_index(drop=True)
+        # as a build does: a facility beyond the snap limit of a profile's roads is left out
+        x, y = to_metric(uniq["lon"].to_numpy(float), uniq["lat"].to_numpy(float), self.crs)
+        near = np.logical_and.reduce(
+            [snap_points(n, x, y, max_snap_m=DEFAULT_MAX_SNAP_M).ok for n in self.nets.values()]
+        )
+        self.facilities_dropped = int((~near).sum())
+        self.facilities = uniq[near].reset_index(drop=True)
+        self.fac_rows = fac[fac["facility_id"].isin(self.facilities["facility_id"])]
+        self.dst = self.facilities[["lon", "lat"]].to_numpy(float)
+        if cfg["origins"] == "places":
+            v = villages_from_osm(osm.places)
+            self.origin_names = v["village_name"].tolist()
+            self.src = v[["lon", "lat"]].to_numpy(float)
+            self.origin_kind = f"{len(v)} OSM place nodes (villages)"
+        else:
+            car = self.nets["car"]
+            rng = np.random.default_rng(SEED)
+            x0, x1 = car.node_x.min(), car.node_x.max()
+            y0, y1 = car.node_y.min(), car.node_y.max()
+            n = int(cfg["n_origins"])
+            xs, ys = [], []
+            while len(xs) < n:
+                x = rng.uniform(x0, x1, 4 * n)
+                y = rng.uniform(y0, y1, 4 * n)
+                s = snap_points(car, x, y, max_snap_m=RANDOM_SNAP_M)
+                ok = s.ok.copy()
+                ok[ok] = ~np.isin(car.edge_highway[s.edge[ok]], list(NOT_FOR_ORIGINS))
+                for other in ("bike", "walk"):  # on a road the other profiles have too
+                    ok[ok] = snap_points(
+                        self.nets[other], s.x[ok], s.y[ok], max_snap_m=SNAP_DIFF_M
+                    ).ok
+                xs += s.x[ok].tolist()
+                ys += s.y[ok].tolist()
+            lon, lat = to_wgs84(np.array(xs[:n]), np.array(ys[:n]), self.crs)
+            self.src = np.column_stack([lon, lat])
+            self.origin_names = [f"random {i}" for i in range(n)]
+            self.origin_kind = (
+                f"{n} seeded random points (seed {SEED}) uniform over the car network's "
+                f"bounding box, kept within {RANDOM_SNAP_M:g} m of a car road other than "
+                f"motorway/trunk, moved onto it, and kept where the bike and walk networks "
+                f"pass within {SNAP_DIFF_M:g} m of that spot"
+            )
+        log(
+            f"{name}: {len(self.src)} origins x {len(self.dst)} facilities "
+            f"({fac['category'].nunique()} categories)"
+        )
+        self._pairs = None
+        self._restrictions = None
+        self._way_index = None
+        self._node_tags = None
+        self._restricted: dict[str, dict[int, str]] = {}
+
+    # --- OSM lookups for classifying ----------------------------------------------------
+    def way_of_pair(self, a: int, b: int) -> int | None:
+        """Index into ``osm.way_ids`` of a highway way with consecutive nodes a, b."""
+        import numpy as np
+
+        if self._pairs is None:
+            o = self.osm
+            refs = o.node_refs
+            last = np.zeros(len(refs), dtype=bool)
+            last[o.way_offsets[1:] - 1] = True
+            i = np.flatnonzero(~last[:-1])
+            wi = np.searchsorted(o.way_offsets, i, side="right") - 1
+            lo = np.minimum(refs[i], refs[i + 1])
+            hi = np.maximum(refs[i], refs[i + 1])
+            self._pairs = dict(
+                zip(zip(lo.tolist(), hi.tolist(), strict=True), wi.tolist(), strict=True)
+            )
+        return self._pairs.get((min(a, b), max(a, b)))
+
+    @property
+    def way_index(self) -> dict[int, int]:
+        """OSM way id -> index of its (first) run in ``osm.way_ids``."""
+        if self._way_index is None:
+            ids = self.osm.way_ids.tolist()
+            self._way_index = {w: k for k, w in reversed(list(enumerate(ids)))}
+        return self._way_index
+
+    def way_probe(self, way_id: int) -> tuple[list[float], tuple[int, int]]:
+        """The middle of a way's first segment (lon, lat) and that segment's two nodes."""
+        o = self.osm
+        k = o.way_offsets[self.way_index[way_id]]
+        lon = float((o.node_lon[k] + o.node_lon[k + 1]) / 2)
+        lat = float((o.node_lat[k] + o.node_lat[k + 1]) / 2)
+        return [lon, lat], (int(o.node_refs[k]), int(o.node_refs[k + 1]))
+
+    def blocking_nodes(self, profile: str) -> dict[int, str]:
+        """Nodes OSRM's stock profile will not pass (barrier or access tag on the node)."""
+        if self._node_tags is None:
+            import osmium
+
+            keys = ("barrier", "access", "foot", "bicycle", "vehicle", "motor_vehicle", "motorcar")
+            fp = osmium.FileProcessor(str(self.pbf), osmium.osm.NODE).with_filter(
+                osmium.filter.KeyFilter(*keys)
+            )
+            self._node_tags = {n.id: dict(n.tags) for n in fp}
+        keys, barriers_ok = NODE_ACCESS[profile]
+        out = {}
+        for nid, tags in self._node_tags.items():
+            value = next((tags[k] for k in keys if k in tags), None)
+            barrier = tags.get("barrier")
+            if value in NODE_BLOCKING or (
+                value is None
+                and barrier is not None
+                and (
+                    barrier in {"yes", "wall", "fence"}
+                    or (barriers_ok is not None and barrier not in barriers_ok)
+                )
+            ):
+                shown = ",".join(f"{k}={v}" for k, v in tags.items() if k in keys or k == "barrier")
+                out[nid] = f"node/{nid} ({shown})"
+        return out
+
+    def restricted_ways(self, profile: str) -> dict[int, str]:
+        """Ways of the profile's network whose access OSRM counts as restricted (local only)."""
+        if profile not in self._restricted:
+            keys = NODE_ACCESS[profile][0]
+            out = {}
+            for w in self.net_ways[profile]:
+                tags = self.osm.way_tags[self.way_index[w]]
+                value = next((tags[k] for k in keys if k in tags), None)
+                if value in RESTRICTED_ACCESS:
+                    out[w] = f"way/{w} " + _way_label(tags)
+            self._restricted[profile] = out
+        return self._restricted[profile]
+
+    def route_nodes(self, nodes: list[int], ways: list[int]) -> list[int]:
+        """Every OSM node of a route given by its junctions and the ways between them."""
+        o = self.osm
+        out = []
+        for a, b, w in zip(nodes[:-1], nodes[1:], ways[1:-1], strict=True):
+            k = self.way_index.get(w)
+            if k is None:
+                continue
+            refs = o.node_refs[o.way_offsets[k] : o.way_offsets[k + 1]].tolist()
+            if a in refs and b in refs:
+                ia, ib = refs.index(a), refs.index(b)
+                out += refs[min(ia, ib) : max(ia, ib) + 1]
+        return out
+
+    def restrictions_at(self, via: int) -> list[tuple[str, int, int, int, str]]:
+        """Turn restrictions ``(kind=value, from way, via node, to way, except)`` at a node."""
+        if self._restrictions is None:
+            import osmium
+
+            found: dict[int, list] = {}
+
+            class _Relations(osmium.SimpleHandler):
+                def relation(self, r) -> None:
+                    tags = dict(r.tags)
+                    if tags.get("type") != "restriction":
+                        return
+                    fr = [m.ref for m in r.members if m.role == "from" and m.type == "w"]
+                    to = [m.ref for m in r.members if m.role == "to" and m.type == "w"]
+                    vn = [m.ref for m in r.members if m.role == "via" and m.type == "n"]
+                    if len(fr) == 1 and len(to) == 1 and len(vn) == 1:  # via ways: not checked
+                        for k, v in tags.items():
+                            if k.startswith("restriction"):
+                                found.setdefault(vn[0], []).append(
+                                    (f"{k}={v}", fr[0], vn[0], to[0], tags.get("except", ""))
+                                )
+
+            _Relations().apply_file(str(self.pbf))
+            self._restrictions = found
+        return self._restrictions.get(via, [])
+
+
+# --- distances ---------------------------------------------------------------------------
+def _path_tree(net, csr, s_edge: int, s_off: float):
+    """One search from both ends of the origin's edge (what bereik's route can start on)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    L = net.edge_length_m
+    starts = []
+    if net.edge_backward[s_edge]:
+        starts.append((int(net.edge_u[s_edge]), s_off))
+    if net.edge_forward[s_edge]:
+        starts.append((int(net.edge_v[s_edge]), L[s_edge] - s_off))
+    if not starts:
+        return None
+    dist, pred = dijkstra(csr, indices=[s for s, _ in starts], return_predecessors=True)
+    return s_edge, starts, dist, pred
+
+
+def _path_to(net, arcs, tree, d_edge: int, d_off: float):
+    """Junction nodes (OSM ids) and way ids of bereik's shortest route to a snapped point.
+
+    ``ways[k]`` is the way entering node ``k`` and ``ways[k + 1]`` the way leaving it (the
+    first and last are the origin's and destination's edges). None without a route.
+    """
+    import numpy as np
+
+    if tree is None:
+        return None
+    s_edge, starts, dist, pred = tree
+    L = net.edge_length_m
+    ends = []
+    if net.edge_forward[d_edge]:
+        ends.append((int(net.edge_u[d_edge]), d_off))
+    if net.edge_backward[d_edge]:
+        ends.append((int(net.edge_v[d_edge]), L[d_edge] - d_off))
+    cand = [(dist[i, e] + so + eo, i, e) for i, (_, so) in enumerate(starts) for e, eo in ends]
+    best = min(cand, default=None)
+    if best is None or not np.isfinite(best[0]):
+        return None
+    _, i, node = best
+    nodes = [node]
+    while nodes[-1] != starts[i][0]:
+        nodes.append(int(pred[i, nodes[-1]]))
+    nodes = nodes[::-1]
+    ways = [int(net.edge_way_id[s_edge])]
+    ways += [arcs.get((a, b), -1) for a, b in itertools.pairwise(nodes)]
+    ways.append(int(net.edge_way_id[d_edge]))
+    return [int(net.node_osmid[n]) for n in nodes], ways
+
+
+def _restriction_hits(ex: Extract, profile: str, nodes, ways) -> list[str]:
+    """Turn restrictions bereik's route breaks (those OSRM's profile honours)."""
+    mode_key = {"car": "restriction:motorcar", "bike": "restriction:bicycle"}.get(profile)
+    if mode_key is None:  # foot.lua: use_turn_restrictions = false
+        return []
+    exc = {"car": ("motorcar", "motor_vehicle"), "bike": ("bicycle",)}[profile]
+    hits = []
+    for k, via in enumerate(nodes):
+        for kind, fr, _, to, except_ in ex.restrictions_at(via):
+            key, value = kind.split("=", 1)
+            if key not in ("restriction", mode_key) or any(e in except_ for e in exc):
+                continue
+            if ways[k] != fr:
+                continue
+            w_out = ways[k + 1]
+            if (value.startswith("no_") and w_out == to) or (
+                value.startswith("only_") and w_out != to
+            ):
+                hits.append(f"{value} at node/{via} (way/{fr} -> way/{to})")
+    return hits
+
+
+_TAG_KEYS = (
+    "access",
+    "bicycle",
+    "foot",
+    "motor_vehicle",
+    "motorcar",
+    "vehicle",
+    "area",
+    "service",
+    "oneway",
+    "oneway:bicycle",
+    "railway",
+    "public_transport",
+)
+
+
+def _way_label(tags: dict[str, str]) -> str:
+    acc = ",".join(f"{k}={v}" for k, v in tags.items() if k in _TAG_KEYS)
+    return f"highway={tags.get('highway', '?')}" + (f" ({acc})" if acc else "")
+
+
+def _is_platform(tags: dict[str, str]) -> bool:
+    return (
+        tags.get("highway") == "platform"
+        or tags.get("public_transport") == "platform"
+        or (tags.get("railway") == "platform")
+    )
+
+
+def _classify(ex: Extract, profile: str, pair, b_d, o_d, snaps, o_route, path, osrm_lacks):
+    """Classes of difference of one pair (several may apply) and a detail line.
+
+    bereik longer: what OSRM's route uses that bereik's network lacks (ways left out, bike
+    pushing, ferries, platforms). bereik shorter: what bereik's route uses that OSRM's
+    network lacks (probed with OSRM's Nearest), or a turn restriction bereik's route breaks.
+    Either way: the two engines snapped a point to places more than SNAP_DIFF_M apart.
+    """
+    i, j = pair
+    classes, detail = [], []
+    (bs, bd), (os_, od) = snaps
+    for what, p, q in (("origin", bs[i], os_[i]), ("facility", bd[j], od[j])):
+        gap = float(_haversine(p[0], p[1], q[0], q[1]))
+        if gap > SNAP_DIFF_M:
+            classes.append("snapping")
+            detail.append(f"{what} snapped {gap:.0f} m apart")
+    if b_d > o_d and o_route and "nodes" in o_route:
+        modes = set(o_route["modes"])
+        if "ferry" in modes:
+            classes.append("ferry")
+        if "pushing bike" in modes:
+            classes.append("bike pushing")
+        outside: dict[str, int] = {}
+        net_ways = ex.net_ways[profile]
+        nodes = o_route["nodes"]
+        for a, b in itertools.pairwise(nodes):
+            wi = ex.way_of_pair(a, b)
+            if wi is None:
+                label = "a way that is no highway (ferry route, railway platform...)"
+            elif int(ex.osm.way_ids[wi]) in net_ways:
+                continue
+            else:
+                label = _way_label(ex.osm.way_tags[wi])
+                if _is_platform(ex.osm.way_tags[wi]):
+                    label = "platform " + label
+            outside[label] = outside.get(label, 0) + 1
+        if any(k.startswith("platform") for k in outside):
+            classes.append("platform")
+        if any(k.startswith("a way that is no highway") for k in outside) and "ferry" not in modes:
+            classes.append("OSRM uses a way that is no highway")
+        if any(k.startswith("highway=") for k in outside) and "bike pushing" not in classes:
+            classes.append("ways bereik's profile leaves out")
+        if outside:
+            detail.append("OSRM's route uses " + "; ".join(sorted(outside)))
+    if b_d < o_d and path is not None:
+        lacking = {w for w in path[1] if w in osrm_lacks}
+        if lacking:
+            classes.append("ways OSRM's profile leaves out")
+            labels = sorted({osrm_lacks[w] for w in lacking})
+            detail.append("bereik's route uses " + "; ".join(labels[:3]))
+        blocked = ex.blocking_nodes(profile)
+        on_route = [blocked[n] for n in ex.route_nodes(*path) if n in blocked]
+        if on_route:
+            classes.append("barrier or access tag on a node")
+            detail.append("bereik's route passes " + "; ".join(sorted(set(on_route))[:2]))
+        restricted = {
+            ex.restricted_ways(profile)[w] for w in path[1] if w in ex.restricted_ways(profile)
+        }
+        if restricted:
+            classes.append("restricted access (destination, delivery...)")
+            detail.append("bereik's route uses " + "; ".join(sorted(restricted)[:2]))
+        hits = _restriction_hits(ex, profile, *path)
+        if hits:
+            classes.append("turn restriction")
+            detail.append("bereik's route breaks " + "; ".join(hits[:2]))
+    if not classes:
+        classes.append("other (oneway, U-turn, unresolved)")
+    return classes, "; ".join(detail)
+
+
+def distances(ex: Extract, profile: str) -> dict:
+    import numpy as np
+
+    from accessibility.routing import travel_matrix
+    from accessibility.snapping import locate
+
+    net = ex.nets[profile]
+    t = time.perf_counter()
+    m = travel_matrix(net, ex.src, ex.dst, max_snap_m=MAX_SNAP_M)
+    bereik_s = time.perf_counter() - t
+    B = m.distances_m
+    src, dst = ex.src.tolist(), ex.dst.tolist()
+    r = _osrm(ex.name, ex.pbf, profile, src, dst)
+    O = _arr(r["distances"])  # noqa: E741 - OSRM's matrix, beside bereik's B
+    both = np.isfinite(B) & np.isfinite(O)
+    tol = np.maximum(TOL_M, TOL_REL * np.nan_to_num(O))
+    diff = B - O
+    within = both & (np.abs(diff) <= tol)
+    rel = np.abs(diff[both]) / np.maximum(O[both], 1.0)
+    out = {
+        "profile": profile,
+        "pairs": int(B.size),
+        "both": int(both.sum()),
+        "only_bereik": int((np.isfinite(B) & ~np.isfinite(O)).sum()),
+        "only_osrm": int((~np.isfinite(B) & np.isfinite(O)).sum()),
+        "within": int(within.sum()),
+        "share_within": float(within.sum() / max(both.sum(), 1)),
+        "median_rel": float(np.median(rel)) if len(rel) else None,
+        "p90_rel": float(np.quantile(rel, 0.9)) if len(rel) else None,
+        "median_signed_m": float(np.median(diff[both])) if both.any() else None,
+        "bereik_shorter": int((both & ~within & (diff < 0)).sum()),
+        "bereik_longer": int((both & ~within & (diff > 0)).sum()),
+        "bereik_matrix_s": bereik_s,
+        "target": TARGETS[profile],
+        "src_snap_median_m": float(np.median(m.source_snap_distance_m)),
+        "dst_snap_median_m": float(np.median(m.destination_snap_distance_m)),
+    }
+    # nearest facility per origin and category
+    same, close, n_oc = 0, 0, 0
+    ids = ex.facilities["facility_id"].to_numpy()
+    for _cat, g in ex.fac_rows.groupby("category"):
+        cols = np.flatnonzero(np.isin(ids, g["facility_id"].to_numpy()))
+        Bc = np.where(np.isfinite(B[:, cols]), B[:, cols], np.inf)
+        Oc = np.where(np.isfinite(O[:, cols]), O[:, cols], np.inf)
+        ok = np.isfinite(Bc).any(axis=1) & np.isfinite(Oc).any(axis=1)
+        bmin, omin = Bc[ok].min(axis=1), Oc[ok].min(axis=1)
+        same += int((Bc[ok].argmin(axis=1) == Oc[ok].argmin(axis=1)).sum())
+        close += int((np.abs(bmin - omin) <= np.maximum(TOL_M, TOL_REL * omin)).sum())
+        n_oc += int(ok.sum())
+    out.update(
+        nearest_n=n_oc, nearest_same=same / max(n_oc, 1), nearest_within=close / max(n_oc, 1)
+    )
+    # the pairs out of tolerance, largest excess first: bereik's routes, OSRM's routes, probes
+    bad = np.argwhere(both & ~within)
+    excess = (np.abs(diff) - tol)[bad[:, 0], bad[:, 1]]
+    bad = bad[np.argsort(-excess, kind="stable")]
+    # the worst few, then a seeded random sample of the rest (so the class counts stand
+    # for all pairs out of tolerance, not for the few origins of the largest differences)
+    rest = bad[WORST_SHOWN:]
+    pick = np.random.default_rng(SEED).permutation(len(rest))[: MAX_ROUTES - WORST_SHOWN]
+    bad = np.concatenate([bad[:WORST_SHOWN], rest[np.sort(pick)]]).tolist()
+    classes_count: dict[str, int] = {}
+    examples: dict[str, dict] = {}
+    worst = []
+    if bad:
+        s_s = locate(net, ex.src[:, 0], ex.src[:, 1], max_snap_m=MAX_SNAP_M)
+        d_s = locate(net, ex.dst[:, 0], ex.dst[:, 1], max_snap_m=MAX_SNAP_M)
+        a = net.arcs
+        order = np.argsort(-a["length_m"], kind="stable")  # the cheapest parallel arc last
+        arcs = {
+            (int(t_), int(h_)): int(net.edge_way_id[e_])
+            for t_, h_, e_ in zip(a["tail"][order], a["head"][order], a["edge"][order], strict=True)
+        }
+        csr = net.csr("length_m")
+        paths, tree, tree_i = {}, None, -1
+        for i, j in sorted(bad):
+            if B[i, j] >= O[i, j]:
+                continue
+            if tree_i != i:
+                tree, tree_i = _path_tree(net, csr, int(s_s.edge[i]), float(s_s.offset_m[i])), i
+            paths[(i, j)] = _path_to(net, arcs, tree, int(d_s.edge[j]), float(d_s.offset_m[j]))
+        probe_ways = sorted({w for p in paths.values() if p for w in p[1] if w >= 0})
+        probes = [ex.way_probe(w) for w in probe_ways]
+        rr = _osrm(ex.name, ex.pbf, profile, src, dst, routes=bad, nearest=[p for p, _ in probes])
+        osrm_lacks = {}  # way id -> label, for ways on bereik's routes OSRM does not route on
+        for w, (_, pair), near in zip(probe_ways, probes, rr.get("nearest", []), strict=True):
+            if set(near["nodes"]) != set(pair) and near["distance"] > 0.5:
+                osrm_lacks[w] = _way_label(ex.osm.way_tags[ex.way_index[w]])
+        o_snap = (np.array(rr["source_locations"]), np.array(rr["destination_locations"]))
+        snaps = ((m.sources_snapped, m.destinations_snapped), o_snap)
+        for k, ((i, j), route) in enumerate(zip(bad, rr["routes"], strict=True)):
+            cls, det = _classify(
+                ex, profile, (i, j), B[i, j], O[i, j], snaps, route, paths.get((i, j)), osrm_lacks
+            )
+            row = {
+                "origin": ex.origin_names[i],
+                "origin_lonlat": ex.src[i].round(5).tolist(),
+                "facility": f"{ex.facilities['facility_id'][j]} "
+                f"{ex.facilities['name'][j] or ''}".strip(),
+                "facility_lonlat": ex.dst[j].round(5).tolist(),
+                "bereik_m": float(B[i, j]),
+                "osrm_m": float(O[i, j]),
+                "classes": cls,
+                "detail": det,
+            }
+            for c in cls:
+                classes_count[c] = classes_count.get(c, 0) + 1
+                examples.setdefault(c, row)
+            if k < WORST_SHOWN:
+                worst.append(row)
+    out.update(classified=len(bad), classes=classes_count, worst=worst, examples=examples)
+    return out
+
+
+# --- isochrones --------------------------------------------------------------------------
+def _road_samples(net):
+    import numpy as np
+    import shapely
+
+    from accessibility.crs import to_wgs84
+
+    lines = net.edge_lines
+    lens = shapely.length(lines)
+    n = np.floor(lens / SAMPLE_STEP_M).astype(int) + 1
+    rep = np.repeat(np.arange(len(lines)), n)
+    d = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)) * SAMPLE_STEP_M
+    pts = shapely.line_interpolate_point(lines[rep], d)
+    return to_wgs84(shapely.get_x(pts), shapely.get_y(pts), net.crs)
+
+
+def isochrones(ex: Extract, version_out: dict) -> list[dict]:
+    import numpy as np
+    import shapely
+
+    from accessibility.isochrones import isochrones as bereik_iso
+
+    rng = np.random.default_rng(SEED + 1)
+    pick = rng.choice(len(ex.src), size=min(ISO_POINTS, len(ex.src)), replace=False)
+    pts = ex.src[np.sort(pick)]
+    reqs = []
+    for p in PEERS:
+        costing = PEERS[p][1]
+        opts = {}
+        prof = ex.profiles.check(p)
+        if costing == "bicycle" and prof.speed_kph:
+            opts = {"cycling_speed": prof.speed_kph}
+        elif costing == "pedestrian" and prof.speed_kph:
+            opts = {"walking_speed": prof.speed_kph}
+        for lon, lat in pts:
+            reqs.append(
+                {
+                    "lon": float(lon),
+                    "lat": float(lat),
+                    "costing": costing,
+                    "costing_options": opts,
+                    "minutes": list(ISO_MINUTES),
+                }
+            )
+    spec = {
+        "pbf": str(ex.pbf),
+        "workdir": str(WORK / f"valhalla-{ex.name}"),
+        "threads": 2,
+        "requests": reqs,
+    }
+    t = time.perf_counter()
+    v = _peer([str(Path(__file__).resolve()), "valhalla"], spec, f"valhalla-{ex.name}")
+    log(
+        f"{ex.name}: Valhalla isochrones in {time.perf_counter() - t:.1f} s"
+        + (f" (tiles built in {v['build_s']:.1f} s)" if v["build_s"] else "")
+    )
+    version_out["pyvalhalla"] = v["version"]
+    rows = []
+    k = 0
+    for p in PEERS:
+        net = ex.nets[p]
+        slon, slat = _road_samples(net)
+        t_b = 0.0
+        for lon, lat in pts:
+            res = v["results"][k]
+            k += 1
+            t = time.perf_counter()
+            try:
+                gdf = bereik_iso(
+                    net, float(lon), float(lat), minutes=list(ISO_MINUTES), max_snap_m=MAX_SNAP_M
+                )
+            except Exception as exc:
+                rows.append({"profile": p, "lon": lon, "lat": lat, "error": f"bereik: {exc}"})
+                continue
+            t_b += time.perf_counter() - t
+            if "error" in res:
+                rows.append({"profile": p, "lon": lon, "lat": lat, "error": res["error"]})
+                continue
+            vpoly = {}
+            for f in res["features"]:
+                geom = shapely.geometry.shape(f["geometry"])
+                if geom.geom_type in ("LineString", "MultiLineString"):
+                    geom = shapely.polygonize(shapely.get_parts(geom))
+                vpoly[float(f["properties"]["contour"])] = shapely.make_valid(geom)
+            for mins in ISO_MINUTES:
+                bp = gdf.loc[gdf["contour"] == mins, "geometry"].iloc[0]
+                vp = vpoly.get(float(mins))
+                x0, y0, x1, y1 = shapely.union(bp, vp).bounds
+                box = (slon >= x0) & (slon <= x1) & (slat >= y0) & (slat <= y1)
+                inb = shapely.contains_xy(bp, slon[box], slat[box])
+                inv = shapely.contains_xy(vp, slon[box], slat[box])
+                either = int((inb | inv).sum())
+                rows.append(
+                    {
+                        "profile": p,
+                        "minutes": mins,
+                        "lon": float(lon),
+                        "lat": float(lat),
+                        "jaccard": (inb & inv).sum() / either if either else 1.0,
+                        "bereik_only": int((inb & ~inv).sum()),
+                        "valhalla_only": int((inv & ~inb).sum()),
+                        "both": int((inb & inv).sum()),
+                    }
+                )
+        log(f"{ex.name}: {p} isochrones (bereik {t_b:.1f} s)")
+    return rows
+
+
+# =========================================================================================
+# the report
+# =========================================================================================
+def _pct(x, nd=1):
+    return "-" if x is None else f"{100 * x:.{nd}f} %"
+
+
+def _machine() -> str:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}"
+    )
+
+
+def _code_state() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "accessibility"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"commit {head}" + (" with uncommitted changes in accessibility/" if dirty else "")
+
+
+def render_extract(res: dict) -> str:
+    import numpy as np
+
+    L = []
+    L.append(f"### {res['extract'].capitalize()} (`{res['pbf']}`)\n")
+    L.append(
+        f"Measured {res['date']} on {res['machine']}; bereik at {res['code']}; "
+        f"osrm-bindings {res['versions'].get('osrm', '?')}, pyvalhalla "
+        f"{res['versions'].get('pyvalhalla', '?')}. Run time {res['seconds']:.0f} s.\n"
+    )
+    L.append(
+        f"Origins: {res['origins']}. Destinations: {res['n_facilities']} OSM facilities "
+        f"(every object bereik's categories find, {res['n_categories']} categories; "
+        f"{res['facilities_dropped']} more lie over 500 m from a road of some profile "
+        "and are left out, as a build leaves them out).\n"
+    )
+    L.append("**Shortest distances against OSRM** (shortest-distance profiles, no turn costs):\n")
+    L.append(
+        "| profile | pairs routed by both | within max(150 m, 5 %) | target | median rel. diff. "
+        "| 90th pct | bereik shorter / longer (out of tol.) | no route: bereik only / OSRM only "
+        "| same nearest facility | nearest distance within tol. | median snap origin / facility |"
+    )
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for d in res["distances"]:
+        ok = "met" if d["share_within"] >= d["target"] else "**not met**"
+        L.append(
+            f"| {d['profile']} | {d['both']:,} of {d['pairs']:,} | {_pct(d['share_within'])} "
+            f"| >= {_pct(d['target'], 0)} ({ok}) | {_pct(d['median_rel'], 2)} "
+            f"| {_pct(d['p90_rel'], 1)} | {d['bereik_shorter']:,} / {d['bereik_longer']:,} "
+            f"| {d['only_osrm']:,} / {d['only_bereik']:,} "
+            f"| {_pct(d['nearest_same'])} | {_pct(d['nearest_within'])} "
+            f"| {d['src_snap_median_m']:.0f} m / {d['dst_snap_median_m']:.0f} m |"
+        )
+    L.append(
+        "\n*No route, bereik only*: OSRM routes the pair, bereik does not (and vice versa). "
+        "Nearest facility: per origin and category, over the "
+        f"{res['distances'][0]['nearest_n']:,} origin x category cells of car.\n"
+    )
+    L.append(
+        "**Classes of difference** of the pairs out of tolerance (each routed again by "
+        f"OSRM, at most {MAX_ROUTES} per profile, the largest first; a pair can be in "
+        "several classes):\n"
+    )
+    L.append("| profile | out of tolerance | classified | classes (pairs) |")
+    L.append("|---|---|---|---|")
+    for d in res["distances"]:
+        n_out = d["bereik_shorter"] + d["bereik_longer"]
+        cl = ", ".join(f"{k} {v}" for k, v in sorted(d["classes"].items(), key=lambda kv: -kv[1]))
+        L.append(f"| {d['profile']} | {n_out:,} | {d['classified']:,} | {cl or '-'} |")
+    L.append("")
+    for d in res["distances"]:
+        if not d["worst"]:
+            continue
+        L.append(f"Worst {d['profile']} pairs (lon, lat):\n")
+        L.append("| origin | facility | bereik m | OSRM m | classes | detail |")
+        L.append("|---|---|---|---|---|---|")
+        for w in d["worst"]:
+            o, f = w["origin_lonlat"], w["facility_lonlat"]
+            L.append(
+                f"| {w['origin']} ({o[0]:.5f}, {o[1]:.5f}) | {w['facility']} "
+                f"({f[0]:.5f}, {f[1]:.5f}) | {w['bereik_m']:,.0f} | {w['osrm_m']:,.0f} "
+                f"| {', '.join(w['classes'])} | {w['detail'] or '-'} |"
+            )
+        L.append("")
+    rows = [r for r in res["isochrones"] if "jaccard" in r]
+    errs = [r for r in res["isochrones"] if "error" in r]
+    n_points = len({(r["lon"], r["lat"]) for r in res["isochrones"]})
+    L.append(
+        f"**Isochrones against Valhalla** ({n_points} "
+        f"seeded points; road points every {SAMPLE_STEP_M:g} m along the profile's "
+        "network; Jaccard = reached by both / reached by either; target >= "
+        f"{ISO_TARGET:.2f}):\n"
+    )
+    L.append(
+        "| profile | minutes | isochrones | median Jaccard | min | share >= 0.9 "
+        "| pooled Jaccard | points bereik only / Valhalla only |"
+    )
+    L.append("|---|---|---|---|---|---|---|---|")
+    for p in PEERS:
+        for mins in ISO_MINUTES:
+            g = [r for r in rows if r["profile"] == p and r["minutes"] == mins]
+            if not g:
+                continue
+            j = np.array([r["jaccard"] for r in g])
+            both = sum(r["both"] for r in g)
+            bo = sum(r["bereik_only"] for r in g)
+            vo = sum(r["valhalla_only"] for r in g)
+            L.append(
+                f"| {p} | {mins} | {len(g)} | {np.median(j):.3f} | {j.min():.3f} "
+                f"| {_pct(float((j >= ISO_TARGET).mean()), 0)} "
+                f"| {both / max(both + bo + vo, 1):.3f} | {bo:,} / {vo:,} |"
+            )
+    for r in errs:
+        L.append(f"\n- {r['profile']} at ({r['lon']:.5f}, {r['lat']:.5f}): {r['error']}")
+    L.append("")
+    return "\n".join(L)
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- crosscheck:{name}:begin -->", f"<!-- crosscheck:{name}:end -->"
+
+
+def write_report(out: Path, results: dict[str, dict]) -> None:
+    text = out.read_text() if out.exists() else "# Cross-check\n"
+    for name, res in results.items():
+        b, e = _markers(name)
+        block = f"{b}\n{render_extract(res)}\n{e}"
+        if b in text and e in text:
+            text = re.sub(
+                re.escape(b) + ".*?" + re.escape(e), lambda _m, block=block: block, text, flags=re.S
+            )
+        else:
+            text = text.rstrip("\n") + "\n\n" + block + "\n"
+    out.write_text(text)
+
+
+def run_extract(name: str) -> dict:
+    t0 = time.perf_counter()
+    ex = Extract(name)
+    ex.net_ways = {p: set(n.edge_way_id.tolist()) for p, n in ex.nets.items()}
+    versions: dict = {}
+    dist = []
+    for p in PEERS:
+        t = time.perf_counter()
+        d = distances(ex, p)
+        dist.append(d)
+        log(
+            f"{name}: {p}: {d['share_within']:.1%} of {d['both']:,} pairs within tolerance "
+            f"(target {d['target']:.0%}), median {d['median_rel']:.2%}, "
+            f"p90 {d['p90_rel']:.1%}, classes {d['classes']} ({time.perf_counter() - t:.1f} s)"
+        )
+    answer = json.loads((WORK / f"osrm-{name}-car.out.json").read_text())
+    versions["osrm"] = answer.get("osrm_bindings", "?")
+    iso = isochrones(ex, versions)
+    return {
+        "extract": name,
+        "pbf": str(ex.pbf.relative_to(ROOT)),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": _machine(),
+        "code": STATE["code"],
+        "versions": versions,
+        "origins": ex.origin_kind,
+        "n_facilities": len(ex.dst),
+        "facilities_dropped": ex.facilities_dropped,
+        "n_categories": int(ex.fac_rows["category"].nunique()),
+        "distances": dist,
+        "isochrones": iso,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "valhalla":  # the peer side, in .venv-peers
+        spec = json.loads(Path(argv[1]).read_text())
+        Path(argv[2]).write_text(json.dumps(valhalla_isochrones(spec)))
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--extract",
+        choices=sorted(EXTRACTS),
+        action="append",
+        help="only this extract (repeatable; default: all)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "docs" / "crosscheck.md",
+        help="markdown file whose generated sections are replaced",
+    )
+    ap.add_argument(
+        "--bereik-ref",
+        metavar="GIT_REF",
+        help="measure accessibility/ as committed at this git ref (exported to the "
+        "work folder) instead of the working tree, e.g. HEAD",
+    )
+    args = ap.parse_args(argv)
+    if args.bereik_ref:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", args.bereik_ref],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dest = WORK / f"bereik-{sha}"
+        if not dest.exists():
+            dest.mkdir(parents=True)
+            archive = subprocess.run(
+                ["git", "archive", sha, "accessibility"], cwd=ROOT, capture_output=True, check=True
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        sys.path.insert(0, str(dest))
+        STATE["code"] = f"commit {sha} (accessibility/ as committed)"
+    else:
+        STATE["code"] = _code_state()
+    import accessibility
+
+    log(f"bereik from {Path(accessibility.__file__).parent} ({STATE['code']})")
+    if not PEERS_PY.exists():
+        print(
+            f"needs the peers venv {PEERS_PY} (Python 3.12 with osrm-bindings and pyvalhalla): "
+            "PYENV_VERSION=3.12.1 python3 -m venv .venv-peers && "
+            ".venv-peers/bin/pip install osrm-bindings pyvalhalla",
+            file=sys.stderr,
+        )
+        return 2
+    results = {}
+    for name in args.extract or list(EXTRACTS):
+        results[name] = run_extract(name)
+        WORK.mkdir(parents=True, exist_ok=True)
+        (WORK / f"result-{name}.json").write_text(json.dumps(results[name], default=float))
+    write_report(args.out, results)
+    log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
