@@ -10,17 +10,22 @@
    ``benchmarks/osrm_table.py``), MLD, one Table with distances. Per profile: the share of
    pairs within max(150 m, 5 %) of OSRM against a target, the median and 90th percentile of
    the relative difference, nearest-facility agreement, and the pairs out of tolerance,
-   routed again by OSRM and sorted into classes (snapping, ways one profile leaves out such as
-   bike pushing on footways, platforms, ferries, turn restrictions, ...).
+   routed again by OSRM (the worst, then a seeded sample) and sorted into classes (snapping,
+   ways one profile leaves out, bike pushing, platforms, ferries, restricted access, barriers
+   on nodes, turn restrictions, ...).
 2. **Isochrones against Valhalla.** From 10 seeded points per extract, 10 and 20 minutes:
    bereik's :func:`accessibility.isochrones.isochrones` polygons and Valhalla's (``auto``,
    ``bicycle``, ``pedestrian``; the bike and walk speeds set to bereik's), compared on points
-   every 20 m along the profile's roads: |reached by both| / |reached by either|.
+   every 20 m along the profile's roads: |reached by both| / |reached by either|; and the
+   travel times of both on the same trips.
 
 The peers need Python 3.12 (abi3 wheels): ``PYENV_VERSION=3.12.1 python3 -m venv .venv-peers
-&& .venv-peers/bin/pip install osrm-bindings pyvalhalla``. This file is also the Valhalla
-helper run in that venv (``crosscheck.py valhalla SPEC.json OUT.json``), so at module level it
-imports the standard library only. Work files go to ``benchmarks/.work/crosscheck/``.
+&& .venv-peers/bin/pip install osrm-bindings pyvalhalla`` (or point ``BEREIK_PEERS_PYTHON``
+at another such interpreter). ``--bereik-ref HEAD`` measures ``accessibility/`` as committed
+rather than the working tree. On 2 cores both extracts take well under a minute. This file
+is also the Valhalla helper run in that venv (``crosscheck.py valhalla SPEC.json OUT.json``),
+so at module level it imports the standard library only. Work files go to
+``benchmarks/.work/crosscheck/``.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / ".work" / "crosscheck"
-PEERS_PY = ROOT / ".venv-peers" / "bin" / "python"
+#: Python 3.12+ with osrm-bindings and pyvalhalla (``BEREIK_PEERS_PYTHON`` overrides)
+PEERS_PY = Path(os.environ.get("BEREIK_PEERS_PYTHON", ROOT / ".venv-peers" / "bin" / "python"))
 OSRM_SCRIPT = ROOT / "benchmarks" / "osrm_table.py"
 SAMPLES = ROOT / "data" / "samples"
 
@@ -171,7 +177,20 @@ def valhalla_isochrones(spec: dict) -> dict:
             out.append({"features": fc["features"]})
         except RuntimeError as exc:
             out.append({"error": str(exc)})
-    return {"version": key["version"], "build_s": build_s, "results": out}
+    routes = []
+    for q in spec.get("routes", []):
+        req = {
+            "locations": [{"lon": q["from"][0], "lat": q["from"][1]},
+                          {"lon": q["to"][0], "lat": q["to"][1]}],
+            "costing": q["costing"],
+            "costing_options": {q["costing"]: q.get("costing_options", {})},
+        }  # fmt: skip
+        try:
+            summary = json.loads(actor.route(json.dumps(req)))["trip"]["summary"]
+            routes.append({"time_s": summary["time"], "length_m": 1000 * summary["length"]})
+        except RuntimeError as exc:
+            routes.append({"error": str(exc)})
+    return {"version": key["version"], "build_s": build_s, "results": out, "routes": routes}
 
 
 # =========================================================================================
@@ -311,6 +330,7 @@ class Extract:
             f"{name}: {len(self.src)} origins x {len(self.dst)} facilities "
             f"({fac['category'].nunique()} categories)"
         )
+        self.net_ways = {p: set(n.edge_way_id.tolist()) for p, n in self.nets.items()}
         self._pairs = None
         self._restrictions = None
         self._way_index = None
@@ -738,6 +758,7 @@ def isochrones(ex: Extract, version_out: dict) -> list[dict]:
     import shapely
 
     from accessibility.isochrones import isochrones as bereik_iso
+    from accessibility.routing import travel_matrix
 
     rng = np.random.default_rng(SEED + 1)
     pick = rng.choice(len(ex.src), size=min(ISO_POINTS, len(ex.src)), replace=False)
@@ -761,11 +782,19 @@ def isochrones(ex: Extract, version_out: dict) -> list[dict]:
                     "minutes": list(ISO_MINUTES),
                 }
             )
+    # travel times between consecutive points: how fast each engine is on the same trips
+    legs = [(pts[i], pts[(i + 1) % len(pts)]) for i in range(len(pts))]
+    routes = [
+        {"from": a.tolist(), "to": b.tolist(), "costing": r["costing"],
+         "costing_options": r["costing_options"]}
+        for r in reqs[:: len(pts)] for a, b in legs
+    ]  # fmt: skip
     spec = {
         "pbf": str(ex.pbf),
         "workdir": str(WORK / f"valhalla-{ex.name}"),
         "threads": 2,
         "requests": reqs,
+        "routes": routes,
     }
     t = time.perf_counter()
     v = _peer([str(Path(__file__).resolve()), "valhalla"], spec, f"valhalla-{ex.name}")
@@ -774,10 +803,18 @@ def isochrones(ex: Extract, version_out: dict) -> list[dict]:
         + (f" (tiles built in {v['build_s']:.1f} s)" if v["build_s"] else "")
     )
     version_out["pyvalhalla"] = v["version"]
-    rows = []
+    rows, times = [], []
     k = 0
-    for p in PEERS:
+    for n_p, p in enumerate(PEERS):
         net = ex.nets[p]
+        m = travel_matrix(net, pts, pts, max_snap_m=MAX_SNAP_M)
+        for i, leg in enumerate(v["routes"][n_p * len(pts) : (n_p + 1) * len(pts)]):
+            j = (i + 1) % len(pts)
+            if "error" not in leg and np.isfinite(m.durations_s[i, j]) and leg["time_s"] > 0:
+                times.append({"profile": p, "bereik_s": float(m.durations_s[i, j]),
+                              "bereik_shortest_m": float(m.distances_m[i, j]),
+                              "valhalla_s": float(leg["time_s"]),
+                              "valhalla_m": float(leg["length_m"])})  # fmt: skip
         slon, slat = _road_samples(net)
         t_b = 0.0
         for lon, lat in pts:
@@ -822,7 +859,7 @@ def isochrones(ex: Extract, version_out: dict) -> list[dict]:
                     }
                 )
         log(f"{ex.name}: {p} isochrones (bereik {t_b:.1f} s)")
-    return rows
+    return rows, times
 
 
 # =========================================================================================
@@ -960,6 +997,24 @@ def render_extract(res: dict) -> str:
                 f"| {_pct(float((j >= ISO_TARGET).mean()), 0)} "
                 f"| {both / max(both + bo + vo, 1):.3f} | {bo:,} / {vo:,} |"
             )
+    L.append(
+        "\nTravel times on the same trips (between consecutive isochrone points; bereik's "
+        "fastest time, Valhalla's route time; Valhalla's bike and walk speeds set to "
+        "bereik's nominal ones):\n"
+    )
+    L.append("| profile | trips | Valhalla time / bereik time (median) | 10th-90th pct "
+             "| Valhalla km/h on its routes (median) |")  # fmt: skip
+    L.append("|---|---|---|---|---|")
+    for p in PEERS:
+        g = [r for r in res.get("trip_times", []) if r["profile"] == p]
+        if not g:
+            continue
+        ratio = np.array([r["valhalla_s"] / r["bereik_s"] for r in g if r["bereik_s"] > 0])
+        kmh = np.array([3.6 * r["valhalla_m"] / r["valhalla_s"] for r in g])
+        L.append(
+            f"| {p} | {len(g)} | {np.median(ratio):.2f} | {np.quantile(ratio, 0.1):.2f}-"
+            f"{np.quantile(ratio, 0.9):.2f} | {np.median(kmh):.1f} |"
+        )
     for r in errs:
         L.append(f"\n- {r['profile']} at ({r['lon']:.5f}, {r['lat']:.5f}): {r['error']}")
     L.append("")
@@ -987,7 +1042,6 @@ def write_report(out: Path, results: dict[str, dict]) -> None:
 def run_extract(name: str) -> dict:
     t0 = time.perf_counter()
     ex = Extract(name)
-    ex.net_ways = {p: set(n.edge_way_id.tolist()) for p, n in ex.nets.items()}
     versions: dict = {}
     dist = []
     for p in PEERS:
@@ -1001,7 +1055,7 @@ def run_extract(name: str) -> dict:
         )
     answer = json.loads((WORK / f"osrm-{name}-car.out.json").read_text())
     versions["osrm"] = answer.get("osrm_bindings", "?")
-    iso = isochrones(ex, versions)
+    iso, iso_times = isochrones(ex, versions)
     return {
         "extract": name,
         "pbf": str(ex.pbf.relative_to(ROOT)),
@@ -1015,6 +1069,7 @@ def run_extract(name: str) -> dict:
         "n_categories": int(ex.fac_rows["category"].nunique()),
         "distances": dist,
         "isochrones": iso,
+        "trip_times": iso_times,
         "seconds": time.perf_counter() - t0,
     }
 
