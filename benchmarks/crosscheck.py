@@ -100,7 +100,9 @@ NODE_ACCESS = {
 NODE_BLOCKING = {"no", "agricultural", "forestry", "emergency", "psv", "private", "delivery"}
 #: way access values OSRM's stock profiles route through only to start or end there
 RESTRICTED_ACCESS = {"private", "delivery", "destination", "customers", "permit", "residents"}
-NOT_FOR_ORIGINS = {"motorway", "motorway_link", "trunk", "trunk_link"}
+#: the roads random origins are put on: public roads every profile uses
+ORIGIN_ROADS = {"primary", "secondary", "tertiary", "unclassified", "residential",
+                "living_street"}  # fmt: skip
 
 
 #: which bereik code is measured (set by main)
@@ -250,6 +252,48 @@ def _arr(m):
     return np.array([[np.nan if x is None else x for x in row] for row in m], dtype=float)
 
 
+def _random_road_points(osm, xy, nets, n: int):
+    """``n`` seeded random points on ordinary public roads (independent of the profiles).
+
+    Uniform over the bounding box of the :data:`ORIGIN_ROADS` ways, kept within
+    :data:`RANDOM_SNAP_M` of one and moved onto it; a point farther than 500 m from some
+    profile's network (a build's snap limit) is drawn again.
+    """
+    import numpy as np
+    import shapely
+
+    from accessibility.defaults import DEFAULT_MAX_SNAP_M
+    from accessibility.snapping import snap_points
+
+    x_all, y_all = xy
+    ways = [k for k, t in enumerate(osm.way_tags)
+            if t.get("highway") in ORIGIN_ROADS and t.get("access") not in ("private", "no")
+            and osm.way_offsets[k + 1] - osm.way_offsets[k] >= 2]  # fmt: skip
+    counts = np.array([osm.way_offsets[k + 1] - osm.way_offsets[k] for k in ways])
+    idx = np.concatenate([np.arange(osm.way_offsets[k], osm.way_offsets[k + 1]) for k in ways])
+    lines = shapely.linestrings(
+        np.column_stack([x_all[idx], y_all[idx]]), indices=np.repeat(np.arange(len(ways)), counts)
+    )
+    tree = shapely.STRtree(lines)
+    x0, y0, x1, y1 = shapely.total_bounds(lines)
+    rng = np.random.default_rng(SEED)
+    xs, ys = [], []
+    while len(xs) < n:
+        pts = shapely.points(rng.uniform(x0, x1, 4 * n), rng.uniform(y0, y1, 4 * n))
+        (pi, li), _ = tree.query_nearest(pts, max_distance=RANDOM_SNAP_M, return_distance=True,
+                                         all_matches=False)  # fmt: skip
+        on = shapely.line_interpolate_point(
+            lines[li], shapely.line_locate_point(lines[li], pts[pi])
+        )
+        px, py = shapely.get_x(on), shapely.get_y(on)
+        ok = np.logical_and.reduce(
+            [snap_points(net, px, py, max_snap_m=DEFAULT_MAX_SNAP_M).ok for net in nets.values()]
+        )
+        xs += px[ok].tolist()
+        ys += py[ok].tolist()
+    return np.array(xs[:n]), np.array(ys[:n])
+
+
 class Extract:
     """An extract read once: networks, facilities, origins, OSM way lookups, restrictions."""
 
@@ -299,32 +343,16 @@ class Extract:
             self.src = v[["lon", "lat"]].to_numpy(float)
             self.origin_kind = f"{len(v)} OSM place nodes (villages)"
         else:
-            car = self.nets["car"]
-            rng = np.random.default_rng(SEED)
-            x0, x1 = car.node_x.min(), car.node_x.max()
-            y0, y1 = car.node_y.min(), car.node_y.max()
             n = int(cfg["n_origins"])
-            xs, ys = [], []
-            while len(xs) < n:
-                x = rng.uniform(x0, x1, 4 * n)
-                y = rng.uniform(y0, y1, 4 * n)
-                s = snap_points(car, x, y, max_snap_m=RANDOM_SNAP_M)
-                ok = s.ok.copy()
-                ok[ok] = ~np.isin(car.edge_highway[s.edge[ok]], list(NOT_FOR_ORIGINS))
-                for other in ("bike", "walk"):  # on a road the other profiles have too
-                    ok[ok] = snap_points(
-                        self.nets[other], s.x[ok], s.y[ok], max_snap_m=SNAP_DIFF_M
-                    ).ok
-                xs += s.x[ok].tolist()
-                ys += s.y[ok].tolist()
-            lon, lat = to_wgs84(np.array(xs[:n]), np.array(ys[:n]), self.crs)
+            x, y = _random_road_points(osm, xy, self.nets, n)
+            lon, lat = to_wgs84(x, y, self.crs)
             self.src = np.column_stack([lon, lat])
             self.origin_names = [f"random {i}" for i in range(n)]
             self.origin_kind = (
-                f"{n} seeded random points (seed {SEED}) uniform over the car network's "
-                f"bounding box, kept within {RANDOM_SNAP_M:g} m of a car road other than "
-                f"motorway/trunk, moved onto it, and kept where the bike and walk networks "
-                f"pass within {SNAP_DIFF_M:g} m of that spot"
+                f"{n} seeded random points (seed {SEED}) uniform over the bounding box of the "
+                f"extract's {', '.join(sorted(ORIGIN_ROADS))} ways (public ones), kept within "
+                f"{RANDOM_SNAP_M:g} m of such a way and moved onto it (the points depend on the "
+                "OSM data alone, not on bereik's profiles, so reruns compare the same trips)"
             )
         log(
             f"{name}: {len(self.src)} origins x {len(self.dst)} facilities "
