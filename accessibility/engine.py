@@ -105,20 +105,57 @@ class VirtualGraph:
         return self.offsets[group] + np.arange(size)
 
     def virtual_arcs(self, weights: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list]:
-        """Return the arcs the virtual nodes add: ``tail, head`` and one cost per weight."""
+        """Return the arcs the virtual nodes add: ``tail, head`` and one cost per weight.
+
+        Pieces run along their edge in the directions it allows; a piece that ends at an
+        edge end ends where the edge's own arc does (a junction copy where a turn
+        restriction redirects it), and the copies that leave along a split edge reach its
+        first point too.
+        """
         net = self.net
         e = self.piece_edge
         f, b = net.edge_forward[e], net.edge_backward[e]
         na, nb = self.piece_node_a, self.piece_node_b
+        hf, hb = net.arc_heads
+        head_f = np.where(nb == net.edge_v[e], hf[e], nb)  # the last piece ends like the edge
+        head_b = np.where(na == net.edge_u[e], hb[e], na)
+        span = np.maximum(self.piece_b_m - self.piece_a_m, 0.0)
+        ct, _, cf, ci = self._copy_pieces()
         lv, ln = self.link_virtual, self.link_node
-        tail = np.concatenate([na[f], nb[b], lv, ln])
-        head = np.concatenate([nb[f], na[b], ln, lv])
+        tail = np.concatenate([na[f], nb[b], ct, lv, ln])
+        head = np.concatenate([head_f[f], head_b[b], np.where(cf, nb[ci], na[ci]), ln, lv])
         costs = []
         for weight in weights:
-            cost = self._cost(weight, e, np.maximum(self.piece_b_m - self.piece_a_m, 0.0))
-            link = self._cost(weight, self.link_edge, self.link_m)
-            costs.append(np.concatenate([cost[f], cost[b], link, link]))
+            cost_f = self._cost(weight, e, span, forward=True)
+            cost_b = self._cost(weight, e, span, forward=False)
+            copy = np.where(cf, cost_f[ci], cost_b[ci])
+            link = self._cost(weight, self.link_edge, self.link_m, forward=True)
+            costs.append(np.concatenate([cost_f[f], cost_b[b], copy, link, link]))
         return tail, head, costs
+
+    def _copy_pieces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Junction copies leaving along split edges: ``copy, edge, forward, piece``.
+
+        ``piece`` is the piece the copy enters: the first one (forward) or the last one.
+        """
+        net = self.net
+        ct, ce, cf = net.copy_tails
+        e = self.piece_edge
+        if len(ct) == 0 or len(e) == 0:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z, np.zeros(0, dtype=bool), z
+        first = np.flatnonzero(self.piece_node_a == net.edge_u[e])
+        last = np.flatnonzero(self.piece_node_b == net.edge_v[e])
+        out = []
+        for ends, fwd in ((first, True), (last, False)):
+            sel = cf == fwd
+            order = np.argsort(e[ends], kind="stable")
+            keys = e[ends][order]
+            pos = np.searchsorted(keys, ce[sel])
+            hit = pos < len(keys)
+            hit[hit] = keys[pos[hit]] == ce[sel][hit]
+            out.append((ct[sel][hit], ce[sel][hit], np.full(hit.sum(), fwd), ends[order][pos[hit]]))
+        return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))
 
     def csr(self, weight: str, *, reverse: bool = False) -> sp.csr_matrix:
         """Build the augmented ``n_nodes x n_nodes`` CSR matrix of one weight and direction."""
@@ -135,14 +172,17 @@ class VirtualGraph:
         # no overlap: every virtual arc has a virtual end
         return (padded + extra).tocsr()
 
-    def _cost(self, weight: str, edge: np.ndarray, length_m: np.ndarray) -> np.ndarray:
+    def _cost(
+        self, weight: str, edge: np.ndarray, length_m: np.ndarray, *, forward: bool
+    ) -> np.ndarray:
         """Cost of ``length_m`` metres along ``edge`` (time in proportion to the length)."""
         if weight == "length_m":
             return length_m
         if weight == "travel_time_s":
             el = self.net.edge_length_m[edge]
             frac = np.divide(length_m, el, out=np.zeros_like(length_m), where=el > 0)
-            return frac * self.net.edge_time_s[edge]
+            time = self.net.edge_time_s if forward else self.net.edge_time_backward_s
+            return frac * time[edge]
         msg = f"weight must be one of {WEIGHTS}, got {weight!r}"
         raise ValueError(msg)
 

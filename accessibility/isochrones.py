@@ -109,7 +109,7 @@ class _GeomIndex:
     cum_m: np.ndarray  # cumulative length over the flat coordinate arrays
     seg_m: np.ndarray  # length of segment p -> p+1
     scale: np.ndarray  # geometry length / network length per edge
-    cost_per_m: dict[str, np.ndarray]  # per edge and weight
+    cost_per_m: dict[tuple[str, bool], np.ndarray]  # per edge, by (weight, forward)
 
 
 _GEOM_CACHE: weakref.WeakKeyDictionary[Network, _GeomIndex] = weakref.WeakKeyDictionary()
@@ -126,10 +126,9 @@ def _geom_index(net: Network) -> _GeomIndex:
     length = net.edge_length_m
     ok = length > 0
     scale = np.divide(geom_len, length, out=np.ones_like(length), where=ok)
-    cost = {
-        "length_m": np.ones_like(length),
-        "travel_time_s": np.divide(net.edge_time_s, length, out=np.zeros_like(length), where=ok),
-    }
+    cost = {("length_m", fwd): np.ones_like(length) for fwd in (True, False)}
+    for fwd, time in ((True, net.edge_time_s), (False, net.edge_time_backward_s)):
+        cost["travel_time_s", fwd] = np.divide(time, length, out=np.zeros_like(length), where=ok)
     index = _GeomIndex(cum_m=cum, seg_m=np.r_[seg, 0.0], scale=scale, cost_per_m=cost)
     _GEOM_CACHE[net] = index
     return index
@@ -188,18 +187,21 @@ def _samples(
     gi = _geom_index(net)
     e = pieces["edge"]
     a, b = pieces["a_m"], pieces["b_m"]
-    ca, cb = cost[pieces["node_a"]], cost[pieces["node_b"]]
+    ca, cb = _end_costs(net, pieces, cost, direction)
     fwd, bwd = net.edge_forward[e], net.edge_backward[e]
     ok_a, ok_b = (fwd, bwd) if direction == "from" else (bwd, fwd)
     ok_a = ok_a & (ca <= limit)
     ok_b = ok_b & (cb <= limit)
     keep = ok_a | ok_b
     e, a, b, ca, cb, ok_a, ok_b = (v[keep] for v in (e, a, b, ca, cb, ok_a, ok_b))
-    c = gi.cost_per_m[weight][e]
+    # cost per metre of the way from end a into the piece and from end b (per direction)
+    from_a = direction == "from"
+    c_a = gi.cost_per_m[weight, from_a][e]
+    c_b = gi.cost_per_m[weight, not from_a][e]
     span = b - a
     # how far one gets from each end (metres, capped at the piece); -1 = not from this end
-    reach_a = np.where(ok_a, np.minimum(span, _safe_div(limit - ca, c)), -1.0)
-    reach_b = np.where(ok_b, np.minimum(span, _safe_div(limit - cb, c)), -1.0)
+    reach_a = np.where(ok_a, np.minimum(span, _safe_div(limit - ca, c_a)), -1.0)
+    reach_b = np.where(ok_b, np.minimum(span, _safe_div(limit - cb, c_b)), -1.0)
     full = ok_a & ok_b & (reach_a + reach_b >= span)
     part_a = ok_a & ~full
     part_b = ok_b & ~full
@@ -222,11 +224,39 @@ def _samples(
     pc = iv_piece[rep]
     inf = np.inf
     cost_s = np.minimum(
-        np.where(ok_a[pc], ca[pc] + c[pc] * (s - a[pc]), inf),
-        np.where(ok_b[pc], cb[pc] + c[pc] * (b[pc] - s), inf),
+        np.where(ok_a[pc], ca[pc] + c_a[pc] * (s - a[pc]), inf),
+        np.where(ok_b[pc], cb[pc] + c_b[pc] * (b[pc] - s), inf),
     )
     x, y = _interpolate(net, gi, e[pc], s)
     return x, y, cost_s
+
+
+def _end_costs(
+    net: Network, pieces: dict[str, np.ndarray], cost: np.ndarray, direction: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cost at the two ends of every piece, as seen by travel along the piece.
+
+    Where turn restrictions split a junction, an edge end is more than one node: leaving
+    along the edge (``"from"``) one may start at the junction or at a copy that keeps this
+    edge (the cheapest counts); arriving along it (``"to"``) one ends where the edge's arc
+    ends (the copy, when the arrival is restricted).
+    """
+    e = pieces["edge"]
+    na, nb = pieces["node_a"], pieces["node_b"]
+    at_u, at_v = na == net.edge_u[e], nb == net.edge_v[e]
+    if len(net.node_copy_of) == 0:
+        return cost[na], cost[nb]
+    if direction == "to":
+        hf, hb = net.arc_heads
+        return cost[np.where(at_u, hb[e], na)], cost[np.where(at_v, hf[e], nb)]
+    ca, cb = cost[na], cost[nb]
+    ct, ce, cf = net.copy_tails
+    for fwd, at, out in ((True, at_u, ca), (False, at_v, cb)):
+        best = np.full(net.n_edges, np.inf)
+        sel = cf == fwd
+        np.minimum.at(best, ce[sel], cost[ct[sel]])
+        np.minimum(out, np.where(at, best[e], np.inf), out=out)
+    return ca, cb
 
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ exports (GraphML, GeoPackage); routing never goes through networkx.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -24,10 +24,15 @@ from scipy.sparse.csgraph import connected_components
 from accessibility.crs import to_metric, to_wgs84
 from accessibility.errors import EmptyNetworkError
 from accessibility.osm import OsmData
-from accessibility.profiles import Profile, resolve_profile
+from accessibility.profiles import Profile, resolve_profile, way_class
 
-NETWORK_FORMAT_VERSION = 1
+NETWORK_FORMAT_VERSION = 2  # 2: per-direction speeds, turn restrictions (split junctions)
 MIN_ARC_WEIGHT = 1e-9  # scipy csgraph treats a 0 entry as "no arc": keep zero-length arcs
+
+
+_EMPTY_F = np.zeros(0, dtype=np.float64)
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+_EMPTY_B = np.zeros(0, dtype=bool)
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +58,19 @@ class Network:
     coord_x: np.ndarray  # float64 [k]
     coord_y: np.ndarray
     stats: dict[str, int] = field(default_factory=dict)
+    # backward speed where it differs (a bike pushed against a one-way); empty: as forward
+    edge_speed_backward_kph: np.ndarray = field(default_factory=lambda: _EMPTY_F)
+    # turn restrictions (see accessibility.turns): the last len(node_copy_of) nodes are
+    # copies of restricted junctions; arcs arriving along a restricted way are redirected
+    # to a copy, and the copies have their own (filtered) arcs
+    node_copy_of: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+    turn_tail: np.ndarray = field(default_factory=lambda: _EMPTY_I)  # copy node
+    turn_edge: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+    turn_forward: np.ndarray = field(default_factory=lambda: _EMPTY_B)
+    turn_head: np.ndarray = field(default_factory=lambda: _EMPTY_I)  # -1: the arc's own head
+    redirect_edge: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+    redirect_forward: np.ndarray = field(default_factory=lambda: _EMPTY_B)
+    redirect_head: np.ndarray = field(default_factory=lambda: _EMPTY_I)
 
     # --- sizes and derived arrays ---------------------------------------------------------
     @property
@@ -61,29 +79,78 @@ class Network:
         return len(self.node_x)
 
     @property
+    def n_junctions(self) -> int:
+        """Number of nodes that are not copies of a restricted junction."""
+        return len(self.node_x) - len(self.node_copy_of)
+
+    @property
     def n_edges(self) -> int:
         """Number of undirected edges (street segments between junctions)."""
         return len(self.edge_u)
 
     @cached_property
     def edge_time_s(self) -> np.ndarray:
-        """Travel time of each edge in seconds (length / speed)."""
+        """Travel time of each edge in seconds (length / speed), direction ``u -> v``."""
         return self.edge_length_m / (self.edge_speed_kph / 3.6)
 
     @cached_property
+    def edge_time_backward_s(self) -> np.ndarray:
+        """Travel time of each edge in seconds, direction ``v -> u``."""
+        if len(self.edge_speed_backward_kph) == 0:
+            return self.edge_time_s
+        return self.edge_length_m / (self.edge_speed_backward_kph / 3.6)
+
+    def edge_time(self, edge: np.ndarray, forward: np.ndarray) -> np.ndarray:
+        """Travel time (s) of whole edges in the given directions."""
+        return np.where(forward, self.edge_time_s[edge], self.edge_time_backward_s[edge])
+
+    @cached_property
+    def arc_heads(self) -> tuple[np.ndarray, np.ndarray]:
+        """Head of every edge's forward and backward arc (a junction copy where redirected).
+
+        Arriving along a restricted way ends at a copy of the junction; everything that
+        adds arcs along an edge (snapped points, isochrone sampling) ends them here.
+        """
+        fwd, bwd = self.edge_v.copy(), self.edge_u.copy()
+        rf = self.redirect_forward
+        fwd[self.redirect_edge[rf]] = self.redirect_head[rf]
+        bwd[self.redirect_edge[~rf]] = self.redirect_head[~rf]
+        return fwd, bwd
+
+    @cached_property
     def arcs(self) -> dict[str, np.ndarray]:
-        """Directed arcs: ``tail, head, length_m, travel_time_s, edge, forward``."""
+        """Directed arcs: ``tail, head, length_m, travel_time_s, edge, forward``.
+
+        The edges' arcs first (forward ones, then backward ones), then the arcs leaving
+        the copies of restricted junctions.
+        """
         f = np.flatnonzero(self.edge_forward)
         b = np.flatnonzero(self.edge_backward)
-        edge = np.concatenate([f, b])
+        hf, hb = self.arc_heads
+        te, tf = self.turn_edge, self.turn_forward
+        own_head = np.where(tf, hf[te], hb[te])
+        edge = np.concatenate([f, b, te])
+        forward = np.concatenate([np.ones(len(f), bool), np.zeros(len(b), bool), tf])
         return {
-            "tail": np.concatenate([self.edge_u[f], self.edge_v[b]]),
-            "head": np.concatenate([self.edge_v[f], self.edge_u[b]]),
+            "tail": np.concatenate([self.edge_u[f], self.edge_v[b], self.turn_tail]),
+            "head": np.concatenate(
+                [hf[f], hb[b], np.where(self.turn_head >= 0, self.turn_head, own_head)]
+            ),
             "length_m": self.edge_length_m[edge],
-            "travel_time_s": self.edge_time_s[edge],
+            "travel_time_s": self.edge_time(edge, forward),
             "edge": edge,
-            "forward": np.concatenate([np.ones(len(f), bool), np.zeros(len(b), bool)]),
+            "forward": forward,
         }
+
+    @cached_property
+    def copy_tails(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Copies of restricted junctions that leave along an edge: ``copy, edge, forward``.
+
+        Only arcs that end at the edge's own (possibly redirected) head: a copy in a via-way
+        chain leads to the next copy instead, which only the whole edge reaches.
+        """
+        own = self.turn_head < 0
+        return self.turn_tail[own], self.turn_edge[own], self.turn_forward[own]
 
     @property
     def n_arcs(self) -> int:
@@ -146,10 +213,21 @@ class Network:
         "coord_x",
         "coord_y",
     )
+    _OPTIONAL = (
+        "edge_speed_backward_kph",
+        "node_copy_of",
+        "turn_tail",
+        "turn_edge",
+        "turn_forward",
+        "turn_head",
+        "redirect_edge",
+        "redirect_forward",
+        "redirect_head",
+    )
 
     def save(self, path: str | Path) -> None:
         """Write the network to one ``.npz`` file (loads in milliseconds)."""
-        arrays = {k: getattr(self, k) for k in self._ARRAYS}
+        arrays = {k: getattr(self, k) for k in self._ARRAYS + self._OPTIONAL}
         arrays["edge_highway"] = arrays["edge_highway"].astype(str)
         arrays["edge_name"] = arrays["edge_name"].astype(str)
         meta = {
@@ -167,6 +245,7 @@ class Network:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             arrays = {k: z[k] for k in cls._ARRAYS}
+            arrays.update({k: z[k] for k in cls._OPTIONAL if k in z.files})
         return cls(profile=meta["profile"], crs=meta["crs"], stats=meta.get("stats", {}), **arrays)
 
     # --- interop --------------------------------------------------------------------------
@@ -175,7 +254,8 @@ class Network:
 
         Nodes are OSM node ids with ``x``, ``y`` (metres), ``lon``, ``lat``; edges carry
         ``osmid`` (way id), ``length`` (m), ``speed_kph``, ``travel_time`` (s), ``highway``,
-        ``name``, ``oneway``, ``reversed`` and a shapely ``geometry``.
+        ``name``, ``oneway``, ``reversed`` and a shapely ``geometry``. Turn restrictions are
+        not part of this node graph (the junction copies are left out).
         """
         import networkx as nx
 
@@ -193,18 +273,27 @@ class Network:
                     "osmid": ids[i],
                 },
             )
-            for i in range(self.n_nodes)
+            for i in range(self.n_junctions)  # copies of restricted junctions are not exported
         )
         lines = self.edge_lines if geometry else None
-        a = self.arcs
-        tt = self.edge_time_s
-        for tail, head, e, fwd in zip(a["tail"], a["head"], a["edge"], a["forward"], strict=True):
+        f = np.flatnonzero(self.edge_forward)
+        b = np.flatnonzero(self.edge_backward)
+        a = {
+            "tail": np.concatenate([self.edge_u[f], self.edge_v[b]]),
+            "head": np.concatenate([self.edge_v[f], self.edge_u[b]]),
+            "edge": np.concatenate([f, b]),
+            "forward": np.concatenate([np.ones(len(f), bool), np.zeros(len(b), bool)]),
+        }
+        tt = self.edge_time(a["edge"], a["forward"])
+        for i, (tail, head, e, fwd) in enumerate(
+            zip(a["tail"], a["head"], a["edge"], a["forward"], strict=True)
+        ):
             oneway = not (self.edge_forward[e] and self.edge_backward[e])
             attrs = {
                 "osmid": int(self.edge_way_id[e]),
                 "length": float(self.edge_length_m[e]),
                 "speed_kph": float(self.edge_speed_kph[e]),
-                "travel_time": float(tt[e]),
+                "travel_time": float(tt[i]),
                 "highway": str(self.edge_highway[e]),
                 "oneway": oneway,
                 "reversed": not bool(fwd),
@@ -312,7 +401,13 @@ def build_network(
     fwd_w = np.array([rules[i].forward for i in ways], dtype=bool)
     bwd_w = np.array([rules[i].backward for i in ways], dtype=bool)
     spd_w = np.array([rules[i].speed_kph for i in ways], dtype=np.float64)
-    hw_w = np.array([osm.way_tags[i].get("highway", "") for i in ways], dtype=object)
+    spd_back_w = np.array(
+        [getattr(rules[i], "speed_backward_kph", None) or rules[i].speed_kph for i in ways],
+        dtype=np.float64,
+    )
+    dur_w = np.array([getattr(rules[i], "duration_s", None) or 0.0 for i in ways], dtype=float)
+    pen_w = np.array([getattr(rules[i], "penalty_s", 0.0) or 0.0 for i in ways], dtype=float)
+    hw_w = np.array([way_class(osm.way_tags[i]) or "" for i in ways], dtype=object)
     nm_w = np.array([osm.way_tags[i].get("name", "") for i in ways], dtype=object)
 
     starts = osm.way_offsets[ways]
@@ -350,6 +445,7 @@ def build_network(
     nx_, ny_ = x[pos_uv], y[pos_uv]
     e_fwd, e_bwd = fwd_w[e_way], bwd_w[e_way]
 
+    spd_f, spd_b = _edge_speeds(e_len, e_way, spd_w, spd_back_w, dur_w, pen_w)
     stats = {"ways": len(ways), "nodes_total": len(node_refs), "edges_total": n_e}
     keep_nodes = np.ones(len(node_refs), dtype=bool)
     if keep_largest_component:
@@ -374,7 +470,8 @@ def build_network(
         edge_u=new_index[u[ke]],
         edge_v=new_index[v[ke]],
         edge_length_m=e_len[ke],
-        edge_speed_kph=spd_w[e_way[ke]],
+        edge_speed_kph=spd_f[ke],
+        edge_speed_backward_kph=spd_b[ke],
         edge_forward=e_fwd[ke],
         edge_backward=e_bwd[ke],
         edge_way_id=osm.way_ids[ways[e_way[ke]]],
@@ -386,7 +483,60 @@ def build_network(
         coord_y=y,
         stats=stats,
     )
-    stats["nodes"] = net.n_nodes
+    net = _with_turns(net, osm, prof)
+    stats["nodes"] = net.n_junctions
     stats["edges"] = net.n_edges
     stats["arcs"] = net.n_arcs
     return net
+
+
+def _edge_speeds(e_len, e_way, spd_w, spd_back_w, dur_w, pen_w) -> tuple[np.ndarray, np.ndarray]:
+    """Forward and backward speed (km/h) of every edge from its way's rule.
+
+    A way with a ``duration`` (a ferry) runs at its length over that time; a fixed penalty
+    (boarding a ferry) is folded into the speed of each of its edges, so the time of an edge
+    is ``length / speed + penalty``.
+    """
+    way_len = np.bincount(e_way, weights=e_len, minlength=len(spd_w))
+    timed = (dur_w > 0) & (way_len > 0)
+    spd_w, spd_back_w = spd_w.copy(), spd_back_w.copy()
+    spd_w[timed] = spd_back_w[timed] = way_len[timed] / dur_w[timed] * 3.6
+    out = []
+    for spd in (spd_w[e_way], spd_back_w[e_way]):
+        pen = pen_w[e_way]
+        length = np.maximum(e_len, 1e-3)
+        eff = length / (length / (spd / 3.6) + pen) * 3.6
+        out.append(np.where(pen > 0, eff, spd))
+    return out[0], out[1]
+
+
+def _with_turns(net: Network, osm: OsmData, prof: Profile) -> Network:
+    """Split the junctions ``prof``'s turn restrictions bind (see accessibility.turns)."""
+    from accessibility import turns
+
+    keys = tuple(getattr(prof, "restrictions", ()))
+    exempt = frozenset(getattr(prof, "restriction_except", ()))
+    rules, counts = turns.resolve(net, osm.restrictions, keys, exempt)
+    for outcome, n in counts.items():
+        net.stats[f"turn_restrictions_{outcome}"] = int(n)
+    if not rules:
+        return net
+    tg = turns.split(net, rules)
+    copy_of = np.asarray(tg.copy_of, dtype=np.int64)
+    net.stats["junction_copies"] = len(copy_of)
+    keys_arr = np.asarray(tg.arc_key, dtype=np.int64)
+    red = np.asarray(sorted(tg.redirect.items()), dtype=np.int64).reshape(-1, 2)
+    return replace(
+        net,
+        node_osmid=np.concatenate([net.node_osmid, net.node_osmid[copy_of]]),
+        node_x=np.concatenate([net.node_x, net.node_x[copy_of]]),
+        node_y=np.concatenate([net.node_y, net.node_y[copy_of]]),
+        node_copy_of=copy_of,
+        turn_tail=np.asarray(tg.arc_tail, dtype=np.int64),
+        turn_edge=keys_arr // 2,
+        turn_forward=keys_arr % 2 == 0,
+        turn_head=np.asarray(tg.arc_head, dtype=np.int64),
+        redirect_edge=red[:, 0] // 2,
+        redirect_forward=red[:, 0] % 2 == 0,
+        redirect_head=red[:, 1],
+    )

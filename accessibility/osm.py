@@ -47,7 +47,23 @@ HIGHWAY_KEYS = (
     "cycleway:right",
     "cycleway:both",
     "sidewalk",
+    "route",
+    "duration",
+    "railway",
+    "public_transport",
+    "surface",
+    "tracktype",
+    "smoothness",
 )
+
+#: tag values that make a way without ``highway=*`` routable: ferries and platforms
+ROUTABLE_WITHOUT_HIGHWAY = {
+    "route": ("ferry",),
+    "railway": ("platform",),
+    "public_transport": ("platform",),
+}
+#: relation ``type`` values read as turn restrictions (``restriction:hgv`` etc. included)
+RESTRICTION_TYPE = "restriction"
 
 #: a way needs two located nodes to be a road
 MIN_WAY_NODES = 2
@@ -68,6 +84,29 @@ def _empty_buildings(geoms) -> gpd.GeoDataFrame:
         {"osm_id": [], "building": [], "has_address": [], "flats": []},
         geometry=gpd.GeoSeries(geoms, crs=WGS84),
     )
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """A turn-restriction relation as tagged: its tags and the way/node ids of its roles.
+
+    Whether it is well formed and which profiles it binds is decided later
+    (:mod:`accessibility.turns`); here nothing is dropped but relations of another type.
+    """
+
+    osm_id: int
+    tags: dict[str, str]
+    from_ways: tuple[int, ...]
+    via_nodes: tuple[int, ...]
+    via_ways: tuple[int, ...]
+    to_ways: tuple[int, ...]
+
+
+def _routable(tags) -> bool:
+    """Tell whether a way is a road: ``highway=*``, or a ferry or platform without it."""
+    if "highway" in tags:
+        return True
+    return any(tags.get(k) in values for k, values in ROUTABLE_WITHOUT_HIGHWAY.items())
 
 
 @dataclass(frozen=True)
@@ -97,6 +136,8 @@ class OsmData:
     buildings : gpd.GeoDataFrame
         ``osm_id, building, has_address, flats, geometry`` (WGS84 polygons) of closed ways
         tagged ``building=*``; empty unless read with ``buildings=True``.
+    restrictions : list of Restriction
+        ``type=restriction*`` relations (turn restrictions), as tagged.
     replication_timestamp : str or None
         ``osmosis_replication_timestamp`` from the file header.
     stats : dict
@@ -117,6 +158,7 @@ class OsmData:
     stats: dict[str, int] = field(default_factory=dict)
     addresses: pd.DataFrame = field(default_factory=_empty_addresses)
     buildings: gpd.GeoDataFrame = field(default_factory=lambda: _empty_buildings([]))
+    restrictions: list[Restriction] = field(default_factory=list)
 
     @property
     def n_ways(self) -> int:
@@ -232,6 +274,7 @@ class _OsmCollector:
         self.poi_rows: list[tuple] = []
         self.place_rows: list[tuple] = []
         self.bnd_rows: list[tuple] = []
+        self.restrictions: list[Restriction] = []
         self.buildings = buildings
         self.addr_rows: list[tuple] = []
         self.building_rows: list[tuple] = []
@@ -280,7 +323,7 @@ class _OsmCollector:
             A tagged way, with node locations, from the file processor.
         """
         tags = obj.tags
-        if "highway" in tags:
+        if _routable(tags):
             self._highway(obj, tags)
         if any(k in tags for k in self.poi_key_set) and not obj.is_closed():
             self._poi_way(obj, tags)
@@ -356,6 +399,31 @@ class _OsmCollector:
                 ("way", obj.id, float(lo), float(la), tags.get("name"), dict(tags))
             )
 
+    def relation(self, obj) -> None:
+        """Collect a turn-restriction relation (its tags and the ids of its members).
+
+        Parameters
+        ----------
+        obj : osmium.osm.Relation
+            A tagged relation from the file processor.
+        """
+        tags = obj.tags
+        if not tags.get("type", "").startswith(RESTRICTION_TYPE):
+            return
+        roles: dict[tuple[str, str], list[int]] = {}
+        for m in obj.members:
+            roles.setdefault((m.role, m.type), []).append(m.ref)
+        self.restrictions.append(
+            Restriction(
+                osm_id=obj.id,
+                tags=dict(tags),
+                from_ways=tuple(roles.get(("from", "w"), ())),
+                via_nodes=tuple(roles.get(("via", "n"), ())),
+                via_ways=tuple(roles.get(("via", "w"), ())),
+                to_ways=tuple(roles.get(("to", "w"), ())),
+            )
+        )
+
     def area(self, obj) -> None:
         """Collect an area as a point of interest (centroid) and/or an admin boundary.
 
@@ -412,6 +480,7 @@ class _OsmCollector:
         stats["pois"] = len(pois)
         stats["places"] = len(places)
         stats["boundaries"] = len(boundaries)
+        stats["turn_restrictions"] = len(self.restrictions)
         extra = {}
         if self.buildings:
             extra = {"addresses": _empty_addresses(self.addr_rows),
@@ -431,6 +500,7 @@ class _OsmCollector:
             boundaries=boundaries,
             replication_timestamp=timestamp,
             stats=stats,
+            restrictions=self.restrictions,
             **extra,
         )
 
@@ -482,14 +552,16 @@ def _progress_bar():
 def _file_processor(p: Path, poi_keys: tuple[str, ...], *, buildings: bool = False):
     """Build a pyosmium FileProcessor yielding tagged objects with locations, and areas.
 
-    Only objects with a highway, place, boundary or point-of-interest key get through (and
+    Only objects with a highway (or a ferry or platform tag), place, boundary, relation type
+    or point-of-interest key get through (and
     ``building`` / ``addr:housenumber`` with ``buildings``); areas are assembled for
     boundaries and points of interest only (building outlines come from their ways).
     """
     import osmium
 
     extra = ("building", ADDRESS_KEY) if buildings else ()
-    keys = tuple(sorted({"highway", "place", "boundary", *poi_keys, *extra}))
+    routable = ("highway", *ROUTABLE_WITHOUT_HIGHWAY, "type")  # type: restriction relations
+    keys = tuple(sorted({*routable, "place", "boundary", *poi_keys, *extra}))
     area_keys = [k for k in poi_keys if k != "highway"]  # no areas for roads
     return (
         osmium.FileProcessor(str(p))
@@ -532,6 +604,7 @@ def read_osm(
     timestamp = _header(p).get("osmosis_replication_timestamp") or None
     collector = _OsmCollector(poi_keys, place_types, buildings=buildings)
     node, way, area = collector.node, collector.way, collector.area  # bound once, not per object
+    relation = collector.relation
     bar = _progress_bar() if progress else None
     fp = _file_processor(p, poi_keys, buildings=buildings)
     n_obj = 0
@@ -546,6 +619,8 @@ def read_osm(
                 way(obj)
             elif obj.is_area():
                 area(obj)
+            elif obj.is_relation():
+                relation(obj)
     except (RuntimeError, ValueError, OSError) as exc:
         msg = f"{p}: cannot read the OSM data, the file looks truncated or corrupt ({exc})"
         raise OsmReadError(msg) from exc

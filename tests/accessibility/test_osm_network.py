@@ -130,10 +130,18 @@ def test_largest_strongly_connected_component_only(tmp_path):
 
 
 def test_bike_and_walk_profiles(tiny_osm):
-    bike = _edges(_net(tiny_osm, "bike"))
+    net = _net(tiny_osm, "bike")
+    bike = _edges(net)
     assert bike[(4, 6)][1:] == (True, True)  # oneway:bicycle=no
-    assert bike[(3, 4)][1:] == (True, False)
-    assert (4, 5) not in bike  # footway without bicycle=yes
+    # oneway=yes: ridden forward at 15 km/h, pushed back against it at walking pace
+    assert bike[(3, 4)][1:] == (True, True)
+    i = int(np.flatnonzero(net.edge_way_id == 11)[0])
+    assert (net.edge_speed_kph[i], net.edge_speed_backward_kph[i]) == (15.0, 4.0)
+    assert net.edge_time_backward_s[i] == pytest.approx(net.edge_length_m[i] / (4 / 3.6))
+    # footway without bicycle=yes: pushed both ways
+    assert bike[(4, 5)][1:] == (True, True)
+    j = int(np.flatnonzero(net.edge_way_id == 13)[0])
+    assert (net.edge_speed_kph[j], net.edge_speed_backward_kph[j]) == (4.0, 4.0)
     walk = _edges(_net(tiny_osm, "walk"))
     assert (4, 5) in walk and all(f and b for _, f, b in walk.values())
     assert (6, 1) not in walk and (1, 6) not in walk  # access=private
@@ -195,7 +203,9 @@ def test_missing_node_locations_split_the_way(tmp_path):
 def test_real_extracts_read():
     osm = read_osm(LIECHTENSTEIN)
     assert osm.replication_timestamp == "2015-07-27T21:14:01Z"
-    assert osm.stats["highway_ways"] == 4660
+    assert osm.stats["highway_ways"] == 4667  # 4660 highways and 7 railway platforms
+    assert sum("highway" not in t for t in osm.way_tags) == 7
+    assert len(osm.restrictions) == 3
     assert len(osm.places) == 19
     assert set(osm.boundaries["name"]) >= {"Vaduz", "Schaan", "Balzers", "Triesenberg"}
     ams = read_osm(AMSTERDAM)

@@ -1,7 +1,8 @@
 """A profile from a user file (an e-bike at 20 km/h) through every route of the API.
 
-The e-bike uses the bike's roads at 20 instead of 15 km/h, so its distances are the
-bike's and its times 15/20 of the bike's: the bike is the oracle.
+The e-bike uses the bike's roads at 20 instead of 15 km/h (pushing, surface caps and
+ferries as the bike), so its distances are the bike's and its times between 15/20 of the
+bike's (all ridden) and the bike's (all pushed): the bike is the oracle.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def test_villages_with_the_ebike_indicator(ebike_client):
     for vid, e in ebike.items():
         assert e["profile"] == "ebike" and e["distance_m"] == bike[vid]["distance_m"]
         if e["travel_time_s"] is not None:
-            assert e["travel_time_s"] == pytest.approx(bike[vid]["travel_time_s"] * RATIO)
+            t, t_bike = e["travel_time_s"], bike[vid]["travel_time_s"]
+            assert t_bike * RATIO * (1 - 1e-9) <= t <= t_bike
 
 
 def test_isochrones_matrix_and_scenarios_take_the_ebike(ebike_client):
