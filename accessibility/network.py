@@ -494,17 +494,19 @@ def _edge_speeds(e_len, e_way, spd_w, spd_back_w, dur_w, pen_w) -> tuple[np.ndar
     """Forward and backward speed (km/h) of every edge from its way's rule.
 
     A way with a ``duration`` (a ferry) runs at its length over that time; a fixed penalty
-    (boarding a ferry) is folded into the speed of each of its edges, so the time of an edge
-    is ``length / speed + penalty``.
+    (boarding a ferry) is folded into the speeds of its edges, shared in proportion to their
+    length, so the whole way takes ``length / speed + penalty``.
     """
     way_len = np.bincount(e_way, weights=e_len, minlength=len(spd_w))
     timed = (dur_w > 0) & (way_len > 0)
     spd_w, spd_back_w = spd_w.copy(), spd_back_w.copy()
     spd_w[timed] = spd_back_w[timed] = way_len[timed] / dur_w[timed] * 3.6
     out = []
+    # the penalty is shared by the way's edges in proportion to length: once per whole way
+    share = np.divide(e_len, way_len[e_way], out=np.ones_like(e_len), where=way_len[e_way] > 0)
+    pen = pen_w[e_way] * share
+    length = np.maximum(e_len, 1e-3)
     for spd in (spd_w[e_way], spd_back_w[e_way]):
-        pen = pen_w[e_way]
-        length = np.maximum(e_len, 1e-3)
         eff = length / (length / (spd / 3.6) + pen) * 3.6
         out.append(np.where(pen > 0, eff, spd))
     return out[0], out[1]

@@ -521,17 +521,23 @@ def _run_profiles(args: argparse.Namespace) -> int:
 
 def _speeds_text(p) -> str:
     parts = []
-    if p.speeds_kph:
-        lo, hi = min(p.speeds_kph.values()), max(p.speeds_kph.values())
+    road = {k: v for k, v in p.speeds_kph.items() if k not in p.timetabled}
+    if road:
+        lo, hi = min(road.values()), max(road.values())
         parts.append(f"{lo:g}{f'-{hi:g}' if hi > lo else ''} km/h by road class")
     if p.speed_kph:
-        parts.append(f"{p.speed_kph:g} km/h" + (" on other classes" if p.speeds_kph else ""))
+        parts.append(f"{p.speed_kph:g} km/h" + (" on other classes" if road else ""))
     if p.maxspeed:
         parts.append("or the maxspeed tag")
     text = ", ".join(parts)
     if p.max_speed_kph:
         text += f", at most {p.max_speed_kph:g} km/h"
-    return text + (f", times {p.speed_factor:g}" if p.speed_factor != 1 else "")
+    text += f", times {p.speed_factor:g}" if p.speed_factor != 1 else ""
+    if p.push_speed_kph:
+        text += f", pushed at {p.push_speed_kph:g} km/h where it may not ride"
+    if p.restrictions:
+        text += ", turn restrictions"
+    return text
 
 
 def _run_export(args: argparse.Namespace) -> int:

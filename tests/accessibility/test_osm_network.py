@@ -14,7 +14,7 @@ from accessibility.crs import RD_NEW, choose_metric_crs
 from accessibility.errors import EmptyNetworkError, OsmReadError
 from accessibility.network import Network, build_network, project_osm
 from accessibility.osm import read_osm
-from accessibility.profiles import load_profiles, parse_maxspeed, way_rule
+from accessibility.profiles import load_profiles, parse_maxspeed, resolve_profile, way_rule
 from app.cli import main as cli_main
 from tests.conftest import AMSTERDAM, LIECHTENSTEIN
 
@@ -276,3 +276,29 @@ def test_maxspeed_parsing_and_way_rules():
     rb = way_rule({"highway": "primary", "junction": "roundabout"}, "car")
     assert (rb.forward, rb.backward) == (True, False)
     assert way_rule({"highway": "residential", "oneway": "-1"}, "walk").backward is True
+
+
+def test_ferry_and_platform_ways(tmp_path):
+    """A ferry timed by its duration tag (plus the boarding penalty once, however many
+    edges the crossing has) and a railway platform without highway=*."""
+    ways = [
+        (10, [1, 2, 3], {"highway": "residential"}),
+        # the crossing 3 -> 4 -> 7; 4 is shared with the quay street, so two edges
+        (20, [3, 4, 7], {"route": "ferry", "duration": "00:12", "motor_vehicle": "no"}),
+        (21, [4, 5], {"highway": "residential"}),
+        (22, [7, 8], {"highway": "residential"}),
+        (30, [5, 6], {"railway": "platform", "public_transport": "platform"}),
+        (31, [6, 1], {"highway": "residential"}),
+    ]
+    p = tmp_path / "ferry.osm"
+    p.write_text(osm_xml(ways=ways))
+    bike = _net(p, "bike", keep=False)
+    ferry = bike.edge_way_id == 20
+    assert list(bike.edge_highway[ferry]) == ["ferry", "ferry"]
+    boarding = resolve_profile("bike").penalties_s["ferry"]
+    assert bike.edge_time_s[ferry].sum() == pytest.approx(12 * 60 + boarding)
+    assert bike.edge_time_backward_s[ferry].sum() == pytest.approx(12 * 60 + boarding)
+    assert 20 not in _net(p, "car", keep=False).edge_way_id  # motor_vehicle=no
+    walk = _net(p, "walk", keep=False)
+    assert "platform" in set(walk.edge_highway) and 30 in walk.edge_way_id
+    assert 30 not in _net(p, "car", keep=False).edge_way_id
