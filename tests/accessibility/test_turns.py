@@ -379,3 +379,20 @@ def test_isochrone_samples_honour_the_ban(tmp_path):
     assert cost_near(5, 2, 0.1) == pytest.approx(half45 + 0.1 * L(5, 2), abs=3.0)
     # from w56 into w45 (5 -> 4 after arriving from 6) is allowed too: no ban that way
     assert cost_near(5, 6, 0.1) == pytest.approx(half45 + 0.1 * L(5, 6), abs=3.0)
+
+
+def test_real_no_left_turn_end_to_end():
+    """Heidelberg, relation 3743354 (no_left_turn): two points 44 m apart by the plain
+    graph; the legal car route goes round the block (574 m), the walk is unaffected."""
+    from accessibility.routing import travel_matrix
+
+    osm = read_osm(HEIDELBERG)
+    crs = choose_metric_crs(osm.node_lon, osm.node_lat)
+    src, dst = [(8.766240550016489, 49.41615895000626)], [(8.765866453248698, 49.41598611527309)]
+    car = resolve_profile("car")
+    plain = build_network(osm, dataclasses.replace(car, restrictions=()), crs=crs)
+    assert travel_matrix(plain, src, dst).distances_m[0, 0] == pytest.approx(44.07, abs=0.05)
+    legal = travel_matrix(build_network(osm, car, crs=crs), src, dst).distances_m[0, 0]
+    assert legal == pytest.approx(574.49, abs=0.05)
+    walk = travel_matrix(build_network(osm, "walk", crs=crs), src, dst).distances_m[0, 0]
+    assert walk < 100
