@@ -67,6 +67,8 @@ TOL_M, TOL_REL = 150.0, 0.05
 ISO_MINUTES = (10, 20)
 ISO_TARGET = 0.9
 ISO_POINTS = 10
+#: isochrone points are origins within this distance of every profile's network
+ISO_MAX_SNAP_M = 100.0
 SAMPLE_STEP_M = 20.0
 SEED = 20261202
 MAX_SNAP_M = 5000.0
@@ -648,7 +650,13 @@ def _classify(ex: Extract, profile: str, pair, b_d, o_d, snaps, o_route, path, o
             detail.append("bereik's route breaks " + "; ".join(hits[:2]))
     if not classes:
         classes.append("other (oneway, U-turn, unresolved)")
-    return classes, "; ".join(detail)
+    return list(dict.fromkeys(classes)), "; ".join(detail)
+
+
+def _facility_label(row) -> str:
+    name = row["name"]
+    named = isinstance(name, str) and name.strip()
+    return f"{row['facility_id']} {name.strip()}" if named else str(row["facility_id"])
 
 
 def distances(ex: Extract, profile: str) -> dict:
@@ -748,8 +756,7 @@ def distances(ex: Extract, profile: str) -> dict:
             row = {
                 "origin": ex.origin_names[i],
                 "origin_lonlat": ex.src[i].round(5).tolist(),
-                "facility": f"{ex.facilities['facility_id'][j]} "
-                f"{ex.facilities['name'][j] or ''}".strip(),
+                "facility": _facility_label(ex.facilities.iloc[j]),
                 "facility_lonlat": ex.dst[j].round(5).tolist(),
                 "bereik_m": float(B[i, j]),
                 "osrm_m": float(O[i, j]),
@@ -785,11 +792,20 @@ def isochrones(ex: Extract, version_out: dict) -> list[dict]:
     import numpy as np
     import shapely
 
+    from accessibility.crs import to_metric
     from accessibility.isochrones import isochrones as bereik_iso
     from accessibility.routing import travel_matrix
+    from accessibility.snapping import snap_points
 
+    # origins near every profile's network (not one on a cut-off road fragment that bereik
+    # snaps to the main network hundreds of metres away while Valhalla stays on the fragment)
+    x, y = to_metric(ex.src[:, 0], ex.src[:, 1], ex.crs)
+    near = np.logical_and.reduce(
+        [snap_points(n, x, y, max_snap_m=ISO_MAX_SNAP_M).ok for n in ex.nets.values()]
+    )
+    cand = np.flatnonzero(near)
     rng = np.random.default_rng(SEED + 1)
-    pick = rng.choice(len(ex.src), size=min(ISO_POINTS, len(ex.src)), replace=False)
+    pick = rng.choice(cand, size=min(ISO_POINTS, len(cand)), replace=False)
     pts = ex.src[np.sort(pick)]
     reqs = []
     for p in PEERS:
@@ -946,8 +962,8 @@ def render_extract(res: dict) -> str:
     L.append(
         f"Origins: {res['origins']}. Destinations: {res['n_facilities']} OSM facilities "
         f"(every object bereik's categories find, {res['n_categories']} categories; "
-        f"{res['facilities_dropped']} more lie over 500 m from a road of some profile "
-        "and are left out, as a build leaves them out).\n"
+        f"left out as a build leaves them out: {res['facilities_dropped']} over 500 m from "
+        "a road of some profile).\n"
     )
     L.append("**Shortest distances against OSRM** (shortest-distance profiles, no turn costs):\n")
     L.append(
@@ -973,7 +989,8 @@ def render_extract(res: dict) -> str:
     )
     L.append(
         "**Classes of difference** of the pairs out of tolerance (each routed again by "
-        f"OSRM, at most {MAX_ROUTES} per profile, the largest first; a pair can be in "
+        f"OSRM: the {WORST_SHOWN} worst, then a seeded sample, at most {MAX_ROUTES} per "
+        "profile; a pair can be in "
         "several classes):\n"
     )
     L.append("| profile | out of tolerance | classified | classes (pairs) |")
@@ -1001,9 +1018,10 @@ def render_extract(res: dict) -> str:
     errs = [r for r in res["isochrones"] if "error" in r]
     n_points = len({(r["lon"], r["lat"]) for r in res["isochrones"]})
     L.append(
-        f"**Isochrones against Valhalla** ({n_points} "
-        f"seeded points; road points every {SAMPLE_STEP_M:g} m along the profile's "
-        "network; Jaccard = reached by both / reached by either; target >= "
+        f"**Isochrones against Valhalla** ({n_points} seeded points of the origins within "
+        f"{ISO_MAX_SNAP_M:g} m of every profile's network; road points every "
+        f"{SAMPLE_STEP_M:g} m along the profile's network; Jaccard = reached by both / "
+        "reached by either; target >= "
         f"{ISO_TARGET:.2f}):\n"
     )
     L.append(
