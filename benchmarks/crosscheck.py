@@ -365,6 +365,7 @@ class Extract:
         self._restrictions = None
         self._way_index = None
         self._node_tags = None
+        self._full_tags = None
         self._restricted: dict[str, dict[int, str]] = {}
 
     # --- OSM lookups for classifying ----------------------------------------------------
@@ -393,6 +394,18 @@ class Extract:
             ids = self.osm.way_ids.tolist()
             self._way_index = {w: k for k, w in reversed(list(enumerate(ids)))}
         return self._way_index
+
+    def way_tags(self, way_id: int) -> dict[str, str]:
+        """All OSM tags of a highway way (``read_osm`` keeps the routing keys only)."""
+        if self._full_tags is None:
+            import osmium
+
+            fp = osmium.FileProcessor(str(self.pbf), osmium.osm.WAY).with_filter(
+                osmium.filter.KeyFilter("highway")
+            )
+            self._full_tags = {w.id: dict(w.tags) for w in fp}
+        tags = self._full_tags.get(way_id)
+        return tags if tags is not None else self.osm.way_tags[self.way_index[way_id]]
 
     def way_probe(self, way_id: int) -> tuple[list[float], tuple[int, int]]:
         """The middle of a way's first segment (lon, lat) and that segment's two nodes."""
@@ -555,6 +568,7 @@ def _restriction_hits(ex: Extract, profile: str, nodes, ways) -> list[str]:
 
 
 _TAG_KEYS = (
+    "motorroad",
     "access",
     "bicycle",
     "foot",
@@ -615,7 +629,7 @@ def _classify(ex: Extract, profile: str, pair, b_d, o_d, snaps, o_route, path, o
             elif int(ex.osm.way_ids[wi]) in net_ways:
                 continue
             else:
-                label = _way_label(ex.osm.way_tags[wi])
+                label = _way_label(ex.way_tags(int(ex.osm.way_ids[wi])))
                 if _is_platform(ex.osm.way_tags[wi]):
                     label = "platform " + label
             outside[label] = outside.get(label, 0) + 1
@@ -746,7 +760,7 @@ def distances(ex: Extract, profile: str) -> dict:
         osrm_lacks = {}  # way id -> label, for ways on bereik's routes OSRM does not route on
         for w, (_, pair), near in zip(probe_ways, probes, rr.get("nearest", []), strict=True):
             if set(near["nodes"]) != set(pair) and near["distance"] > 0.5:
-                osrm_lacks[w] = _way_label(ex.osm.way_tags[ex.way_index[w]])
+                osrm_lacks[w] = _way_label(ex.way_tags(w))
         o_snap = (np.array(rr["source_locations"]), np.array(rr["destination_locations"]))
         snaps = ((m.sources_snapped, m.destinations_snapped), o_snap)
         for k, ((i, j), route) in enumerate(zip(bad, rr["routes"], strict=True)):
