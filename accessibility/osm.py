@@ -54,6 +54,7 @@ HIGHWAY_KEYS = (
     "surface",
     "tracktype",
     "smoothness",
+    "motorroad",
 )
 
 #: tag values that make a way without ``highway=*`` routable: ferries and platforms

@@ -121,7 +121,8 @@ class Profile:
         if any(_excluded(tags, rule) for rule in self.exclude):
             return None
         allowed = _access(tags, self.access)
-        if allowed is False:
+        dismount = any(_excluded(tags, rule) for rule in self.push_if)
+        if allowed is False and not dismount:  # bicycle=dismount outranks vehicle=no
             return None
         penalty = float(self.penalties_s.get(cls, 0.0))
         ride = cls in self.highways or (cls in self.highways_if_allowed and allowed is True)
@@ -134,7 +135,7 @@ class Profile:
             WayRule(True, True, self._push_speed(tags, cls), penalty_s=penalty) if push else None
         )
         usable = ride or cls in self.highways_if_allowed or cls in self.push_highways
-        if usable and any(_excluded(tags, rule) for rule in self.push_if):
+        if usable and dismount:
             return pushing  # bicycle=dismount: walking beside the bike both ways, or not at all
         if not ride:
             return pushing if cls in self.push_highways else None

@@ -259,6 +259,18 @@ def test_bicycle_dismount_means_pushing_both_ways():
     )
     assert way_rule({**dismount, "foot": "no"}, "bike") is None
     assert way_rule({"highway": "motorway", "bicycle": "dismount"}, "bike") is None
+    # the most specific key decides: dismount outranks vehicle=no/private (Heidelberg's
+    # Philosophenweg: footway, vehicle=private, bicycle=dismount)
+    walkway = {"highway": "footway", "vehicle": "private", "bicycle": "dismount"}
+    assert way_rule(walkway, "bike") == WayRule(True, True, 4.0)
+    assert way_rule({"highway": "service", "vehicle": "no", "bicycle": "dismount"}, "bike")
+    assert way_rule({"highway": "service", "vehicle": "no"}, "bike") is None
+
+
+def test_motorroad_is_for_motor_vehicles_only():
+    road = {"highway": "primary", "motorroad": "yes"}
+    assert way_rule(road, "car") is not None
+    assert way_rule(road, "bike") is None and way_rule(road, "walk") is None
 
 
 def test_surface_tracktype_and_smoothness_cap_the_speed():
