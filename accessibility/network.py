@@ -425,6 +425,8 @@ def build_network(
 
     _, inv, counts = np.unique(refs, return_inverse=True, return_counts=True)
     junction = (counts[inv] > 1) | first | last  # shared by two ways (or twice by one)
+    blocked = _blocking_nodes(osm, prof)
+    junction |= np.isin(refs, blocked)  # a barrier ends its edges: one may reach it
     jstart = junction & ~last
     seg = np.flatnonzero(~last)  # segment p -> p+1
     seg_len = np.hypot(x[seg + 1] - x[seg], y[seg + 1] - y[seg])
@@ -483,7 +485,7 @@ def build_network(
         coord_y=y,
         stats=stats,
     )
-    net = _with_turns(net, osm, prof)
+    net = _with_turns(net, osm, prof, blocked)
     stats["nodes"] = net.n_junctions
     stats["edges"] = net.n_edges
     stats["arcs"] = net.n_arcs
@@ -512,15 +514,27 @@ def _edge_speeds(e_len, e_way, spd_w, spd_back_w, dur_w, pen_w) -> tuple[np.ndar
     return out[0], out[1]
 
 
-def _with_turns(net: Network, osm: OsmData, prof: Profile) -> Network:
-    """Split the junctions ``prof``'s turn restrictions bind (see accessibility.turns)."""
+def _blocking_nodes(osm: OsmData, prof: Profile) -> np.ndarray:
+    """Sorted ids of the nodes that stop ``prof`` (bollards, access=no; profile data)."""
+    ids = [i for i, tags in osm.barriers.items() if prof.blocks(tags)]
+    return np.unique(np.asarray(ids, dtype=np.int64))
+
+
+def _with_turns(net: Network, osm: OsmData, prof: Profile, blocked: np.ndarray) -> Network:
+    """Split the junctions that turn restrictions and barriers bind (accessibility.turns).
+
+    A blocking barrier is a junction where every arrival may only turn back.
+    """
     from accessibility import turns
 
-    keys = tuple(getattr(prof, "restrictions", ()))
-    exempt = frozenset(getattr(prof, "restriction_except", ()))
-    rules, counts = turns.resolve(net, osm.restrictions, keys, exempt)
+    exempt = frozenset(prof.restriction_except)
+    rules, counts = turns.resolve(net, osm.restrictions, prof.restrictions, exempt)
     for outcome, n in counts.items():
         net.stats[f"turn_restrictions_{outcome}"] = int(n)
+    at = np.searchsorted(net.node_osmid, blocked)
+    at = at[(at < net.n_nodes) & (net.node_osmid[np.minimum(at, net.n_nodes - 1)] == blocked)]
+    net.stats["barriers_blocking"] = len(at)
+    rules += turns.barrier_rules(net, at)
     if not rules:
         return net
     tg = turns.split(net, rules)

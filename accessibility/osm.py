@@ -63,6 +63,10 @@ ROUTABLE_WITHOUT_HIGHWAY = {
     "railway": ("platform",),
     "public_transport": ("platform",),
 }
+#: node tags that may stop a mode (a bollard, a gate, access=no on a node); a node is kept
+#: when it has ``barrier`` or one of the access keys (see profiles.toml ``barriers_*``)
+BARRIER_KEYS = ("barrier", "bollard", "kerb", "sensory", "highway")
+NODE_ACCESS_KEYS = ("access", "vehicle", "motor_vehicle", "motorcar", "bicycle", "foot")
 #: relation ``type`` values read as turn restrictions (``restriction:hgv`` etc. included)
 RESTRICTION_TYPE = "restriction"
 
@@ -139,6 +143,9 @@ class OsmData:
         tagged ``building=*``; empty unless read with ``buildings=True``.
     restrictions : list of Restriction
         ``type=restriction*`` relations (turn restrictions), as tagged.
+    barriers : dict
+        Node id -> tags (:data:`BARRIER_KEYS` and :data:`NODE_ACCESS_KEYS`) of nodes with a
+        ``barrier`` or an access tag; which of them stop which profile is profile data.
     replication_timestamp : str or None
         ``osmosis_replication_timestamp`` from the file header.
     stats : dict
@@ -160,6 +167,7 @@ class OsmData:
     addresses: pd.DataFrame = field(default_factory=_empty_addresses)
     buildings: gpd.GeoDataFrame = field(default_factory=lambda: _empty_buildings([]))
     restrictions: list[Restriction] = field(default_factory=list)
+    barriers: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def n_ways(self) -> int:
@@ -276,6 +284,7 @@ class _OsmCollector:
         self.place_rows: list[tuple] = []
         self.bnd_rows: list[tuple] = []
         self.restrictions: list[Restriction] = []
+        self.barriers: dict[int, dict[str, str]] = {}
         self.buildings = buildings
         self.addr_rows: list[tuple] = []
         self.building_rows: list[tuple] = []
@@ -302,6 +311,9 @@ class _OsmCollector:
         if not loc.valid():
             return
         tags = obj.tags
+        if "barrier" in tags or any(k in tags for k in NODE_ACCESS_KEYS):
+            keep = (*BARRIER_KEYS, *NODE_ACCESS_KEYS)
+            self.barriers[obj.id] = {k: tags[k] for k in keep if k in tags}
         if "place" in tags and tags["place"] in self.place_set:
             self.place_rows.append(
                 (obj.id, tags.get("name"), tags["place"], tags.get("population"), loc.lon, loc.lat)
@@ -482,6 +494,7 @@ class _OsmCollector:
         stats["places"] = len(places)
         stats["boundaries"] = len(boundaries)
         stats["turn_restrictions"] = len(self.restrictions)
+        stats["barrier_nodes"] = len(self.barriers)
         extra = {}
         if self.buildings:
             extra = {"addresses": _empty_addresses(self.addr_rows),
@@ -502,6 +515,7 @@ class _OsmCollector:
             replication_timestamp=timestamp,
             stats=stats,
             restrictions=self.restrictions,
+            barriers=self.barriers,
             **extra,
         )
 
@@ -561,7 +575,8 @@ def _file_processor(p: Path, poi_keys: tuple[str, ...], *, buildings: bool = Fal
     import osmium
 
     extra = ("building", ADDRESS_KEY) if buildings else ()
-    routable = ("highway", *ROUTABLE_WITHOUT_HIGHWAY, "type")  # type: restriction relations
+    # type: restriction relations; barrier and access keys: nodes that may stop a mode
+    routable = ("highway", *ROUTABLE_WITHOUT_HIGHWAY, "type", "barrier", *NODE_ACCESS_KEYS)
     keys = tuple(sorted({*routable, "place", "boundary", *poi_keys, *extra}))
     area_keys = [k for k in poi_keys if k != "highway"]  # no areas for roads
     return (

@@ -107,6 +107,26 @@ class Profile:
     default: bool = True
     restrictions: tuple[str, ...] = ()
     restriction_except: tuple[str, ...] = ()
+    barriers_block: frozenset[str] = frozenset()
+    barriers_pass: frozenset[str] = frozenset()
+    barrier_exempt: tuple[dict[str, Any], ...] = ()
+
+    def blocks(self, tags: dict[str, str]) -> bool:
+        """Tell whether a node with these tags stops this mode (one may not pass it).
+
+        In this order: ``barrier_exempt`` tables pass; the access keys on the node decide
+        when tagged; else a ``barrier`` value in ``barriers_block`` ("*": any) and not in
+        ``barriers_pass`` stops.
+        """
+        if any(_excluded(tags, rule) for rule in self.barrier_exempt):
+            return False
+        allowed = _access(tags, self.access)
+        if allowed is not None:
+            return not allowed
+        barrier = tags.get("barrier")
+        if barrier is None or barrier in self.barriers_pass:
+            return False
+        return barrier in self.barriers_block or "*" in self.barriers_block
 
     def way_rule(self, tags: dict[str, str]) -> WayRule | None:
         """How this profile may use a way with these tags; None when it may not.
@@ -178,7 +198,7 @@ class Profile:
             v = getattr(self, f.name)
             out[f.name] = sorted(v) if isinstance(v, frozenset) else v
         for key in ("access", "exclude", "push_access", "push_if", "restrictions",
-                    "restriction_except"):  # fmt: skip
+                    "restriction_except", "barrier_exempt"):  # fmt: skip
             out[key] = list(getattr(self, key))
         return out
 
@@ -307,9 +327,10 @@ def preferred_profile(names: list[str] | tuple[str, ...]) -> str | None:
 _KEYS = {f.name for f in fields(Profile)} - {"name"} | {"base"}
 _LISTS = (
     "highways", "highways_if_allowed", "access", "exclude", "timetabled", "push_highways",
-    "push_access", "push_if",
+    "push_access", "push_if", "restrictions", "restriction_except", "barriers_block",
+    "barriers_pass", "barrier_exempt",
 )  # fmt: skip
-_RULES = ("exclude", "push_if")
+_RULES = ("exclude", "push_if", "barrier_exempt")
 _SPEEDS = ("speed_kph", "max_speed_kph", "speed_factor", "push_speed_kph")
 _TABLES = ("speeds_kph", "push_speeds_kph", "penalties_s")  # class = number
 _BOOLS = ("areas", "maxspeed", "push_oneway", "default")
@@ -448,6 +469,9 @@ def _make_profile(name: str, spec: dict[str, Any], path: Path) -> Profile:
         default=bool(spec.get("default", True)),
         restrictions=tuple(spec.get("restrictions", [])),
         restriction_except=tuple(spec.get("restriction_except", [])),
+        barriers_block=frozenset(spec.get("barriers_block", [])),
+        barriers_pass=frozenset(spec.get("barriers_pass", [])),
+        barrier_exempt=tuple(spec.get("barrier_exempt", [])),
     )
 
 

@@ -101,6 +101,9 @@ class _Topology:
         order = np.argsort(self.tail[idx], kind="stable")
         self.by_tail = idx[order]
         self.tail_ptr = np.searchsorted(self.tail[self.by_tail], np.arange(net.n_nodes + 1))
+        order = np.argsort(self.head[idx], kind="stable")
+        self.by_head = idx[order]
+        self.head_ptr = np.searchsorted(self.head[self.by_head], np.arange(net.n_nodes + 1))
         self.way_order = np.argsort(net.edge_way_id, kind="stable")
         self.way_sorted = net.edge_way_id[self.way_order]
         self.osmid = net.node_osmid[: self.n_orig]
@@ -221,6 +224,18 @@ def resolve(
             counts["applied"] += 1
             rules.append(rule)
     return rules, counts
+
+
+def barrier_rules(net, nodes: np.ndarray) -> list[TurnRule]:
+    """Rules that stop every passage through ``nodes`` (barriers): arrivals turn back."""
+    topo = _Topology(net)
+    rules = []
+    for n in np.asarray(nodes, dtype=np.int64).tolist():
+        lo, hi = topo.head_ptr[n], topo.head_ptr[n + 1]
+        for i in topo.by_head[lo:hi]:
+            k = topo.key(i)
+            rules.append(TurnRule(True, (k,), (), frozenset({k ^ 1})))
+    return rules
 
 
 def split(net, rules: list[TurnRule]) -> TurnGraph:

@@ -31,6 +31,7 @@ from accessibility.turns import binding_value
 
 LON0, LAT0, DX, DY = 6.5, 52.9, 0.0015, 0.001
 NODES = {
+    9: (LON0 + 1 * DX, LAT0),  # halfway along 4-5: where a barrier stands
     2: (LON0 + 1 * DX, LAT0 + DY),
     3: (LON0 + 2 * DX, LAT0 + DY),
     4: (LON0, LAT0),
@@ -51,11 +52,14 @@ WAYS = {
 STREET = {"highway": "residential"}
 
 
-def _xml(relations: list[tuple[int, dict, list[tuple[str, str, int]]]], ways=WAYS) -> str:
+def _xml(relations: list[tuple[int, dict, list[tuple[str, str, int]]]], ways=WAYS,
+         node_tags: dict[int, dict[str, str]] | None = None) -> str:  # fmt: skip
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
-    out += [f'<node id="{i}" version="1" lat="{la}" lon="{lo}"/>' for i, (lo, la) in NODES.items()]
-    for wid, (a, b) in sorted(ways.items()):
-        out += [f'<way id="{wid}" version="1"><nd ref="{a}"/><nd ref="{b}"/>']
+    for i, (lo, la) in NODES.items():
+        tags = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in (node_tags or {}).get(i, {}).items())
+        out.append(f'<node id="{i}" version="1" lat="{la}" lon="{lo}">{tags}</node>')
+    for wid, refs in sorted(ways.items()):
+        out += [f'<way id="{wid}" version="1">' + "".join(f'<nd ref="{r}"/>' for r in refs)]
         out += [f'<tag k="{k}" v="{v}"/>' for k, v in STREET.items()] + ["</way>"]
     for rid, tags, members in relations:
         out.append(f'<relation id="{rid}" version="1">')
@@ -77,9 +81,9 @@ def L(*path: int) -> float:
     return sum(_length(a, b) for a, b in itertools.pairwise(path))
 
 
-def _network(tmp_path, relations, profile="car", ways=WAYS) -> Network:
+def _network(tmp_path, relations, profile="car", ways=WAYS, node_tags=None) -> Network:
     p = tmp_path / "junction.osm"
-    p.write_text(_xml(relations, ways))
+    p.write_text(_xml(relations, ways, node_tags))
     osm = read_osm(p)
     crs = choose_metric_crs(osm.node_lon, osm.node_lat)
     return build_network(osm, profile, crs=crs, keep_largest_component=False)
@@ -278,20 +282,29 @@ def _edge_based_distances(net: Network, rules, source: int) -> np.ndarray:
 
 
 def test_real_extract_matches_an_edge_based_oracle():
-    from accessibility.turns import resolve
+    from accessibility.network import _blocking_nodes
+    from accessibility.turns import barrier_rules, resolve
 
     osm = read_osm(HEIDELBERG)
     crs = choose_metric_crs(osm.node_lon, osm.node_lat)
     net = build_network(osm, "car", crs=crs)
     s = net.stats
     assert s["turn_restrictions_applied"] == 430 and s["turn_restrictions_malformed"] == 0
-    assert s["junction_copies"] == 425  # a few arrivals carry two restrictions
+    assert s["barriers_blocking"] == 200  # bollards, blocks, chains, access=no nodes
+    assert s["junction_copies"] == 740  # one per restricted arrival (some carry two)
     plain = dataclasses.replace(net, node_copy_of=np.zeros(0, np.int64), **_NO_TURNS,
                                 node_osmid=net.node_osmid[: net.n_junctions],
                                 node_x=net.node_x[: net.n_junctions],
                                 node_y=net.node_y[: net.n_junctions])  # fmt: skip
-    rules, _ = resolve(plain, osm.restrictions, resolve_profile("car").restrictions,
-                       frozenset(resolve_profile("car").restriction_except))  # fmt: skip
+    car = resolve_profile("car")
+    rules, _ = resolve(plain, osm.restrictions, car.restrictions,
+                       frozenset(car.restriction_except))  # fmt: skip
+    ids = _blocking_nodes(osm, car)
+    pos = np.searchsorted(plain.node_osmid, ids)
+    ok = pos < plain.n_nodes
+    ok[ok] = plain.node_osmid[pos[ok]] == ids[ok]
+    assert ok.sum() == 200
+    rules += barrier_rules(plain, pos[ok])
     rng = np.random.default_rng(9)
     changed = 0
     for src in rng.choice(net.n_junctions, 4, replace=False):
@@ -396,3 +409,30 @@ def test_real_no_left_turn_end_to_end():
     assert legal == pytest.approx(574.49, abs=0.05)
     walk = travel_matrix(build_network(osm, "walk", crs=crs), src, dst).distances_m[0, 0]
     assert walk < 100
+
+
+@pytest.mark.parametrize(
+    ("tags", "blocks"),
+    [
+        ({"barrier": "bollard"}, {"car"}),
+        ({"barrier": "bollard", "motor_vehicle": "yes"}, set()),
+        ({"barrier": "bollard", "bollard": "rising"}, set()),
+        ({"barrier": "gate"}, set()),
+        ({"barrier": "gate", "access": "private"}, {"car", "bike", "walk"}),
+        ({"barrier": "cycle_barrier"}, {"car"}),
+        ({"barrier": "fence"}, {"car", "bike", "walk"}),
+        ({"access": "no", "foot": "yes"}, {"car", "bike"}),
+        ({"highway": "crossing", "bicycle": "no"}, {"walk"} - {"walk"}),  # the road's own
+    ],
+)
+def test_barriers_on_nodes(tmp_path, tags, blocks):
+    """4 -> 5 straight along one way through 9 (the barrier), or round by 2."""
+    ways = {100: (4, 9, 5), 24: (2, 4), 25: (2, 5)}
+    for profile in ("car", "bike", "walk"):
+        net = _network(tmp_path, [], profile, ways=ways, node_tags={9: tags})
+        assert net.stats["barriers_blocking"] == int(profile in blocks)
+        want = L(4, 2, 5) if profile in blocks else L(4, 9, 5)
+        assert _dist(net, 4, 5) == pytest.approx(want), profile
+        if profile in blocks:  # a barrier is a junction: one may reach it and turn back
+            assert _dist(net, 4, 9) == pytest.approx(L(4, 9))
+            assert _dist(net, 5, 9) == pytest.approx(L(5, 9))
