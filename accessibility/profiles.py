@@ -107,6 +107,7 @@ class Profile:
     default: bool = True
     restrictions: tuple[str, ...] = ()
     restriction_except: tuple[str, ...] = ()
+    access_no: frozenset[str] = frozenset()
     barriers_block: frozenset[str] = frozenset()
     barriers_pass: frozenset[str] = frozenset()
     barrier_exempt: tuple[dict[str, Any], ...] = ()
@@ -120,7 +121,7 @@ class Profile:
         """
         if any(_excluded(tags, rule) for rule in self.barrier_exempt):
             return False
-        allowed = _access(tags, self.access)
+        allowed = _access(tags, self.access, self.access_no)
         if allowed is not None:
             return not allowed
         barrier = tags.get("barrier")
@@ -140,7 +141,7 @@ class Profile:
             return None
         if any(_excluded(tags, rule) for rule in self.exclude):
             return None
-        allowed = _access(tags, self.access)
+        allowed = _access(tags, self.access, self.access_no)
         dismount = any(_excluded(tags, rule) for rule in self.push_if)
         if allowed is False and not dismount:  # bicycle=dismount outranks vehicle=no
             return None
@@ -327,7 +328,7 @@ def preferred_profile(names: list[str] | tuple[str, ...]) -> str | None:
 _KEYS = {f.name for f in fields(Profile)} - {"name"} | {"base"}
 _LISTS = (
     "highways", "highways_if_allowed", "access", "exclude", "timetabled", "push_highways",
-    "push_access", "push_if", "restrictions", "restriction_except", "barriers_block",
+    "push_access", "push_if", "restrictions", "restriction_except", "access_no", "barriers_block",
     "barriers_pass", "barrier_exempt",
 )  # fmt: skip
 _RULES = ("exclude", "push_if", "barrier_exempt")
@@ -469,6 +470,7 @@ def _make_profile(name: str, spec: dict[str, Any], path: Path) -> Profile:
         default=bool(spec.get("default", True)),
         restrictions=tuple(spec.get("restrictions", [])),
         restriction_except=tuple(spec.get("restriction_except", [])),
+        access_no=frozenset(spec.get("access_no", [])),
         barriers_block=frozenset(spec.get("barriers_block", [])),
         barriers_pass=frozenset(spec.get("barriers_pass", [])),
         barrier_exempt=tuple(spec.get("barrier_exempt", [])),
@@ -564,14 +566,20 @@ def _implied_oneway(tags: dict[str, str], cls: str) -> bool:
     return tags.get("junction") in IMPLIED_ONEWAY_JUNCTIONS or cls in IMPLIED_ONEWAY_HIGHWAYS
 
 
-def _access(tags: dict[str, str], keys: tuple[str, ...]) -> bool | None:
-    """Most specific access tag wins: True (allowed), False (forbidden), None (untagged)."""
+def _access(
+    tags: dict[str, str], keys: tuple[str, ...], no: frozenset[str] = frozenset()
+) -> bool | None:
+    """Most specific access tag wins: True (allowed), False (forbidden), None (untagged).
+
+    ``no``: values that forbid this mode besides :data:`NO_VALUES` (``access=psv`` stops a
+    car: only buses and taxis may use the road).
+    """
     for k in keys:
         v = tags.get(k)
         if v is None:
             continue
         v = v.split(";")[0].strip().lower()
-        if v in NO_VALUES:
+        if v in NO_VALUES or v in no:
             return False
         if v in YES_VALUES:
             return True

@@ -107,6 +107,10 @@ ORIGIN_ROADS = {"primary", "secondary", "tertiary", "unclassified", "residential
                 "living_street"}  # fmt: skip
 
 
+#: OSRM's access policy in the distance copies: "bereik" (bereik's documented choices on
+#: private/destination roads for cars and cycleways for walkers) or "stock"; --osrm-policy
+POLICY = "bereik"
+
 #: which bereik code is measured (set by main)
 STATE = {"code": "unknown"}
 
@@ -241,6 +245,7 @@ def _osrm(extract: str, pbf: Path, profile: str, src, dst, routes=None, nearest=
         "destinations": dst,
         "profile": PEERS[profile][0],
         "weight": "distance",
+        "policy": POLICY,
         "reuse": True,
         "routes": routes or [],
         "nearest": nearest or [],
@@ -979,7 +984,10 @@ def render_extract(res: dict) -> str:
         f"left out as a build leaves them out: {res['facilities_dropped']} over 500 m from "
         "a road of some profile).\n"
     )
-    L.append("**Shortest distances against OSRM** (shortest-distance profiles, no turn costs):\n")
+    L.append(
+        "**Shortest distances against OSRM** (shortest-distance profiles, no turn costs; "
+        f"OSRM access policy: {res.get('osrm_policy', 'stock')}):\n"
+    )
     L.append(
         "| profile | pairs routed by both | within max(150 m, 5 %) | target | median rel. diff. "
         "| 90th pct | bereik shorter / longer (out of tol.) | no route: bereik only / OSRM only "
@@ -1130,6 +1138,7 @@ def run_extract(name: str) -> dict:
         "distances": dist,
         "isochrones": iso,
         "trip_times": iso_times,
+        "osrm_policy": POLICY,
         "seconds": time.perf_counter() - t0,
     }
 
@@ -1159,7 +1168,16 @@ def main(argv: list[str] | None = None) -> int:
         help="measure accessibility/ as committed at this git ref (exported to the "
         "work folder) instead of the working tree, e.g. HEAD",
     )
+    ap.add_argument(
+        "--osrm-policy",
+        choices=("bereik", "stock"),
+        default="bereik",
+        help="OSRM's access policy in its distance copies: bereik's documented choices "
+        "(default) or OSRM's own (see benchmarks/osrm_table.py POLICY_PATCHES)",
+    )
     args = ap.parse_args(argv)
+    global POLICY  # noqa: PLW0603 - one setting for the whole run, as STATE
+    POLICY = args.osrm_policy
     if args.bereik_ref:
         sha = subprocess.run(
             ["git", "rev-parse", "--short", args.bereik_ref],

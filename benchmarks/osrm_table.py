@@ -23,6 +23,9 @@ Optional keys (used by ``benchmarks/crosscheck.py``):
   ``traffic_signal_penalty``, ``oncoming_turn_penalty``, ``mode_change_penalty``; the turn
   function's weight and duration end at 0, save the stock penalty for entering a way of
   restricted access). Nothing of it is kept in the repository.
+- ``policy`` (with ``weight: distance``): ``stock`` (default) or ``bereik``: the copy also
+  takes bereik's documented access choices (:data:`POLICY_PATCHES`), so that what is
+  compared is the routing on one road policy.
 - ``routes``: pairs ``[source index, destination index]`` answered by the Route service
   too: ``routes`` in the output holds per pair its ``distance``, the OSM ``nodes`` of the
   route and the travel ``modes`` of its steps (``driving``, ``cycling``, ``pushing bike``,
@@ -79,7 +82,48 @@ end
 return {"""
 
 
-def distance_profile(stock: Path, work: Path) -> Path:
+#: ``"policy": "bereik"``: the copy takes bereik's documented choices where the two
+#: engines differ by policy, not by routing (docs/crosscheck.md says which and why):
+#: a car never uses access=private and uses destination/delivery/customers roads freely
+#: (OSRM: private and those only to start or end there); a walker may use cycleways,
+#: bridleways, corridors and highway=road (Dutch law lets pedestrians use a fietspad
+#: where there is no footway; OSRM's foot.lua leaves them out)
+#: access values bereik's car takes as access (profiles.py YES_VALUES) that car.lua
+#: blacklists unless "restricted"
+_BEREIK_CAR_ALLOWS = ("destination", "delivery", "customers", "official")
+
+
+def _allow_in_blacklist(m: re.Match) -> str:
+    block = m.group(0)
+    for value in _BEREIK_CAR_ALLOWS:
+        block = re.sub(rf"\n\s*'{value}',?", "", block)
+    return block
+
+
+POLICY_PATCHES = {
+    "car": [
+        (r"restricted_access_tag_list = Set \{[^}]*\}", "restricted_access_tag_list = Set { }"),
+        (r"access_tag_blacklist = Set \{[^}]*\}", _allow_in_blacklist),
+    ],
+    "foot": [
+        (r"(\n(\s*)footway(\s*)= walking_speed,)",
+         r"\1\n\2cycleway\3= walking_speed,\n\2bridleway\3= walking_speed,"
+         r"\n\2corridor\3= walking_speed,\n\2road\3= walking_speed,"),
+    ],
+}  # fmt: skip
+
+
+def _apply_policy(text: str, profile: str) -> str:
+    """Apply :data:`POLICY_PATCHES` of ``profile`` (each must match exactly once)."""
+    for pattern, repl in POLICY_PATCHES.get(profile, []):
+        text, n = re.subn(pattern, repl, text, count=1)
+        if n != 1:
+            msg = f"{profile}.lua: policy patch {pattern!r} did not match"
+            raise RuntimeError(msg)
+    return text
+
+
+def distance_profile(stock: Path, work: Path, *, policy: str = "stock") -> Path:
     """Write a copy of ``stock`` that minimises distance with no turn costs; return it.
 
     ``weight_name`` becomes ``'distance'`` (an option the profiles document: every way's
@@ -103,6 +147,8 @@ def distance_profile(stock: Path, work: Path) -> Path:
         msg = f"{stock.name}: no final 'return {{' to wrap process_turn before"
         raise RuntimeError(msg)
     text = head + "\n" + _TURN_WRAPPER + tail
+    if policy == "bereik":
+        text = _apply_policy(text, stock.stem)
     out = work / f"{stock.stem}_distance.lua"
     # the copy lives outside the profiles folder: find lib/*.lua there
     out.write_text(f"package.path = '{stock.parent}/?.lua;' .. package.path\n" + text)
@@ -154,13 +200,15 @@ def main(argv: list[str]) -> int:
     done = work / "prepared.json"  # what the work folder holds, written after customize
     patch = hashlib.sha256((_TURN_WRAPPER + str(ZERO_PENALTIES)).encode()).hexdigest()[:16]
     key = {"pbf": str(Path(spec["pbf"]).resolve()), "profile": profile.name,
-           "weight": spec.get("weight", "stock"), "patch": patch}  # fmt: skip
+           "weight": spec.get("weight", "stock"), "patch": patch,
+           "policy": spec.get("policy", "stock"), "policy_patch": str(POLICY_PATCHES),
+           "allows": _BEREIK_CAR_ALLOWS}  # fmt: skip
     if not (spec.get("reuse") and done.exists() and json.loads(done.read_text()) == key):
         if work.exists():
             shutil.rmtree(work)
         work.mkdir(parents=True)
         if spec.get("weight", "stock") == "distance":
-            profile = distance_profile(profile, work)
+            profile = distance_profile(profile, work, policy=spec.get("policy", "stock"))
         pbf = work / "input.osm.pbf"
         shutil.copyfile(spec["pbf"], pbf)
         out["extract_s"] = _run([str(bindir / "osrm-extract"), "-p", str(profile), str(pbf),

@@ -18,6 +18,7 @@ from accessibility.profiles import (
     load_profiles,
     parse_duration,
     preferred_profile,
+    resolve_profile,
     way_class,
     way_rule,
 )
@@ -416,3 +417,12 @@ def test_waytule_positional_construction_still_works():
     r = WayRule(True, False, 30.0)
     assert (r.speed_backward_kph, r.duration_s, r.penalty_s) == (None, None, 0.0)
     assert r.backward_speed_kph == 30.0
+
+
+def test_a_bus_road_is_not_for_cars():
+    bus_road = {"highway": "service", "access": "psv"}
+    assert way_rule(bus_road, "car") is None
+    assert way_rule({**bus_road, "motor_vehicle": "yes"}, "car") is not None
+    assert way_rule(bus_road, "bike") is not None  # as OSRM's bicycle.lua
+    assert resolve_profile("car").blocks({"barrier": "bus_trap"})
+    assert resolve_profile("car").blocks({"access": "psv"})
