@@ -120,6 +120,12 @@ def network_edges(net: Network) -> gpd.GeoDataFrame:
             "length_m": net.edge_length_m,
             "speed_kph": net.edge_speed_kph,
             "travel_time_s": net.edge_time_s,
+            "speed_backward_kph": (
+                net.edge_speed_backward_kph
+                if len(net.edge_speed_backward_kph)
+                else net.edge_speed_kph
+            ),
+            "travel_time_backward_s": net.edge_time_backward_s,
             "forward": net.edge_forward,
             "backward": net.edge_backward,
         },

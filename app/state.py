@@ -62,6 +62,8 @@ class ServedBuild:
                         "length_m": net.edge_length_m,
                         "speed_kph": net.edge_speed_kph,
                         "travel_time_s": net.edge_time_s,
+                        # v -> u (a bike pushed against a one-way street)
+                        "travel_time_backward_s": net.edge_time_backward_s,
                         "oneway": ~(net.edge_forward & net.edge_backward),
                     },
                     geometry=net.edge_lines,
