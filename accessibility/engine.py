@@ -116,9 +116,11 @@ class VirtualGraph:
         e = self.piece_edge
         f, b = net.edge_forward[e], net.edge_backward[e]
         na, nb = self.piece_node_a, self.piece_node_b
-        hf, hb = net.arc_heads
-        head_f = np.where(nb == net.edge_v[e], hf[e], nb)  # the last piece ends like the edge
-        head_b = np.where(na == net.edge_u[e], hb[e], na)
+        head_f, head_b = nb, na
+        if len(net.redirect_edge):  # the last piece ends like the edge: maybe on a copy
+            hf, hb = net.arc_heads
+            head_f = np.where(nb == net.edge_v[e], hf[e], nb)
+            head_b = np.where(na == net.edge_u[e], hb[e], na)
         span = np.maximum(self.piece_b_m - self.piece_a_m, 0.0)
         ct, _, cf, ci = self._copy_pieces()
         lv, ln = self.link_virtual, self.link_node
@@ -127,7 +129,8 @@ class VirtualGraph:
         costs = []
         for weight in weights:
             cost_f = self._cost(weight, e, span, forward=True)
-            cost_b = self._cost(weight, e, span, forward=False)
+            same = weight == "length_m" or net.edge_time_backward_s is net.edge_time_s
+            cost_b = cost_f if same else self._cost(weight, e, span, forward=False)
             copy = np.where(cf, cost_f[ci], cost_b[ci])
             link = self._cost(weight, self.link_edge, self.link_m, forward=True)
             costs.append(np.concatenate([cost_f[f], cost_b[b], copy, link, link]))

@@ -95,10 +95,14 @@ class Network:
 
     @cached_property
     def edge_time_backward_s(self) -> np.ndarray:
-        """Travel time of each edge in seconds, direction ``v -> u``."""
-        if len(self.edge_speed_backward_kph) == 0:
+        """Travel time of each edge in seconds, direction ``v -> u``.
+
+        The same object as :attr:`edge_time_s` when no edge has a speed of its own backward.
+        """
+        back = self.edge_speed_backward_kph
+        if len(back) == 0 or np.array_equal(back, self.edge_speed_kph):
             return self.edge_time_s
-        return self.edge_length_m / (self.edge_speed_backward_kph / 3.6)
+        return self.edge_length_m / (back / 3.6)
 
     def edge_time(self, edge: np.ndarray, forward: np.ndarray) -> np.ndarray:
         """Travel time (s) of whole edges in the given directions."""
