@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -302,3 +303,22 @@ def test_ferry_and_platform_ways(tmp_path):
     walk = _net(p, "walk", keep=False)
     assert "platform" in set(walk.edge_highway) and 30 in walk.edge_way_id
     assert 30 not in _net(p, "car", keep=False).edge_way_id
+
+
+def test_heidelberg_ferry_end_to_end():
+    """The Neckar ferry way 178569594 (PT3M): 215 m across by ferry, 980 m over the nearest
+    bridge; the fastest trip still takes the bridge (3 min crossing + 5 min boarding)."""
+    import dataclasses
+
+    from accessibility.routing import travel_matrix
+
+    osm = read_osm(Path(__file__).parents[2] / "data" / "samples" / "heidelberg-2024-09-08.osm.pbf")
+    crs = choose_metric_crs(osm.node_lon, osm.node_lat)
+    src, dst = [(8.673925, 49.411283)], [(8.672672, 49.409726)]
+    bike = resolve_profile("bike")
+    r = travel_matrix(build_network(osm, bike, crs=crs), src, dst)
+    no_ferry = dataclasses.replace(bike, highways=bike.highways - {"ferry"})
+    r0 = travel_matrix(build_network(osm, no_ferry, crs=crs), src, dst)
+    assert r.distances_m[0, 0] == pytest.approx(214.8, abs=0.5)
+    assert r0.distances_m[0, 0] == pytest.approx(979.9, abs=0.5)
+    assert r.durations_s[0, 0] == pytest.approx(r0.durations_s[0, 0]) < 3 * 60 + 300
