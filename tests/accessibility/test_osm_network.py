@@ -321,5 +321,5 @@ def test_heidelberg_ferry_end_to_end():
     r0 = travel_matrix(build_network(osm, no_ferry, crs=crs), src, dst)
     assert r.distances_m[0, 0] == pytest.approx(214.8, abs=0.5)
     assert r0.distances_m[0, 0] == pytest.approx(979.9, abs=0.5)
-    assert r.durations_s[0, 0] == pytest.approx(r0.durations_s[0, 0])
+    assert r.durations_s[0, 0] == pytest.approx(r0.durations_s[0, 0], abs=1.0)
     assert r.durations_s[0, 0] < 3 * 60 + 300
