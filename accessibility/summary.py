@@ -21,14 +21,15 @@ def manifest_summary_lines(manifest: dict[str, Any], path: Path, *, up_to_date: 
         f"{c['villages_without_municipality']} outside any municipality)",
     ]
     for p, s in c["networks"].items():
-        turns = ""
-        if s.get("turn_restrictions_applied") or s.get("turn_restrictions_malformed"):
-            turns = (f", {s.get('turn_restrictions_applied', 0)} turn restrictions "
-                     f"({s.get('turn_restrictions_malformed', 0)} malformed skipped)")  # fmt: skip
+        rules = ""
+        if s.get("turn_restrictions_applied") or s.get("barriers_blocking"):
+            rules = (f"; {s.get('turn_restrictions_applied', 0)} turn restrictions "
+                     f"({s.get('turn_restrictions_malformed', 0)} malformed left out), "
+                     f"{s.get('barriers_blocking', 0)} barriers")  # fmt: skip
         lines.append(
-            f"  network {p}: {s['nodes']} nodes, {s['edges']} edges{turns} "
+            f"  network {p}: {s['nodes']} nodes, {s['edges']} edges "
             f"({s['nodes_dropped_outside_largest_component']} nodes outside the largest "
-            "strongly connected component dropped)"
+            f"strongly connected component dropped){rules}"
         )
     area = m.get("area")
     if area:
