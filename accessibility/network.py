@@ -454,15 +454,12 @@ def build_network(
     spd_f, spd_b = _edge_speeds(e_len, e_way, spd_w, spd_back_w, dur_w, pen_w)
     stats = {"ways": len(ways), "nodes_total": len(node_refs), "edges_total": n_e}
     keep_nodes = np.ones(len(node_refs), dtype=bool)
+    keep_e = np.ones(n_e, dtype=bool)
     if keep_largest_component:
-        loops = u == v
-        t = np.concatenate([u[e_fwd & ~loops], v[e_bwd & ~loops]])
-        h = np.concatenate([v[e_fwd & ~loops], u[e_bwd & ~loops]])
-        g = sp.csr_matrix((np.ones(len(t)), (t, h)), shape=(len(node_refs),) * 2)
-        _, labels = connected_components(g, directed=True, connection="strong")
-        largest = np.bincount(labels).argmax()
-        keep_nodes = labels == largest
-    keep_e = keep_nodes[u] & keep_nodes[v]
+        cut = np.isin(node_refs, blocked)
+        keep_e = _largest_component(u, v, e_fwd, e_bwd, len(node_refs), cut)
+        keep_nodes = np.zeros(len(node_refs), dtype=bool)
+        keep_nodes[u[keep_e]] = keep_nodes[v[keep_e]] = True
     stats["nodes_dropped_outside_largest_component"] = int((~keep_nodes).sum())
     stats["edges_dropped_outside_largest_component"] = int((~keep_e).sum())
     new_index = np.cumsum(keep_nodes) - 1
@@ -494,6 +491,26 @@ def build_network(
     stats["edges"] = net.n_edges
     stats["arcs"] = net.n_arcs
     return net
+
+
+def _largest_component(u, v, fwd, bwd, n: int, cut: np.ndarray) -> np.ndarray:
+    """Edges of the largest strongly connected component (a mask).
+
+    A blocking barrier (``cut``) joins nothing: each edge end there is a node of its own, so
+    a hamlet behind a bollard is not part of the car's network (its villages snap to a
+    road the car can reach instead). One may still drive up to the barrier and turn back.
+    """
+    m = len(u)
+    ends = np.arange(m)
+    uu = np.where(cut[u], n + ends, u)
+    vv = np.where(cut[v], n + m + ends, v)
+    loops = uu == vv
+    t = np.concatenate([uu[fwd & ~loops], vv[bwd & ~loops]])
+    h = np.concatenate([vv[fwd & ~loops], uu[bwd & ~loops]])
+    g = sp.csr_matrix((np.ones(len(t)), (t, h)), shape=(n + 2 * m,) * 2)
+    _, labels = connected_components(g, directed=True, connection="strong")
+    largest = np.bincount(labels).argmax()
+    return (labels[uu] == largest) & (labels[vv] == largest)
 
 
 def _edge_speeds(e_len, e_way, spd_w, spd_back_w, dur_w, pen_w) -> tuple[np.ndarray, np.ndarray]:

@@ -290,8 +290,8 @@ def test_real_extract_matches_an_edge_based_oracle():
     net = build_network(osm, "car", crs=crs)
     s = net.stats
     assert s["turn_restrictions_applied"] == 430 and s["turn_restrictions_malformed"] == 0
-    assert s["barriers_blocking"] == 199  # bollards, blocks, chains, access=no nodes
-    assert s["junction_copies"] == 738  # one per restricted arrival (some carry two)
+    assert s["barriers_blocking"] == 190  # bollards, blocks, chains, access=no nodes
+    assert s["junction_copies"] == 653  # one per restricted arrival (some carry two)
     plain = dataclasses.replace(net, node_copy_of=np.zeros(0, np.int64), **_NO_TURNS,
                                 node_osmid=net.node_osmid[: net.n_junctions],
                                 node_x=net.node_x[: net.n_junctions],
@@ -303,7 +303,7 @@ def test_real_extract_matches_an_edge_based_oracle():
     pos = np.searchsorted(plain.node_osmid, ids)
     ok = pos < plain.n_nodes
     ok[ok] = plain.node_osmid[pos[ok]] == ids[ok]
-    assert ok.sum() == 199
+    assert ok.sum() == 190
     rules += barrier_rules(plain, pos[ok])
     rng = np.random.default_rng(9)
     changed = 0
@@ -436,3 +436,16 @@ def test_barriers_on_nodes(tmp_path, tags, blocks):
         if profile in blocks:  # a barrier is a junction: one may reach it and turn back
             assert _dist(net, 4, 9) == pytest.approx(L(4, 9))
             assert _dist(net, 5, 9) == pytest.approx(L(5, 9))
+
+
+def test_roads_behind_a_barrier_leave_the_cars_network(tmp_path):
+    """5 - 8 (bollard) - 6: the car may drive up to the bollard, 8 - 6 is not its road."""
+    ways = {24: (2, 4), 25: (2, 5), 45: (4, 5), 58: (5, 8), 86: (8, 6)}
+    for profile, has_86 in (("car", False), ("walk", True)):
+        p = tmp_path / "island.osm"
+        p.write_text(_xml([], ways, {8: {"barrier": "bollard"}}))
+        osm = read_osm(p)
+        net = build_network(osm, profile, crs=choose_metric_crs(osm.node_lon, osm.node_lat))
+        assert (86 in net.edge_way_id) == has_86, profile
+        assert 58 in net.edge_way_id
+        assert _dist(net, 4, 8) == pytest.approx(L(4, 5, 8))
