@@ -34,6 +34,7 @@ import argparse
 import copy
 import itertools
 import json
+import math
 import os
 import platform
 import re
@@ -71,6 +72,8 @@ ISO_POINTS = 10
 ISO_MAX_SNAP_M = 100.0
 SAMPLE_STEP_M = 20.0
 SEED = 20261202
+#: targets per Valhalla matrix request (its default limit is 2,500 pairs)
+MATRIX_CHUNK = 2000
 MAX_SNAP_M = 5000.0
 #: a point snapped this much farther apart by the two engines counts as a snapping difference
 SNAP_DIFF_M = 25.0
@@ -198,7 +201,24 @@ def valhalla_isochrones(spec: dict) -> dict:
             routes.append({"time_s": summary["time"], "length_m": 1000 * summary["length"]})
         except RuntimeError as exc:
             routes.append({"error": str(exc)})
-    return {"version": key["version"], "build_s": build_s, "results": out, "routes": routes}
+    matrices = []
+    for q in spec.get("matrices", []):
+        times: list = []
+        try:
+            for a in range(0, len(q["to"]), MATRIX_CHUNK):  # one search per chunk: fast
+                req = {
+                    "sources": [{"lon": q["from"][0], "lat": q["from"][1]}],
+                    "targets": [{"lon": x, "lat": y} for x, y in q["to"][a : a + MATRIX_CHUNK]],
+                    "costing": q["costing"],
+                    "costing_options": {q["costing"]: q.get("costing_options", {})},
+                }
+                row = json.loads(actor.matrix(json.dumps(req)))["sources_to_targets"][0]
+                times += [c.get("time") for c in row]
+            matrices.append({"time_s": times})
+        except RuntimeError as exc:
+            matrices.append({"error": str(exc)})
+    return {"version": key["version"], "build_s": build_s, "results": out, "routes": routes,
+            "matrices": matrices}  # fmt: skip
 
 
 # =========================================================================================
@@ -374,8 +394,8 @@ class Extract:
         self._restricted: dict[str, dict[int, str]] = {}
 
     # --- OSM lookups for classifying ----------------------------------------------------
-    def way_of_pair(self, a: int, b: int) -> int | None:
-        """Index into ``osm.way_ids`` of a highway way with consecutive nodes a, b."""
+    def ways_of_pair(self, a: int, b: int) -> list[int]:
+        """Indices into ``osm.way_ids`` of the highway ways with consecutive nodes a, b."""
         import numpy as np
 
         if self._pairs is None:
@@ -387,10 +407,11 @@ class Extract:
             wi = np.searchsorted(o.way_offsets, i, side="right") - 1
             lo = np.minimum(refs[i], refs[i + 1])
             hi = np.maximum(refs[i], refs[i + 1])
-            self._pairs = dict(
-                zip(zip(lo.tolist(), hi.tolist(), strict=True), wi.tolist(), strict=True)
-            )
-        return self._pairs.get((min(a, b), max(a, b)))
+            pairs: dict[tuple[int, int], list[int]] = {}
+            for key, k in zip(zip(lo.tolist(), hi.tolist(), strict=True), wi.tolist(), strict=True):
+                pairs.setdefault(key, []).append(k)
+            self._pairs = pairs
+        return self._pairs.get((min(a, b), max(a, b)), [])
 
     @property
     def way_index(self) -> dict[int, int]:
@@ -451,6 +472,8 @@ class Extract:
         """Ways of the profile's network whose access OSRM counts as restricted (local only)."""
         if profile not in self._restricted:
             keys = NODE_ACCESS[profile][0]
+            if POLICY == "bereik" and profile == "car":  # the copy drives them freely
+                keys = ()
             out = {}
             for w in self.net_ways[profile]:
                 tags = self.osm.way_tags[self.way_index[w]]
@@ -461,7 +484,18 @@ class Extract:
         return self._restricted[profile]
 
     def route_nodes(self, nodes: list[int], ways: list[int]) -> list[int]:
-        """Every OSM node of a route given by its junctions and the ways between them."""
+        """Every OSM node of a route given by its junctions and the ways between them.
+
+        In the order of travel; a junction joining two steps is listed once.
+        """
+        out: list[int] = []
+        for _, _, seg in self.route_steps(nodes, ways):
+            out += seg[1:] if out and out[-1] == seg[0] else seg
+        return out
+
+    def route_steps(self, nodes: list[int], ways: list[int]) -> list[tuple[int, bool, list[int]]]:
+        """Per step between junctions: the way, whether it runs along the way's direction,
+        and its OSM nodes in the order of travel (both junctions included)."""
         o = self.osm
         out = []
         for a, b, w in zip(nodes[:-1], nodes[1:], ways[1:-1], strict=True):
@@ -471,7 +505,8 @@ class Extract:
             refs = o.node_refs[o.way_offsets[k] : o.way_offsets[k + 1]].tolist()
             if a in refs and b in refs:
                 ia, ib = refs.index(a), refs.index(b)
-                out += refs[min(ia, ib) : max(ia, ib) + 1]
+                seg = refs[ia : ib + 1] if ia <= ib else refs[ib : ia + 1][::-1]
+                out.append((w, ia <= ib, seg))
         return out
 
     def restrictions_at(self, via: int) -> list[tuple[str, int, int, int, str]]:
@@ -502,52 +537,91 @@ class Extract:
 
 
 # --- distances ---------------------------------------------------------------------------
-def _path_tree(net, csr, s_edge: int, s_off: float):
-    """One search from both ends of the origin's edge (what bereik's route can start on)."""
-    from scipy.sparse.csgraph import dijkstra
+def _bereik_paths(net, s_snap, d_snap, pairs) -> dict:
+    """bereik's shortest route of each pair ``(i, j)``, traced on the graph its matrix uses.
 
-    L = net.edge_length_m
-    starts = []
-    if net.edge_backward[s_edge]:
-        starts.append((int(net.edge_u[s_edge]), s_off))
-    if net.edge_forward[s_edge]:
-        starts.append((int(net.edge_v[s_edge]), L[s_edge] - s_off))
-    if not starts:
-        return None
-    dist, pred = dijkstra(csr, indices=[s for s, _ in starts], return_predecessors=True)
-    return s_edge, starts, dist, pred
-
-
-def _path_to(net, arcs, tree, d_edge: int, d_off: float):
-    """Junction nodes (OSM ids) and way ids of bereik's shortest route to a snapped point.
-
-    ``ways[k]`` is the way entering node ``k`` and ``ways[k + 1]`` the way leaving it (the
-    first and last are the origin's and destination's edges). None without a route.
+    The snapped points are placed on the network as the matrix places them (junction
+    copies of turn restrictions and barriers included), so the route is the one measured.
+    Per pair: ``(nodes, ways, uturns)``: the OSM ids of the junctions passed, the way ids
+    (``ways[k]`` enters junction ``k``, ``ways[k + 1]`` leaves it; the first and last are
+    the origin's and the facility's), and where the route turns back on the edge it came
+    along (``(OSM node id or None for a placed point, lon, lat)``). None without a
+    route.
     """
     import numpy as np
+    from scipy.sparse.csgraph import dijkstra
 
-    if tree is None:
-        return None
-    s_edge, starts, dist, pred = tree
-    L = net.edge_length_m
-    ends = []
-    if net.edge_forward[d_edge]:
-        ends.append((int(net.edge_u[d_edge]), d_off))
-    if net.edge_backward[d_edge]:
-        ends.append((int(net.edge_v[d_edge]), L[d_edge] - d_off))
-    cand = [(dist[i, e] + so + eo, i, e) for i, (_, so) in enumerate(starts) for e, eo in ends]
-    best = min(cand, default=None)
-    if best is None or not np.isfinite(best[0]):
-        return None
-    _, i, node = best
-    nodes = [node]
-    while nodes[-1] != starts[i][0]:
-        nodes.append(int(pred[i, nodes[-1]]))
-    nodes = nodes[::-1]
-    ways = [int(net.edge_way_id[s_edge])]
-    ways += [arcs.get((a, b), -1) for a, b in itertools.pairwise(nodes)]
-    ways.append(int(net.edge_way_id[d_edge]))
-    return [int(net.node_osmid[n]) for n in nodes], ways
+    from accessibility.crs import to_wgs84
+    from accessibility.routing import router_for
+
+    router = router_for(net, [s_snap, d_snap])
+    vg = router.graph
+    s_nodes = router.nodes(0, len(s_snap))
+    d_nodes = router.nodes(1, len(d_snap))
+    # every arc of the graph with its edge and direction along it (None: a snapped point's
+    # link to the junction it lies on), the cheapest of parallel arcs kept
+    a = net.arcs
+    tail_v, head_v, (cost_v,) = vg.virtual_arcs(["length_m"])
+    e = vg.piece_edge
+    f, bk = net.edge_forward[e], net.edge_backward[e]
+    _, ce, cf, _ = vg._copy_pieces()  # the copies' arcs, as virtual_arcs adds them
+    n_link = len(vg.link_edge)
+    edges = np.concatenate([a["edge"], e[f], e[bk], ce, vg.link_edge, vg.link_edge]).tolist()
+    fwd = np.concatenate([a["forward"], np.ones(f.sum()), np.zeros(bk.sum()), cf,
+                          np.full(2 * n_link, 2)]).astype(int).tolist()  # fmt: skip
+    tails = np.concatenate([a["tail"], tail_v]).tolist()
+    heads = np.concatenate([a["head"], head_v]).tolist()
+    costs = np.concatenate([a["length_m"], cost_v])
+    arc_edge = {}
+    for k in np.argsort(-costs, kind="stable").tolist():
+        arc_edge[(tails[k], heads[k])] = (edges[k], fwd[k])
+    csr = router.csr("length_m")
+    n_net = net.n_nodes
+    deg = np.bincount(
+        np.concatenate([net.edge_u, net.edge_v])[np.tile(net.edge_u != net.edge_v, 2)],
+        minlength=n_net,
+    )
+    copy_base = np.arange(n_net)
+    if len(net.node_copy_of):
+        copy_base[n_net - len(net.node_copy_of) :] = net.node_copy_of
+    out = {}
+    by_origin: dict[int, list[int]] = {}
+    for i, j in pairs:
+        by_origin.setdefault(i, []).append(j)
+    for i, js in by_origin.items():
+        dist, pred = dijkstra(csr, indices=int(s_nodes[i]), return_predecessors=True)
+        for j in js:
+            t = int(d_nodes[j])
+            if not np.isfinite(dist[t]):
+                out[(i, j)] = None
+                continue
+            seq = [t]
+            while seq[-1] != s_nodes[i]:
+                seq.append(int(pred[seq[-1]]))
+            seq = seq[::-1]
+            arc_e = [arc_edge[(u, v)] for u, v in itertools.pairwise(seq)]
+            nodes, ways, uturns = [], [int(net.edge_way_id[arc_e[0][0]])], []
+            last = arc_e[0] if arc_e[0][1] != 2 else None  # the last arc along an edge
+            for k in range(1, len(seq) - 1):
+                g, (e_out, d_out) = seq[k], arc_e[k]
+                if d_out != 2:
+                    back = last and last[0] == e_out and last[1] != d_out
+                    dead_end = g < n_net and deg[copy_base[g]] <= 1
+                    if back and net.edge_u[e_out] != net.edge_v[e_out] and not dead_end:
+                        osm_id = int(net.node_osmid[g]) if g < n_net else None
+                        xy = (
+                            (net.node_x[g], net.node_y[g])
+                            if g < n_net
+                            else router.point_xy[g - n_net]
+                        )
+                        lon, lat = to_wgs84(np.array([xy[0]]), np.array([xy[1]]), net.crs)
+                        uturns.append((osm_id, float(lon[0]), float(lat[0])))
+                    last = (e_out, d_out)
+                if g < n_net:
+                    nodes.append(int(net.node_osmid[g]))
+                    ways.append(int(net.edge_way_id[e_out]))
+            out[(i, j)] = (nodes, ways, uturns)
+    return out
 
 
 def _restriction_hits(ex: Extract, profile: str, nodes, ways) -> list[str]:
@@ -602,13 +676,96 @@ def _is_platform(tags: dict[str, str]) -> bool:
     )
 
 
+def _left_out_reason(ex: Extract, profile: str, way_id: int) -> str:
+    """Why bereik's network of ``profile`` lacks a highway way: the rule of the profile."""
+    import dataclasses
+
+    from accessibility.profiles import way_class
+
+    prof = ex.profiles.check(profile)
+    tags = ex.osm.way_tags[ex.way_index[way_id]]
+    if prof.way_rule(tags) is not None:
+        return "a piece bereik's network does not keep (reached only through left-out ways)"
+    if prof.exclude and dataclasses.replace(prof, exclude=()).way_rule(tags) is not None:
+        for table in prof.exclude:
+            if all(k in tags for k in table):
+                keys = ", ".join(
+                    f"{k}=" + ("/".join(v) if isinstance(v, list) else str(v))
+                    for k, v in table.items()
+                )
+                return f"excluded by the profile ({keys})"
+    cls = way_class(tags)
+    if tags.get("area") == "yes" and not prof.areas:
+        return "area=yes (closed areas are not roads for this profile)"
+    if cls in prof.highways_if_allowed:
+        return f"highway={cls} without an access tag allowing it"
+    if cls not in prof.highways and cls not in prof.highways_if_allowed:
+        return f"highway={cls}, not a class of the profile"
+    value = next((f"{k}={tags[k]}" for k in prof.access if k in tags), "")
+    return f"access forbids ({value})" if value else "profile rule"
+
+
+#: way access values that close a direction (``vehicle:backward=agricultural``...)
+DIRECTION_CLOSED = {"no", "private", "agricultural", "forestry", "emergency", "psv", "bus",
+                    "taxi", "military", "use_sidepath"}  # fmt: skip
+
+
+def _direction_closed(ex: Extract, profile: str, nodes, ways) -> list[str]:
+    """Steps of bereik's route along a way whose access tag closes that direction.
+
+    OSRM reads ``<key>:forward`` / ``<key>:backward`` of its access keys (most specific key
+    first); bereik's profiles read the plain keys only.
+    """
+    keys = NODE_ACCESS[profile][0]
+    hits = []
+    for w, forward, _ in ex.route_steps(nodes, ways):
+        tags = ex.way_tags(w)
+        suffix = ":forward" if forward else ":backward"
+        for k in keys:
+            if k + suffix in tags:
+                if tags[k + suffix] in DIRECTION_CLOSED:
+                    hits.append(f"way/{w} {k}{suffix}={tags[k + suffix]}")
+                break
+            if k in tags:
+                break
+    return sorted(set(hits))
+
+
+def _uturns(ex: Extract, profile: str, path) -> list[str]:
+    """Where bereik's route turns back on the edge it came along, and what it gets round.
+
+    A U-turn at a dead end or at a barrier both engines stop at is not counted (OSRM turns
+    there too). The junction before the U-turn: a turn restriction there that the detour
+    gets round is named.
+    """
+    nodes, _, uturns = path
+    blocked = ex.blocking_nodes(profile)
+    out = []
+    for osm_id, lon, lat in uturns:
+        if osm_id is not None and osm_id in blocked:
+            continue
+        if osm_id is None:
+            out.append(f"at a placed point ({lon:.5f}, {lat:.5f}: another origin or facility)")
+            continue
+        where = f"at node/{osm_id} ({lon:.5f}, {lat:.5f})"
+        k = nodes.index(osm_id) if osm_id in nodes else -1
+        prev = nodes[k - 1] if k > 0 else None
+        kinds = (
+            sorted({kind.split("=", 1)[1] for kind, *_ in ex.restrictions_at(prev)}) if prev else []
+        )
+        out.append(where + (f", getting round {'/'.join(kinds)} at node/{prev}" if kinds else ""))
+    return out
+
+
 def _classify(ex: Extract, profile: str, pair, b_d, o_d, snaps, o_route, path, osrm_lacks):
     """Classes of difference of one pair (several may apply) and a detail line.
 
-    bereik longer: what OSRM's route uses that bereik's network lacks (ways left out, bike
-    pushing, ferries, platforms). bereik shorter: what bereik's route uses that OSRM's
-    network lacks (probed with OSRM's Nearest), or a turn restriction bereik's route breaks.
-    Either way: the two engines snapped a point to places more than SNAP_DIFF_M apart.
+    bereik longer: what OSRM's route uses that bereik's network lacks (ways left out, with
+    the profile rule that leaves them out; bike pushing, ferries, platforms). bereik
+    shorter: what bereik's route uses that OSRM's network lacks (probed with OSRM's
+    Nearest), a way bereik's route takes in a direction an access tag closes, a turn
+    restriction it breaks, or a U-turn away from a dead end (OSRM turns only at dead ends
+    and barriers). Either way: the two engines snapped a point more than SNAP_DIFF_M apart.
     """
     i, j = pair
     classes, detail = [], []
@@ -624,28 +781,37 @@ def _classify(ex: Extract, profile: str, pair, b_d, o_d, snaps, o_route, path, o
             classes.append("ferry")
         if "pushing bike" in modes:
             classes.append("bike pushing")
-        outside: dict[str, int] = {}
+        outside: dict[str, str] = {}  # label -> reason
         net_ways = ex.net_ways[profile]
         nodes = o_route["nodes"]
         for a, b in itertools.pairwise(nodes):
-            wi = ex.way_of_pair(a, b)
-            if wi is None:
-                label = "a way that is no highway (ferry route, railway platform...)"
-            elif int(ex.osm.way_ids[wi]) in net_ways:
+            wis = ex.ways_of_pair(a, b)
+            if not wis:
+                outside["a way that is no highway (ferry route, railway platform...)"] = ""
                 continue
+            ids = [int(ex.osm.way_ids[wi]) for wi in wis]
+            if any(w in net_ways for w in ids):
+                continue
+            w = ids[0]
+            label = f"way/{w} " + _way_label(ex.way_tags(w))
+            if _is_platform(ex.osm.way_tags[wis[0]]):
+                outside["platform " + label] = ""
             else:
-                label = _way_label(ex.way_tags(int(ex.osm.way_ids[wi])))
-                if _is_platform(ex.osm.way_tags[wi]):
-                    label = "platform " + label
-            outside[label] = outside.get(label, 0) + 1
+                outside[label] = _left_out_reason(ex, profile, w)
         if any(k.startswith("platform") for k in outside):
             classes.append("platform")
         if any(k.startswith("a way that is no highway") for k in outside) and "ferry" not in modes:
             classes.append("OSRM uses a way that is no highway")
-        if any(k.startswith("highway=") for k in outside) and "bike pushing" not in classes:
-            classes.append("ways bereik's profile leaves out")
+        if "bike pushing" not in classes:
+            reasons = sorted({r for r in outside.values() if r})
+            # a piece kept out only because it hangs on left-out ways: name those instead
+            if len(reasons) > 1:
+                reasons = [r for r in reasons if not r.startswith("a piece")]
+            classes += [f"ways bereik's profile leaves out: {r}" for r in reasons]
         if outside:
-            detail.append("OSRM's route uses " + "; ".join(sorted(outside)))
+            shown = sorted(outside)
+            detail.append("OSRM's route uses " + "; ".join(shown[:3])
+                          + (f" (+{len(shown) - 3})" if len(shown) > 3 else ""))  # fmt: skip
     if b_d < o_d and path is not None:
         lacking = {w for w in path[1] if w in osrm_lacks}
         if lacking:
@@ -653,7 +819,7 @@ def _classify(ex: Extract, profile: str, pair, b_d, o_d, snaps, o_route, path, o
             labels = sorted({osrm_lacks[w] for w in lacking})
             detail.append("bereik's route uses " + "; ".join(labels[:3]))
         blocked = ex.blocking_nodes(profile)
-        on_route = [blocked[n] for n in ex.route_nodes(*path) if n in blocked]
+        on_route = [blocked[n] for n in ex.route_nodes(path[0], path[1]) if n in blocked]
         if on_route:
             classes.append("barrier or access tag on a node")
             detail.append("bereik's route passes " + "; ".join(sorted(set(on_route))[:2]))
@@ -663,12 +829,21 @@ def _classify(ex: Extract, profile: str, pair, b_d, o_d, snaps, o_route, path, o
         if restricted:
             classes.append("restricted access (destination, delivery...)")
             detail.append("bereik's route uses " + "; ".join(sorted(restricted)[:2]))
-        hits = _restriction_hits(ex, profile, *path)
+        closed = _direction_closed(ex, profile, path[0], path[1])
+        if closed:
+            classes.append("access closed in one direction (key:forward/backward)")
+            detail.append("bereik's route runs along " + "; ".join(closed[:2]))
+        hits = _restriction_hits(ex, profile, path[0], path[1])
         if hits:
             classes.append("turn restriction")
             detail.append("bereik's route breaks " + "; ".join(hits[:2]))
+        turns = _uturns(ex, profile, path)
+        if turns:
+            placed = all(t.startswith("at a placed point") for t in turns)
+            classes.append("U-turn at a placed point" if placed else "U-turn away from a dead end")
+            detail.append("bereik's route turns back " + "; ".join(turns[:2]))
     if not classes:
-        classes.append("other (oneway, U-turn, unresolved)")
+        classes.append("unresolved")
     return list(dict.fromkeys(classes)), "; ".join(detail)
 
 
@@ -745,21 +920,9 @@ def distances(ex: Extract, profile: str) -> dict:
     if bad:
         s_s = locate(net, ex.src[:, 0], ex.src[:, 1], max_snap_m=MAX_SNAP_M)
         d_s = locate(net, ex.dst[:, 0], ex.dst[:, 1], max_snap_m=MAX_SNAP_M)
-        a = net.arcs
-        order = np.argsort(-a["length_m"], kind="stable")  # the cheapest parallel arc last
-        arcs = {
-            (int(t_), int(h_)): int(net.edge_way_id[e_])
-            for t_, h_, e_ in zip(a["tail"][order], a["head"][order], a["edge"][order], strict=True)
-        }
-        csr = net.csr("length_m")
-        paths, tree, tree_i = {}, None, -1
-        for i, j in sorted(bad):
-            if B[i, j] >= O[i, j]:
-                continue
-            if tree_i != i:
-                tree, tree_i = _path_tree(net, csr, int(s_s.edge[i]), float(s_s.offset_m[i])), i
-            paths[(i, j)] = _path_to(net, arcs, tree, int(d_s.edge[j]), float(d_s.offset_m[j]))
-        probe_ways = sorted({w for p in paths.values() if p for w in p[1] if w >= 0})
+        shorter = [(i, j) for i, j in bad if B[i, j] < O[i, j]]
+        paths = _bereik_paths(net, s_s, d_s, [tuple(p) for p in bad])
+        probe_ways = sorted({w for k in shorter if paths[k] for w in paths[k][1] if w >= 0})
         probes = [ex.way_probe(w) for w in probe_ways]
         rr = _osrm(ex.name, ex.pbf, profile, src, dst, routes=bad, nearest=[p for p, _ in probes])
         osrm_lacks = {}  # way id -> label, for ways on bereik's routes OSRM does not route on
@@ -807,13 +970,34 @@ def _road_samples(net):
     return to_wgs84(shapely.get_x(pts), shapely.get_y(pts), net.crs)
 
 
-def isochrones(ex: Extract, version_out: dict) -> list[dict]:
+#: Valhalla costing options that leave out preferences bereik does not have (it minimises
+#: time, with no turn or maneuver costs, no dislike of bad surfaces, steps, alleys or
+#: driveways); with them the calibration then matches the speeds
+VALHALLA_NEUTRAL = {
+    "bicycle": {"avoid_bad_surfaces": 0.0, "maneuver_penalty": 0, "use_living_streets": 0.5},
+    "pedestrian": {"maneuver_penalty": 0, "walkway_factor": 1.0, "sidewalk_factor": 1.0,
+                   "alley_factor": 1.0, "driveway_factor": 1.0, "step_penalty": 0,
+                   "use_tracks": 0.5, "use_living_streets": 0.5},
+}  # fmt: skip
+#: a preference with no neutral value (bicycle ``use_roads``: 0 keeps to cycleways and
+#: paths, 1 to roads; its cost factors are not time): the calibration takes the value under
+#: which Valhalla's routes on the trips are fastest (median time), as bereik's are
+VALHALLA_PREFERENCE = {"bicycle": ("use_roads", (0.0, 0.25, 0.5, 0.75, 1.0))}
+#: the speed option of each costing that the calibration scales (auto has none to scale)
+VALHALLA_SPEED = {"bicycle": "cycling_speed", "pedestrian": "walking_speed"}
+#: costings whose speed Valhalla uses in whole km/h (15.44 rides as 15, 15.51 as 16)
+VALHALLA_WHOLE_KPH = {"bicycle"}
+#: profiles whose road points are also judged by each engine's route time (Valhalla's
+#: matrix), apart from the polygons; the car's 20-minute reach is too large to ask cheaply
+ROUTE_CHECK = ("bike", "walk")
+#: "calibrated" (default) or "stock"; --valhalla-calibration
+CALIBRATION = "calibrated"
+
+
+def _iso_points(ex: Extract):
     import numpy as np
-    import shapely
 
     from accessibility.crs import to_metric
-    from accessibility.isochrones import isochrones as bereik_iso
-    from accessibility.routing import travel_matrix
     from accessibility.snapping import snap_points
 
     # origins near every profile's network (not one on a cut-off road fragment that bereik
@@ -825,64 +1009,186 @@ def isochrones(ex: Extract, version_out: dict) -> list[dict]:
     cand = np.flatnonzero(near)
     rng = np.random.default_rng(SEED + 1)
     pick = rng.choice(cand, size=min(ISO_POINTS, len(cand)), replace=False)
-    pts = ex.src[np.sort(pick)]
-    reqs = []
-    for p in PEERS:
-        costing = PEERS[p][1]
-        opts = {}
-        prof = ex.profiles.check(p)
-        if costing == "bicycle" and prof.speed_kph:
-            opts = {"cycling_speed": prof.speed_kph}
-        elif costing == "pedestrian" and prof.speed_kph:
-            opts = {"walking_speed": prof.speed_kph}
-        for lon, lat in pts:
-            reqs.append(
-                {
-                    "lon": float(lon),
-                    "lat": float(lat),
-                    "costing": costing,
-                    "costing_options": opts,
-                    "minutes": list(ISO_MINUTES),
-                }
-            )
-    # travel times between consecutive points: how fast each engine is on the same trips
-    legs = [(pts[i], pts[(i + 1) % len(pts)]) for i in range(len(pts))]
-    routes = [
-        {"from": a.tolist(), "to": b.tolist(), "costing": r["costing"],
-         "costing_options": r["costing_options"]}
-        for r in reqs[:: len(pts)] for a, b in legs
-    ]  # fmt: skip
+    return ex.src[np.sort(pick)]
+
+
+def _valhalla(ex: Extract, reqs: list, routes: list, matrices: list | None = None) -> dict:
     spec = {
         "pbf": str(ex.pbf),
         "workdir": str(WORK / f"valhalla-{ex.name}"),
         "threads": 2,
         "requests": reqs,
         "routes": routes,
+        "matrices": matrices or [],
     }
     t = time.perf_counter()
     v = _peer([str(Path(__file__).resolve()), "valhalla"], spec, f"valhalla-{ex.name}")
     log(
-        f"{ex.name}: Valhalla isochrones in {time.perf_counter() - t:.1f} s"
+        f"{ex.name}: Valhalla, {len(reqs)} isochrones, {len(routes)} routes and "
+        f"{len(matrices or [])} matrix rows, in "
+        f"{time.perf_counter() - t:.1f} s"
         + (f" (tiles built in {v['build_s']:.1f} s)" if v["build_s"] else "")
     )
-    version_out["pyvalhalla"] = v["version"]
+    return v
+
+
+def _trip_ratio(legs: list[dict], bereik_s) -> tuple[float, list[dict]]:
+    """Median Valhalla time / bereik time over the trips both route, and the trips."""
+    import numpy as np
+
+    trips = []
+    for leg in legs:
+        i, j = leg["trip"]
+        if "error" not in leg and np.isfinite(bereik_s[i, j]) and leg["time_s"] > 0:
+            trips.append({"bereik_s": float(bereik_s[i, j]), "valhalla_s": float(leg["time_s"]),
+                          "valhalla_m": float(leg["length_m"])})  # fmt: skip
+    ratios = [t["valhalla_s"] / t["bereik_s"] for t in trips if t["bereik_s"] > 0]
+    return (float(np.median(ratios)) if ratios else 1.0), trips
+
+
+def isochrones(ex: Extract, version_out: dict) -> tuple[list[dict], list[dict], dict]:
+    """Isochrones of both engines compared on road points, stock and calibrated Valhalla.
+
+    *stock*: Valhalla's costing with only the speed set to bereik's nominal one (bike 15,
+    walk 5 km/h). *calibrated*: :data:`VALHALLA_NEUTRAL`, the :data:`VALHALLA_PREFERENCE`
+    value under which Valhalla's routes are fastest, and the speed scaled until
+    Valhalla's median time on the trips (every ordered pair of the isochrone points) equals
+    bereik's fastest time (as near as Valhalla's whole km/h allow). The car (``auto``) has no
+    speed option to scale and stays stock in both.
+    """
+    import numpy as np
+    import shapely
+
+    from accessibility.isochrones import isochrones as bereik_iso
+    from accessibility.routing import travel_matrix
+
+    pts = _iso_points(ex)
+    n = len(pts)
+    trips = [(i, j) for i in range(n) for j in range(n) if i != j]
+    bereik_s = {
+        p: travel_matrix(ex.nets[p], pts, pts, max_snap_m=MAX_SNAP_M).durations_s for p in PEERS
+    }
+
+    def stock_options(p: str) -> dict:
+        costing, prof = PEERS[p][1], ex.profiles.check(p)
+        key = VALHALLA_SPEED.get(costing)
+        return {key: prof.speed_kph} if key and prof.speed_kph else {}
+
+    def route_reqs(options: dict[str, dict]) -> list[dict]:
+        return [{"from": pts[i].tolist(), "to": pts[j].tolist(), "costing": PEERS[p][1],
+                 "costing_options": options[p], "profile": p, "trip": [i, j]}
+                for p in PEERS for i, j in trips]  # fmt: skip
+
+    def iso_reqs(options: dict[str, dict]) -> list[dict]:
+        return [{"lon": float(lon), "lat": float(lat), "costing": PEERS[p][1],
+                 "costing_options": options[p], "minutes": list(ISO_MINUTES)}
+                for p in PEERS for lon, lat in pts]  # fmt: skip
+
+    def ratios(routes: list[dict], legs: list[dict]) -> dict[str, tuple[float, list]]:
+        out = {}
+        for p in PEERS:
+            mine = [dict(leg, trip=r["trip"]) for r, leg in zip(routes, legs, strict=True)
+                    if r["profile"] == p]  # fmt: skip
+            out[p] = _trip_ratio(mine, bereik_s[p])
+        return out
+
+    samples = {p: _road_samples(ex.nets[p]) for p in ROUTE_CHECK}
+    head = "calibrated" if CALIBRATION == "calibrated" else "stock"
+
+    def matrix_reqs(options: dict[str, dict]) -> tuple[list[dict], list]:
+        """Valhalla's time from each point to the road points it may reach (ROUTE_CHECK)."""
+        reqs, where = [], []
+        for p in ROUTE_CHECK:
+            key = VALHALLA_SPEED.get(PEERS[p][1])
+            kph = max(ex.profiles.check(p).speed_kph or 0, options[p].get(key, 0) if key else 0)
+            radius = 1.1 * kph / 3.6 * 60 * max(ISO_MINUTES)
+            slon, slat = samples[p]
+            for k, (lon, lat) in enumerate(pts):
+                idx = np.flatnonzero(_haversine(lon, lat, slon, slat) <= radius)
+                reqs.append({"from": [float(lon), float(lat)], "costing": PEERS[p][1],
+                             "costing_options": options[p],
+                             "to": np.column_stack([slon[idx], slat[idx]]).tolist()})  # fmt: skip
+                where.append((p, k, idx))
+        return reqs, where
+
+    settings = {"stock": {p: stock_options(p) for p in PEERS}}
+    neutral = {p: {**VALHALLA_NEUTRAL.get(PEERS[p][1], {}), **settings["stock"][p]} for p in PEERS}
+    runs = {}
+    rr = route_reqs(settings["stock"])
+    mreqs, mwhere = matrix_reqs(settings["stock"]) if head == "stock" else ([], [])
+    v = _valhalla(ex, iso_reqs(settings["stock"]), rr, mreqs)
+    runs["stock"] = (v, ratios(rr, v["routes"]))
+    calibration: dict = {"tried": {}}
+    if CALIBRATION == "calibrated":
+        # the speed scaled by the ratio, twice; Valhalla's bicycle costing rounds its speed
+        # to whole km/h (its speed tables are per km/h), so there the two whole speeds
+        # around nominal x ratio are tried instead; the speed whose median ratio comes
+        # closest to 1 is kept
+        pref: dict[str, list] = {p: [] for p in PEERS}  # (value, median ratio) tried
+        values = max((len(v[1]) for v in VALHALLA_PREFERENCE.values()), default=0)
+        for k in range(values):
+            opts = copy.deepcopy(neutral)
+            for p in PEERS:
+                key, vals = VALHALLA_PREFERENCE.get(PEERS[p][1], (None, ()))
+                if key and k < len(vals):
+                    opts[p][key] = vals[k]
+            rr = route_reqs(opts)
+            got = ratios(rr, _valhalla(ex, [], rr)["routes"])
+            for p in PEERS:
+                key, vals = VALHALLA_PREFERENCE.get(PEERS[p][1], (None, ()))
+                if key and k < len(vals):
+                    pref[p].append((vals[k], got[p][0]))
+        for p in PEERS:
+            key = VALHALLA_PREFERENCE.get(PEERS[p][1], (None,))[0]
+            if key:
+                neutral[p][key] = min(pref[p], key=lambda vr: vr[1])[0]
+        calibration["preference"] = pref
+        rr = route_reqs(neutral)
+        first = ratios(rr, _valhalla(ex, [], rr)["routes"])
+        seen: dict[str, list[tuple[float, float]]] = {}
+        for p in PEERS:
+            key = VALHALLA_SPEED.get(PEERS[p][1])
+            seen[p] = [(neutral[p][key], first[p][0])] if key else []
+        for k in range(2):
+            opts = copy.deepcopy(neutral)
+            for p in PEERS:
+                key = VALHALLA_SPEED.get(PEERS[p][1])
+                if not key:
+                    continue
+                if PEERS[p][1] in VALHALLA_WHOLE_KPH:
+                    target = neutral[p][key] * first[p][0]
+                    opts[p][key] = float((math.floor, math.ceil)[k](target))
+                else:
+                    speed, ratio = seen[p][-1]
+                    opts[p][key] = round(speed * ratio, 3)
+            rr = route_reqs(opts)
+            got = ratios(rr, _valhalla(ex, [], rr)["routes"])
+            for p in PEERS:
+                key = VALHALLA_SPEED.get(PEERS[p][1])
+                if key:
+                    seen[p].append((opts[p][key], got[p][0]))
+        opts = copy.deepcopy(neutral)
+        for p in PEERS:
+            key = VALHALLA_SPEED.get(PEERS[p][1])
+            if key:
+                opts[p][key] = min(seen[p], key=lambda vr: abs(vr[1] - 1.0))[0]
+        calibration["tried"] = seen
+        settings["calibrated"] = opts
+        rr = route_reqs(opts)
+        mreqs, mwhere = matrix_reqs(opts)
+        v = _valhalla(ex, iso_reqs(opts), rr, mreqs)
+        runs["calibrated"] = (v, ratios(rr, v["routes"]))
+    calibration["options"] = settings
+    version_out["pyvalhalla"] = runs["stock"][0]["version"]
     rows, times = [], []
-    k = 0
-    for n_p, p in enumerate(PEERS):
+    for setting, (_, got) in runs.items():
+        for p in PEERS:
+            times += [dict(t, profile=p, setting=setting) for t in got[p][1]]
+    for p in PEERS:
         net = ex.nets[p]
-        m = travel_matrix(net, pts, pts, max_snap_m=MAX_SNAP_M)
-        for i, leg in enumerate(v["routes"][n_p * len(pts) : (n_p + 1) * len(pts)]):
-            j = (i + 1) % len(pts)
-            if "error" not in leg and np.isfinite(m.durations_s[i, j]) and leg["time_s"] > 0:
-                times.append({"profile": p, "bereik_s": float(m.durations_s[i, j]),
-                              "bereik_shortest_m": float(m.distances_m[i, j]),
-                              "valhalla_s": float(leg["time_s"]),
-                              "valhalla_m": float(leg["length_m"])})  # fmt: skip
         slon, slat = _road_samples(net)
         t_b = 0.0
-        for lon, lat in pts:
-            res = v["results"][k]
-            k += 1
+        for k, (lon, lat) in enumerate(pts):
             t = time.perf_counter()
             try:
                 gdf = bereik_iso(
@@ -892,37 +1198,62 @@ def isochrones(ex: Extract, version_out: dict) -> list[dict]:
                 rows.append({"profile": p, "lon": lon, "lat": lat, "error": f"bereik: {exc}"})
                 continue
             t_b += time.perf_counter() - t
-            if "error" in res:
-                rows.append({"profile": p, "lon": lon, "lat": lat, "error": res["error"]})
-                continue
-            vpoly = {}
-            for f in res["features"]:
-                geom = shapely.geometry.shape(f["geometry"])
-                if geom.geom_type in ("LineString", "MultiLineString"):
-                    geom = shapely.polygonize(shapely.get_parts(geom))
-                vpoly[float(f["properties"]["contour"])] = shapely.make_valid(geom)
-            for mins in ISO_MINUTES:
-                bp = gdf.loc[gdf["contour"] == mins, "geometry"].iloc[0]
-                vp = vpoly.get(float(mins))
-                x0, y0, x1, y1 = shapely.union(bp, vp).bounds
-                box = (slon >= x0) & (slon <= x1) & (slat >= y0) & (slat <= y1)
-                inb = shapely.contains_xy(bp, slon[box], slat[box])
-                inv = shapely.contains_xy(vp, slon[box], slat[box])
-                either = int((inb | inv).sum())
-                rows.append(
-                    {
-                        "profile": p,
-                        "minutes": mins,
-                        "lon": float(lon),
-                        "lat": float(lat),
-                        "jaccard": (inb & inv).sum() / either if either else 1.0,
-                        "bereik_only": int((inb & ~inv).sum()),
-                        "valhalla_only": int((inv & ~inb).sum()),
-                        "both": int((inb & inv).sum()),
-                    }
-                )
+            for setting, (v, _) in runs.items():
+                res = v["results"][list(PEERS).index(p) * n + k]
+                if "error" in res:
+                    rows.append({"profile": p, "setting": setting, "lon": lon, "lat": lat,
+                                 "error": res["error"]})  # fmt: skip
+                    continue
+                vpoly = {}
+                for f in res["features"]:
+                    geom = shapely.geometry.shape(f["geometry"])
+                    if geom.geom_type in ("LineString", "MultiLineString"):
+                        geom = shapely.polygonize(shapely.get_parts(geom))
+                    vpoly[float(f["properties"]["contour"])] = shapely.make_valid(geom)
+                for mins in ISO_MINUTES:
+                    bp = gdf.loc[gdf["contour"] == mins, "geometry"].iloc[0]
+                    vp = vpoly.get(float(mins))
+                    x0, y0, x1, y1 = shapely.union(bp, vp).bounds
+                    box = (slon >= x0) & (slon <= x1) & (slat >= y0) & (slat <= y1)
+                    inb = shapely.contains_xy(bp, slon[box], slat[box])
+                    inv = shapely.contains_xy(vp, slon[box], slat[box])
+                    either = int((inb | inv).sum())
+                    rows.append(
+                        {
+                            "profile": p,
+                            "setting": setting,
+                            "minutes": mins,
+                            "lon": float(lon),
+                            "lat": float(lat),
+                            "jaccard": (inb & inv).sum() / either if either else 1.0,
+                            "bereik_only": int((inb & ~inv).sum()),
+                            "valhalla_only": int((inv & ~inb).sum()),
+                            "both": int((inb & inv).sum()),
+                        }
+                    )
         log(f"{ex.name}: {p} isochrones (bereik {t_b:.1f} s)")
-    return rows, times
+    # the same road points judged by each engine's own route time, no polygons: what the
+    # routing differs in, apart from how the two draw their polygons
+    for (p, k, idx), res in zip(mwhere, runs[head][0]["matrices"], strict=True):
+        if "error" in res:
+            continue
+        slon, slat = samples[p]
+        targets = np.column_stack([slon[idx], slat[idx]])
+        bt = travel_matrix(ex.nets[p], pts[k : k + 1], targets, max_snap_m=MAX_SNAP_M)
+        bt = np.nan_to_num(bt.durations_s[0], nan=np.inf)
+        vt = np.array([np.inf if t is None else t for t in res["time_s"]], dtype=float)
+        for r in rows:
+            if (r["profile"], r.get("setting"), r["lon"], r["lat"]) == (
+                p,
+                head,
+                float(pts[k][0]),
+                float(pts[k][1]),
+            ) and "minutes" in r:
+                b, w = bt <= 60 * r["minutes"], vt <= 60 * r["minutes"]
+                r["route_jaccard"] = float((b & w).sum() / max((b | w).sum(), 1))
+                r["route_bereik_only"] = int((b & ~w).sum())
+                r["route_valhalla_only"] = int((w & ~b).sum())
+    return rows, times, calibration
 
 
 # =========================================================================================
@@ -1022,6 +1353,18 @@ def render_extract(res: dict) -> str:
         cl = ", ".join(f"{k} {v}" for k, v in sorted(d["classes"].items(), key=lambda kv: -kv[1]))
         L.append(f"| {d['profile']} | {n_out:,} | {d['classified']:,} | {cl or '-'} |")
     L.append("")
+    L.append("One example per class (lon, lat; the first pair routed again that has it):\n")
+    L.append("| profile | class | origin | facility | bereik m | OSRM m | detail |")
+    L.append("|---|---|---|---|---|---|---|")
+    for d in res["distances"]:
+        for c, w in sorted(d.get("examples", {}).items(), key=lambda kv: -d["classes"][kv[0]]):
+            o, f = w["origin_lonlat"], w["facility_lonlat"]
+            L.append(
+                f"| {d['profile']} | {c} ({d['classes'][c]}) | {w['origin']} ({o[0]:.5f}, "
+                f"{o[1]:.5f}) | {w['facility']} ({f[0]:.5f}, {f[1]:.5f}) | {w['bereik_m']:,.0f} "
+                f"| {w['osrm_m']:,.0f} | {w['detail'] or '-'} |"
+            )
+    L.append("")
     for d in res["distances"]:
         if not d["worst"]:
             continue
@@ -1036,6 +1379,9 @@ def render_extract(res: dict) -> str:
                 f"| {', '.join(w['classes'])} | {w['detail'] or '-'} |"
             )
         L.append("")
+    cal = res.get("valhalla_calibration", {})
+    settings = list(cal.get("options", {"stock": {}}))
+    head = "calibrated" if "calibrated" in settings else "stock"
     rows = [r for r in res["isochrones"] if "jaccard" in r]
     errs = [r for r in res["isochrones"] if "error" in r]
     n_points = len({(r["lon"], r["lat"]) for r in res["isochrones"]})
@@ -1043,48 +1389,102 @@ def render_extract(res: dict) -> str:
         f"**Isochrones against Valhalla** ({n_points} seeded points of the origins within "
         f"{ISO_MAX_SNAP_M:g} m of every profile's network; road points every "
         f"{SAMPLE_STEP_M:g} m along the profile's network; Jaccard = reached by both / "
-        "reached by either; target >= "
-        f"{ISO_TARGET:.2f}):\n"
+        f"reached by either; target >= {ISO_TARGET:.2f}; *by route time*: the same road "
+        "points within the contour's time by each engine's own route (Valhalla's matrix; "
+        f"{', '.join(ROUTE_CHECK)}), which leaves out how the two draw polygons). "
+        f"Valhalla **{head}**"
+        + (
+            " (its costing options below: preferences bereik does not have left out, the "
+            "bike and walk speeds scaled so that its median time on the trips equals "
+            "bereik's); the last column is Valhalla stock (only the speed set to bereik's "
+            "nominal one):\n"
+            if head == "calibrated"
+            else " (only the bike and walk speeds set to bereik's nominal ones):\n"
+        )
     )
     L.append(
         "| profile | minutes | isochrones | median Jaccard | min | share >= 0.9 "
-        "| pooled Jaccard | points bereik only / Valhalla only |"
+        "| pooled Jaccard | points bereik only / Valhalla only "
+        "| by route time: median Jaccard (points bereik only / Valhalla only) "
+        + ("| median Jaccard, Valhalla stock |" if head == "calibrated" else "|")
     )
-    L.append("|---|---|---|---|---|---|---|---|")
+    L.append("|---|---|---|---|---|---|---|---|---|" + ("---|" if head == "calibrated" else ""))
     for p in PEERS:
         for mins in ISO_MINUTES:
-            g = [r for r in rows if r["profile"] == p and r["minutes"] == mins]
+            sel = [r for r in rows if r["profile"] == p and r["minutes"] == mins]
+            g = [r for r in sel if r.get("setting", "stock") == head]
             if not g:
                 continue
             j = np.array([r["jaccard"] for r in g])
             both = sum(r["both"] for r in g)
             bo = sum(r["bereik_only"] for r in g)
             vo = sum(r["valhalla_only"] for r in g)
-            L.append(
+            line = (
                 f"| {p} | {mins} | {len(g)} | {np.median(j):.3f} | {j.min():.3f} "
                 f"| {_pct(float((j >= ISO_TARGET).mean()), 0)} "
                 f"| {both / max(both + bo + vo, 1):.3f} | {bo:,} / {vo:,} |"
             )
+            rj = [r for r in g if "route_jaccard" in r]
+            if rj:
+                line += (
+                    f" {np.median([r['route_jaccard'] for r in rj]):.3f} "
+                    f"({sum(r['route_bereik_only'] for r in rj):,} / "
+                    f"{sum(r['route_valhalla_only'] for r in rj):,}) |"
+                )
+            else:
+                line += " - |"
+            if head == "calibrated":
+                js = [r["jaccard"] for r in sel if r.get("setting") == "stock"]
+                line += f" {np.median(js):.3f} |" if js else " - |"
+            L.append(line)
     L.append(
-        "\nTravel times on the same trips (between consecutive isochrone points; bereik's "
-        "fastest time, Valhalla's route time; Valhalla's bike and walk speeds set to "
-        "bereik's nominal ones):\n"
+        "\nTravel times on the same trips (every ordered pair of the isochrone points; "
+        "bereik's fastest time, Valhalla's route time):\n"
     )
-    L.append("| profile | trips | Valhalla time / bereik time (median) | 10th-90th pct "
-             "| Valhalla km/h on its routes (median) |")  # fmt: skip
-    L.append("|---|---|---|---|---|")
+    L.append(
+        "| profile | Valhalla | trips | Valhalla time / bereik time (median) | 10th-90th pct "
+        "| Valhalla km/h on its routes (median) | Valhalla costing options |"
+    )
+    L.append("|---|---|---|---|---|---|---|")
     for p in PEERS:
-        g = [r for r in res.get("trip_times", []) if r["profile"] == p]
-        if not g:
-            continue
-        ratio = np.array([r["valhalla_s"] / r["bereik_s"] for r in g if r["bereik_s"] > 0])
-        kmh = np.array([3.6 * r["valhalla_m"] / r["valhalla_s"] for r in g])
+        for setting in settings:
+            g = [r for r in res.get("trip_times", [])
+                 if r["profile"] == p and r.get("setting", "stock") == setting]  # fmt: skip
+            if not g:
+                continue
+            ratio = np.array([r["valhalla_s"] / r["bereik_s"] for r in g if r["bereik_s"] > 0])
+            kmh = np.array([3.6 * r["valhalla_m"] / r["valhalla_s"] for r in g])
+            opts = cal.get("options", {}).get(setting, {}).get(p, {})
+            shown = ", ".join(f"`{k}` {v:g}" if isinstance(v, (int, float)) else f"`{k}` {v}"
+                              for k, v in opts.items()) or "defaults"  # fmt: skip
+            L.append(
+                f"| {p} | {setting} | {len(g)} | {np.median(ratio):.2f} "
+                f"| {np.quantile(ratio, 0.1):.2f}-{np.quantile(ratio, 0.9):.2f} "
+                f"| {np.median(kmh):.1f} | {shown} |"
+            )
+    if any(cal.get("preference", {}).values()):
+        tried = "; ".join(
+            f"{p}: " + ", ".join(f"{v:g} -> {r:.3f}" for v, r in vals)
+            for p, vals in cal["preference"].items()
+            if vals
+        )
         L.append(
-            f"| {p} | {len(g)} | {np.median(ratio):.2f} | {np.quantile(ratio, 0.1):.2f}-"
-            f"{np.quantile(ratio, 0.9):.2f} | {np.median(kmh):.1f} |"
+            "\nPreference (the value under which Valhalla's routes on the trips are fastest, "
+            f"median Valhalla / bereik time; bike: `use_roads`): {tried}."
+        )
+    if cal.get("tried"):
+        steps = "; ".join(
+            f"{p}: " + ", ".join(f"{v:g} km/h {r:.3f}" for v, r in tried)
+            for p, tried in cal["tried"].items()
+            if tried
+        )
+        L.append(
+            "\nCalibration (median Valhalla / bereik time at each speed tried, the one closest "
+            f"to 1 kept; Valhalla's bike rides whole km/h only): {steps}."
         )
     for r in errs:
-        L.append(f"\n- {r['profile']} at ({r['lon']:.5f}, {r['lat']:.5f}): {r['error']}")
+        where = f"({r['lon']:.5f}, {r['lat']:.5f})"
+        L.append(f"\n- {r['profile']} ({r.get('setting', 'stock')}) at {where}: {r['error']}")
     L.append("")
     return "\n".join(L)
 
@@ -1123,7 +1523,7 @@ def run_extract(name: str) -> dict:
         )
     answer = json.loads((WORK / f"osrm-{name}-car.out.json").read_text())
     versions["osrm"] = answer.get("osrm_bindings", "?")
-    iso, iso_times = isochrones(ex, versions)
+    iso, iso_times, calibration = isochrones(ex, versions)
     return {
         "extract": name,
         "pbf": str(ex.pbf.relative_to(ROOT)),
@@ -1138,6 +1538,7 @@ def run_extract(name: str) -> dict:
         "distances": dist,
         "isochrones": iso,
         "trip_times": iso_times,
+        "valhalla_calibration": calibration,
         "osrm_policy": POLICY,
         "seconds": time.perf_counter() - t0,
     }
@@ -1175,9 +1576,18 @@ def main(argv: list[str] | None = None) -> int:
         help="OSRM's access policy in its distance copies: bereik's documented choices "
         "(default) or OSRM's own (see benchmarks/osrm_table.py POLICY_PATCHES)",
     )
+    ap.add_argument(
+        "--valhalla-calibration",
+        choices=("calibrated", "stock"),
+        default="calibrated",
+        help="Valhalla's isochrones with its costing calibrated to bereik's (preferences "
+        "bereik lacks left out, speeds scaled to equal median trip times; default, the stock "
+        "figures are shown next to them) or stock only (speeds set to bereik's nominal ones)",
+    )
     args = ap.parse_args(argv)
-    global POLICY  # noqa: PLW0603 - one setting for the whole run, as STATE
+    global POLICY, CALIBRATION  # noqa: PLW0603 - one setting for the whole run, as STATE
     POLICY = args.osrm_policy
+    CALIBRATION = args.valhalla_calibration
     if args.bereik_ref:
         sha = subprocess.run(
             ["git", "rev-parse", "--short", args.bereik_ref],
