@@ -77,8 +77,9 @@ MATRIX_CHUNK = 2000
 MAX_SNAP_M = 5000.0
 #: a point snapped this much farther apart by the two engines counts as a snapping difference
 SNAP_DIFF_M = 25.0
-#: pairs out of tolerance routed again per profile to classify them (the worst, then a sample)
-MAX_ROUTES = 600
+#: pairs out of tolerance routed again per profile to classify them (the worst, then a
+#: sample): enough for every such pair of both extracts, so the class counts are exact
+MAX_ROUTES = 2500
 WORST_SHOWN = 8
 RANDOM_SNAP_M = 150.0
 #: per profile: node access keys (most specific first) and the barriers OSRM's car passes
@@ -947,7 +948,8 @@ def distances(ex: Extract, profile: str) -> dict:
             }
             for c in cls:
                 classes_count[c] = classes_count.get(c, 0) + 1
-                examples.setdefault(c, row)
+                if c not in examples or len(cls) < len(examples[c]["classes"]):
+                    examples[c] = row  # the pair with the fewest other classes
             if k < WORST_SHOWN:
                 worst.append(row)
     out.update(classified=len(bad), classes=classes_count, worst=worst, examples=examples)
@@ -1353,7 +1355,8 @@ def render_extract(res: dict) -> str:
         cl = ", ".join(f"{k} {v}" for k, v in sorted(d["classes"].items(), key=lambda kv: -kv[1]))
         L.append(f"| {d['profile']} | {n_out:,} | {d['classified']:,} | {cl or '-'} |")
     L.append("")
-    L.append("One example per class (lon, lat; the first pair routed again that has it):\n")
+    L.append("One example per class (lon, lat; of the pairs in it, one with the fewest other "
+             "classes):\n")  # fmt: skip
     L.append("| profile | class | origin | facility | bereik m | OSRM m | detail |")
     L.append("|---|---|---|---|---|---|---|")
     for d in res["distances"]:
