@@ -55,7 +55,10 @@ HIGHWAY_KEYS = (
     "tracktype",
     "smoothness",
     "motorroad",
-)
+    # access in one direction only (vehicle:backward=no); the profiles read them
+    *(f"{k}:{d}" for k in ("access", "vehicle", "motor_vehicle", "motorcar", "bicycle", "foot")
+      for d in ("forward", "backward")),
+)  # fmt: skip
 
 #: tag values that make a way without ``highway=*`` routable: ferries and platforms
 ROUTABLE_WITHOUT_HIGHWAY = {

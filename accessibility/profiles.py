@@ -141,7 +141,10 @@ class Profile:
             return None
         if any(_excluded(tags, rule) for rule in self.exclude):
             return None
-        allowed = _access(tags, self.access, self.access_no)
+        # access per direction: <key>:forward / <key>:backward before <key> (as OSRM)
+        af = _access(tags, _directional(self.access, "forward"), self.access_no)
+        ab = _access(tags, _directional(self.access, "backward"), self.access_no)
+        allowed = True if True in (af, ab) else (False if af is ab is False else None)
         dismount = any(_excluded(tags, rule) for rule in self.push_if)
         if allowed is False and not dismount:  # bicycle=dismount outranks vehicle=no
             return None
@@ -161,6 +164,9 @@ class Profile:
         if not ride:
             return pushing if cls in self.push_highways else None
         fwd, bwd = _oneway(tags, self.oneway)
+        fwd, bwd = fwd and af is not False, bwd and ab is not False
+        if not (fwd or bwd):
+            return None
         if cls in self.timetabled:
             speed = self.speeds_kph.get(cls, self.speed_kph)
             duration = parse_duration(tags.get("duration"))
@@ -564,6 +570,11 @@ def _excluded(tags: dict[str, str], rule: dict[str, Any]) -> bool:
 def _implied_oneway(tags: dict[str, str], cls: str) -> bool:
     """Tell whether the way is one-way by its kind: a roundabout or a motorway."""
     return tags.get("junction") in IMPLIED_ONEWAY_JUNCTIONS or cls in IMPLIED_ONEWAY_HIGHWAYS
+
+
+def _directional(keys: tuple[str, ...], direction: str) -> tuple[str, ...]:
+    """Access keys for one direction: ``vehicle:backward`` before ``vehicle``, each key."""
+    return tuple(k for key in keys for k in (f"{key}:{direction}", key))
 
 
 def _access(

@@ -426,3 +426,19 @@ def test_a_bus_road_is_not_for_cars():
     assert way_rule(bus_road, "bike") is not None  # as OSRM's bicycle.lua
     assert resolve_profile("car").blocks({"barrier": "bus_trap"})
     assert resolve_profile("car").blocks({"access": "psv"})
+
+
+def test_access_in_one_direction():
+    # Heidelberg way/156597596: closed to vehicles against its drawing direction
+    road = {"highway": "unclassified", "vehicle:backward": "agricultural"}
+    assert way_rule(road, "car") == WayRule(True, False, 38.0)
+    assert way_rule(road, "walk") == WayRule(True, True, 5.0)
+    # a bike may be pushed where riding that way is closed (walking is not)
+    assert way_rule(road, "bike") == WayRule(True, True, 15.0, speed_backward_kph=4.0)
+    # the directional key is the more specific one
+    assert way_rule({**road, "vehicle": "no", "vehicle:forward": "yes"}, "car") == WayRule(
+        True, False, 38.0
+    )
+    assert way_rule({**road, "vehicle:forward": "no"}, "car") is None
+    assert way_rule({"highway": "unclassified", "motor_vehicle:forward": "no", "oneway": "-1"},
+                    "car") == WayRule(False, True, 38.0)  # fmt: skip
