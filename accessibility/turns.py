@@ -16,6 +16,7 @@ Which relations bind a profile is data (``restrictions`` and ``restriction_excep
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 
@@ -142,6 +143,17 @@ class _Topology:
         return [k for k in self.way_arcs(way_id) if int(self.tail[self.index(k)]) == node]
 
 
+_TOPOLOGY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _topology(net) -> _Topology:
+    """Return the arc lookups of ``net``, built once per network (shared by all passes)."""
+    topo = _TOPOLOGY.get(net)
+    if topo is None:
+        topo = _TOPOLOGY[net] = _Topology(net)
+    return topo
+
+
 def _via_path(topo: _Topology, via_ways: tuple[int, ...], start: int, ends: set[int]):
     """Arc keys along the via ways from ``start`` to a node in ``ends`` (None if none)."""
     arcs = [k for w in via_ways for k in topo.way_arcs(w)]
@@ -213,7 +225,7 @@ def resolve(
     if not restrictions or not keys:
         counts["other_mode"] += len(restrictions)
         return [], counts
-    topo = _Topology(net)
+    topo = _topology(net)
     rules = []
     for r in restrictions:
         value = binding_value(r.tags, keys, exempt)
@@ -228,7 +240,7 @@ def resolve(
 
 def barrier_rules(net, nodes: np.ndarray) -> list[TurnRule]:
     """Rules that stop every passage through ``nodes`` (barriers): arrivals turn back."""
-    topo = _Topology(net)
+    topo = _topology(net)
     rules = []
     for n in np.asarray(nodes, dtype=np.int64).tolist():
         lo, hi = topo.head_ptr[n], topo.head_ptr[n + 1]
@@ -240,7 +252,7 @@ def barrier_rules(net, nodes: np.ndarray) -> list[TurnRule]:
 
 def split(net, rules: list[TurnRule]) -> TurnGraph:
     """Split the restricted junctions of ``net`` (see module docstring)."""
-    topo = _Topology(net)
+    topo = _topology(net)
     n = net.n_nodes
     out: dict[int, list[list[int]]] = {}  # copy -> [[arc key, head or -1], ...]
     copy_of: list[int] = []
