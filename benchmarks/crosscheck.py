@@ -145,19 +145,10 @@ def valhalla_isochrones(spec: dict) -> dict:
     if fresh and work.exists():
         shutil.rmtree(work)
     tiles.mkdir(parents=True, exist_ok=True)
-    cfg = copy.deepcopy(valhalla.get_config(tile_extract="", tile_dir=str(tiles)))
-    mj = cfg["mjolnir"]
-    for k in (
-        "traffic_extract",
-        "admin",
-        "landmarks",
-        "timezone",
-        "transit_dir",
-        "transit_feeds_dir",
-    ):
-        mj[k] = str(work / f"absent-{k}")
-    mj["data_processing"]["use_admin_db"] = False
-    mj["concurrency"] = int(spec.get("threads", 2))
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "service"))
+    from peers import offline_config  # the service benchmark's Valhalla set-up
+
+    cfg = offline_config(work, tiles, int(spec.get("threads", 2)))
     cfg_path = work / "valhalla.json"
     build_s = None
     cfg_path.write_text(json.dumps(cfg))
@@ -1266,14 +1257,9 @@ def _pct(x, nd=1):
 
 
 def _machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from machine import cpu_name  # benchmarks/ is the script's folder
+
+    cpu = cpu_name()
     return (
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
         f"Python {platform.python_version()}"

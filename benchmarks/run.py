@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import engines  # noqa: E402
 import report  # noqa: E402
+from machine import cpu_name  # noqa: E402
 
 WORK = ROOT / "benchmarks" / ".work"
 REAL_EXTRACT = ROOT / "data" / "samples" / "liechtenstein-2015-07-27.osm.pbf"
@@ -77,14 +78,7 @@ def grid_path(n: int) -> Path:
 
 def machine() -> dict:
     """Platform, CPU, cores, Python and library versions, date."""
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     libs = {}
     for name in ("numpy", "scipy", "networkx", "igraph", "pandana", "osmium", "shapely",
                  "pyproj", "pandas", "pyogrio"):  # fmt: skip

@@ -32,6 +32,8 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine import cpu_name  # noqa: E402
+
 from accessibility.crs import choose_metric_crs  # noqa: E402
 from accessibility.network import build_network  # noqa: E402
 from accessibility.osm import read_osm  # noqa: E402
@@ -143,7 +145,7 @@ def report(rows: list[dict]) -> str:
         "",
         "## Machine",
         "",
-        f"- {now}; {platform.platform()}; {platform.processor() or 'unknown CPU'}; "
+        f"- {now}; {platform.platform()}; {cpu_name()}; "
         f"{len(__import__('os').sched_getaffinity(0))} cores",
         f"- Python {platform.python_version()}; {libs}; code: commit {_commit()}",
         f"- {N_ORIGINS} origins and {N_FACILITIES} facilities per extract (seeded random "

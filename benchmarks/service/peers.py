@@ -62,6 +62,24 @@ def versions(_spec: dict) -> dict:
     return out
 
 
+def offline_config(work: Path, tiles: Path, threads: int) -> dict:
+    """A Valhalla config for tiles in ``tiles`` on an offline machine.
+
+    ``valhalla.get_config`` deep-copied, then the files that do not exist offline (admin,
+    timezone, traffic, landmarks, transit) point into ``work``; the admin database is off.
+    """
+    import valhalla
+
+    cfg = copy.deepcopy(valhalla.get_config(tile_extract="", tile_dir=str(tiles)))
+    mj = cfg["mjolnir"]
+    for key in ("traffic_extract", "admin", "landmarks", "timezone", "transit_dir",
+                "transit_feeds_dir"):  # fmt: skip
+        mj[key] = str(work / f"absent-{key}")
+    mj["data_processing"]["use_admin_db"] = False
+    mj["concurrency"] = threads
+    return cfg
+
+
 def valhalla_prepare(spec: dict) -> dict:
     """Write a Valhalla config for ``spec['workdir']`` and build the tiles of ``spec['pbf']``.
 
@@ -77,19 +95,7 @@ def valhalla_prepare(spec: dict) -> dict:
         shutil.rmtree(work)
     tiles = work / "tiles"
     tiles.mkdir(parents=True)
-    cfg = copy.deepcopy(valhalla.get_config(tile_extract="", tile_dir=str(tiles)))
-    mj = cfg["mjolnir"]
-    for key in (
-        "traffic_extract",
-        "admin",
-        "landmarks",
-        "timezone",
-        "transit_dir",
-        "transit_feeds_dir",
-    ):
-        mj[key] = str(work / f"absent-{key}")
-    mj["data_processing"]["use_admin_db"] = False
-    mj["concurrency"] = int(spec.get("threads", 1))
+    cfg = offline_config(work, tiles, int(spec.get("threads", 1)))
     svc = cfg["httpd"]["service"]
     svc["listen"] = f"tcp://127.0.0.1:{int(spec['port'])}"
     svc["loopback"] = f"ipc://{work / 'loopback'}"
