@@ -405,12 +405,9 @@ def build_network(
     fwd_w = np.array([rules[i].forward for i in ways], dtype=bool)
     bwd_w = np.array([rules[i].backward for i in ways], dtype=bool)
     spd_w = np.array([rules[i].speed_kph for i in ways], dtype=np.float64)
-    spd_back_w = np.array(
-        [getattr(rules[i], "speed_backward_kph", None) or rules[i].speed_kph for i in ways],
-        dtype=np.float64,
-    )
-    dur_w = np.array([getattr(rules[i], "duration_s", None) or 0.0 for i in ways], dtype=float)
-    pen_w = np.array([getattr(rules[i], "penalty_s", 0.0) or 0.0 for i in ways], dtype=float)
+    spd_back_w = np.array([rules[i].backward_speed_kph for i in ways], dtype=np.float64)
+    dur_w = np.array([rules[i].duration_s or 0.0 for i in ways], dtype=np.float64)
+    pen_w = np.array([rules[i].penalty_s for i in ways], dtype=np.float64)
     hw_w = np.array([way_class(osm.way_tags[i]) or "" for i in ways], dtype=object)
     nm_w = np.array([osm.way_tags[i].get("name", "") for i in ways], dtype=object)
 
