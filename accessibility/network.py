@@ -552,6 +552,10 @@ def _with_turns(net: Network, osm: OsmData, prof: Profile, blocked: np.ndarray) 
     at = np.searchsorted(net.node_osmid, blocked)
     at = at[(at < net.n_nodes) & (net.node_osmid[np.minimum(at, net.n_nodes - 1)] == blocked)]
     net.stats["barriers_blocking"] = len(at)
+    if prof.u_turns == "dead_ends" and rules:
+        bans = turns.u_turn_rules(net, rules, at)
+        net.stats["u_turn_bans"] = len(bans)
+        rules += bans
     rules += turns.barrier_rules(net, at)
     if not rules:
         return net

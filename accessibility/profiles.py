@@ -42,6 +42,8 @@ ONEWAY_FWD = frozenset({"yes", "true", "1"})
 ONEWAY_BWD = frozenset({"-1", "reverse"})
 #: one-way handling of a profile (see profiles.toml)
 ONEWAY_MODES = ("vehicle", "bicycle", "ignore")
+#: where a route may turn round (``u_turns`` in profiles.toml)
+U_TURN_MODES = ("anywhere", "dead_ends")
 #: the profile summaries and the API prefer this one when a build has it
 PREFERRED_PROFILE = "car"
 
@@ -107,6 +109,7 @@ class Profile:
     default: bool = True
     restrictions: tuple[str, ...] = ()
     restriction_except: tuple[str, ...] = ()
+    u_turns: str = "anywhere"
     access_no: frozenset[str] = frozenset()
     barriers_block: frozenset[str] = frozenset()
     barriers_pass: frozenset[str] = frozenset()
@@ -402,6 +405,9 @@ def _check_spec(path: Path, name: str, spec: object) -> None:
     if "oneway" in spec and spec["oneway"] not in ONEWAY_MODES:
         msg = f"{where}: oneway must be one of {', '.join(ONEWAY_MODES)}, got {spec['oneway']!r}"
         raise InputFileError(msg)
+    if "u_turns" in spec and spec["u_turns"] not in U_TURN_MODES:
+        msg = f"{where}: u_turns must be one of {', '.join(U_TURN_MODES)}, got {spec['u_turns']!r}"
+        raise InputFileError(msg)
     speeds = {k: spec[k] for k in _SPEEDS if k in spec}
     for key, table in tables.items():
         speeds |= {f"{key}.{k}": v for k, v in table.items()}
@@ -476,6 +482,7 @@ def _make_profile(name: str, spec: dict[str, Any], path: Path) -> Profile:
         default=bool(spec.get("default", True)),
         restrictions=tuple(spec.get("restrictions", [])),
         restriction_except=tuple(spec.get("restriction_except", [])),
+        u_turns=spec.get("u_turns", "anywhere"),
         access_no=frozenset(spec.get("access_no", [])),
         barriers_block=frozenset(spec.get("barriers_block", [])),
         barriers_pass=frozenset(spec.get("barriers_pass", [])),

@@ -33,6 +33,11 @@ OUTCOMES = (
     "malformed",
     "not_in_network",
 )
+#: how many junctions out from a restricted junction turning round is banned (u_turns =
+#: "dead_ends"): 1 = the roads leaving it up to the next junctions, 2 = one junction further.
+#: On Heidelberg, 2 gives the distances of banning it everywhere (as OSRM) within 90 m
+U_TURN_HOPS = 2
+_ON_A_ROAD = 2  # neighbours of a node that only joins two ways (or shapes one)
 
 
 @dataclass(frozen=True)
@@ -248,6 +253,69 @@ def barrier_rules(net, nodes: np.ndarray) -> list[TurnRule]:
             k = topo.key(i)
             rules.append(TurnRule(True, (k,), (), frozenset({k ^ 1})))
     return rules
+
+
+def _degree(net) -> np.ndarray:
+    """Distinct neighbours of every node (either direction, loops left out)."""
+    u, v = net.edge_u, net.edge_v
+    keep = u != v
+    a, b = np.minimum(u, v)[keep], np.maximum(u, v)[keep]
+    pairs = np.unique(np.stack([a, b], axis=1), axis=0)
+    return np.bincount(pairs.ravel(), minlength=net.n_nodes)
+
+
+def _chain_bans(topo: _Topology, key: int, skip: set[int], deg: np.ndarray, bans: set[int]):
+    """Ban turning round along the road that arc ``key`` starts, up to the next junction.
+
+    Adds to ``bans`` every arrival arc after which turning back along the same edge is
+    forbidden; returns the junction where the road ends (None at a dead end or barrier).
+    """
+    seen = set()
+    while key not in seen:
+        seen.add(key)
+        node = topo.head_of(key)
+        if node in skip:
+            return None  # turning round at a barrier is allowed
+        tail = int(topo.tail[topo.index(key)])
+        outs = topo.out_keys(node)
+        onward = [a for a in outs if topo.head_of(a) != tail]
+        if not onward:
+            return None  # a dead end (for this mode): turning round is the only way on
+        if key ^ 1 in outs:
+            bans.add(key)
+        if deg[node] != _ON_A_ROAD or len(onward) != 1:
+            return node
+        key = onward[0]
+    return None
+
+
+def u_turn_rules(
+    net, rules: list[TurnRule], skip: np.ndarray, hops: int = U_TURN_HOPS
+) -> list[TurnRule]:
+    """No turning round near restricted junctions, except at dead ends and barriers.
+
+    In a node graph a shortest route never turns round (it would be a cycle), unless the
+    junction it comes back to is split: then driving on, turning round and coming back gets
+    round the restriction. OSRM and Valhalla turn round only at dead ends (and barriers);
+    this bans it on every road leaving a restricted junction up to the next junction
+    (``hops`` junctions out), where that escape is possible.
+    """
+    topo = _topology(net)
+    deg = _degree(net)
+    skip_set = set(np.asarray(skip, dtype=np.int64).tolist())
+    frontier = {topo.head_of(k) for r in rules for k in (*r.from_arcs, *r.path_arcs)}
+    done: set[int] = set()
+    bans: set[int] = set()
+    for _ in range(hops):
+        ends = set()
+        for j in frontier:
+            done.add(j)
+            for k in topo.out_keys(j):
+                end = _chain_bans(topo, k, skip_set, deg, bans)
+                if end is not None:
+                    ends.add(end)
+        frontier = ends - done
+    return [TurnRule(False, (k,), (), frozenset({k ^ 1})) for k in sorted(bans)]
 
 
 def split(net, rules: list[TurnRule]) -> TurnGraph:
