@@ -99,7 +99,10 @@ class MatrixResult:
         the network (routing starts and ends there).
     source_snap_distance_m, destination_snap_distance_m : np.ndarray
         Straight-line distance from each input point to its snapped location (metres); the
-        matrix does not include it.
+        matrix does not include it. NaN where the point was not snapped.
+    source_on_network, destination_on_network : np.ndarray
+        False where a point lies beyond ``max_snap_m`` from every road (its row or column
+        is NaN; only with ``require=False``).
     """
 
     distances_m: np.ndarray
@@ -108,6 +111,8 @@ class MatrixResult:
     destinations_snapped: np.ndarray
     source_snap_distance_m: np.ndarray
     destination_snap_distance_m: np.ndarray
+    source_on_network: np.ndarray
+    destination_on_network: np.ndarray
 
 
 def travel_matrix(
@@ -116,6 +121,7 @@ def travel_matrix(
     destinations_lonlat: Sequence[Sequence[float]] | np.ndarray,
     *,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    require: bool = True,
 ) -> MatrixResult:
     """Shortest distance and fastest duration from every source to every destination.
 
@@ -127,6 +133,10 @@ def travel_matrix(
         ``n x 2`` and ``m x 2`` WGS84 lon/lat.
     max_snap_m
         Largest allowed distance from a point to the network (metres).
+    require
+        True (default): a point beyond ``max_snap_m`` is an error. False: its row or column
+        is NaN and ``*_on_network`` says which (the other cells are answered, as OSRM and
+        Valhalla do).
 
     Returns
     -------
@@ -137,7 +147,8 @@ def travel_matrix(
     Raises
     ------
     PointOutsideNetworkError
-        When a source or destination lies beyond ``max_snap_m`` from every road.
+        When ``require`` and a source or destination lies beyond ``max_snap_m`` from every
+        road.
     ValueError
         For malformed coordinates.
 
@@ -148,8 +159,10 @@ def travel_matrix(
     """
     src = lonlat_table(sources_lonlat, name="sources")
     dst = lonlat_table(destinations_lonlat, name="destinations")
-    s_snap = locate(net, src[:, 0], src[:, 1], max_snap_m=max_snap_m, what="source")
-    d_snap = locate(net, dst[:, 0], dst[:, 1], max_snap_m=max_snap_m, what="destination")
+    s_snap = locate(net, src[:, 0], src[:, 1], max_snap_m=max_snap_m, what="source",
+                    require=require)  # fmt: skip
+    d_snap = locate(net, dst[:, 0], dst[:, 1], max_snap_m=max_snap_m, what="destination",
+                    require=require)  # fmt: skip
     router = router_for(net, [s_snap, d_snap])
     s_nodes = router.nodes(0, len(s_snap))
     d_nodes = router.nodes(1, len(d_snap))
@@ -166,4 +179,6 @@ def travel_matrix(
         destinations_snapped=snapped_lonlat(net, d_snap),
         source_snap_distance_m=s_snap.snap_distance_m.copy(),
         destination_snap_distance_m=d_snap.snap_distance_m.copy(),
+        source_on_network=s_snap.ok.copy(),
+        destination_on_network=d_snap.ok.copy(),
     )

@@ -15,6 +15,7 @@ import pandas as pd
 
 from accessibility.areas import points_within_xy
 from accessibility.crs import WGS84
+from accessibility.indicators import REASON_NOT_ON_NETWORK
 from accessibility.isochrones import catchment, isochrones
 from accessibility.routing import travel_matrix
 from accessibility.scenarios import NewFacility, change_summary, what_if
@@ -164,14 +165,19 @@ def matrix(
     net = sb.build.network(profile)
     res = travel_matrix(net, np.asarray(sources, dtype=float),
                         np.asarray(destinations, dtype=float),
-                        max_snap_m=settings.max_snap_m)  # fmt: skip
+                        max_snap_m=settings.max_snap_m, require=False)  # fmt: skip
     return MatrixResponse(
         profile=net.profile,
         distances_m=_nullable(res.distances_m),
         durations_s=_nullable(res.durations_s),
-        sources=_snapped(sources, res.sources_snapped, res.source_snap_distance_m),
+        sources=_snapped(
+            sources, res.sources_snapped, res.source_snap_distance_m, res.source_on_network
+        ),
         destinations=_snapped(
-            destinations, res.destinations_snapped, res.destination_snap_distance_m
+            destinations,
+            res.destinations_snapped,
+            res.destination_snap_distance_m,
+            res.destination_on_network,
         ),
     )
 
@@ -181,12 +187,17 @@ def _nullable(a: np.ndarray) -> list[list[float | None]]:
 
 
 def _snapped(
-    asked: Sequence[tuple[float, float]], snapped: np.ndarray, dist_m: np.ndarray
+    asked: Sequence[tuple[float, float]],
+    snapped: np.ndarray,
+    dist_m: np.ndarray,
+    on_network: np.ndarray,
 ) -> list[SnappedLocation]:
     return [
         SnappedLocation(location=[float(x) for x in a],
-                        snapped=[round(float(v), 6) for v in s], snap_distance_m=float(d))
-        for a, s, d in zip(asked, snapped, dist_m, strict=True)
+                        snapped=[round(float(v), 6) for v in s] if ok else None,
+                        snap_distance_m=round(float(d), 1) if ok else None,
+                        reason=None if ok else REASON_NOT_ON_NETWORK)
+        for a, s, d, ok in zip(asked, snapped, dist_m, on_network, strict=True)
     ]  # fmt: skip
 
 

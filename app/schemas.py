@@ -402,8 +402,17 @@ class SnappedLocation(BaseModel):
     """A requested location and where it joined the network."""
 
     location: list[float] = Field(description="As requested: [lon, lat]")
-    snapped: list[float] = Field(description="On the nearest road: [lon, lat]")
-    snap_distance_m: float
+    snapped: list[float] | None = Field(
+        description="On the nearest road: [lon, lat]; null when not on the network"
+    )
+    snap_distance_m: float | None = Field(
+        description="Straight line from the location to the road (m, not in the costs)"
+    )
+    reason: str | None = Field(
+        default=None,
+        description="Why the point's row or column is null: not_on_network (farther than "
+        "max_snap_m from every road of the profile); null when the point was routed",
+    )
 
 
 class MatrixResponse(BaseModel):

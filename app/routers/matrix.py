@@ -26,7 +26,9 @@ def post_matrix(sb: BuildDep, settings: SettingsDep, body: MatrixRequest) -> Mat
     ``distances_m[i][j]``: length of the shortest route from source i to destination j;
     ``durations_s[i][j]``: duration of the fastest route (may be another route); null
     where unreachable. Points are snapped to the nearest road (``snap_distance_m``, not
-    included in the costs); a point farther than ``max_snap_m`` from any road is a 422.
+    included in the costs); a point farther than ``max_snap_m`` from every road gets a
+    null row (source) or column (destination) and ``reason: not_on_network``, and the
+    other cells are answered.
     """
     check_matrix(settings, len(body.sources), len(body.destinations))
     return matrix(sb, settings, profile=body.profile, sources=body.sources,

@@ -196,13 +196,37 @@ def test_matrix_snapped_locations(client):
     assert m["distances_m"][0][0] > 0 and math.isfinite(m["durations_s"][0][0])
 
 
+def test_matrix_answers_the_cells_of_the_points_on_the_network(client):
+    """A point far from every road nulls its row or column only, with a reason (as OSRM
+    and Valhalla answer the other cells)."""
+    far = [5.0, 52.0]  # in the Netherlands, far from the Liechtenstein extract
+    body = {"profile": "car", "sources": [list(SCHAAN), far],
+            "destinations": [list(VADUZ_COOP), far, list(SCHAAN)]}  # fmt: skip
+    r = client.post("/matrix", json=body)
+    assert r.status_code == 200, r.text
+    m = r.json()
+    whole = client.post(
+        "/matrix",
+        json={
+            "profile": "car",
+            "sources": [list(SCHAAN)],
+            "destinations": [list(VADUZ_COOP), list(SCHAAN)],
+        },
+    )
+    ref = whole.json()  # fmt: skip
+    for key in ("distances_m", "durations_s"):
+        assert m[key][0][0] == ref[key][0][0] > 0 and m[key][0][2] == ref[key][0][1] == 0
+        assert m[key][0][1] is None and m[key][1] == [None, None, None]
+    assert m["sources"][0]["reason"] is None and m["sources"][0]["snapped"] is not None
+    assert m["sources"][1] == {"location": far, "snapped": None, "snap_distance_m": None,
+                               "reason": "not_on_network"}  # fmt: skip
+    assert m["destinations"][1]["reason"] == "not_on_network"
+
+
 def test_matrix_limit_and_errors(client):
     body = {"profile": "car", "sources": [list(SCHAAN)] * 51,
             "destinations": [list(VADUZ_COOP)] * 50}  # fmt: skip
     r = client.post("/matrix", json=body)
     assert r.status_code == 422 and "max_matrix_cells" in r.json()["detail"]
-    r = client.post("/matrix", json={"profile": "car", "sources": [[5.0, 52.0]],
-                                     "destinations": [list(SCHAAN)]})  # fmt: skip
-    assert r.status_code == 422 and "source 0" in r.json()["detail"]
     r = client.post("/matrix", json={"profile": "car", "sources": []})
     assert r.status_code == 422 and "destinations" in r.json()["detail"]
