@@ -21,6 +21,7 @@ from app.routers import (
     broadband,
     catchments,
     collections,
+    docs,
     facilities,
     health,
     isochrones,
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         root_path=settings.root_path,
         license_info={"name": "MIT"},
+        docs_url=None,  # /docs and /redoc: app.routers.docs, from vendored files
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.registry = BuildRegistry()  # until the lifespan has loaded the builds
@@ -86,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
     add_exception_handlers(app)
-    for module in (web, health, collections, villages, facilities, municipalities,
+    for module in (web, docs, health, collections, villages, facilities, municipalities,
                    isochrones, catchments, matrix, scenarios, broadband):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

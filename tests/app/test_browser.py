@@ -200,3 +200,43 @@ def test_persons_grid_overlay(page, client):
     )
     label.locator("input").uncheck()
     assert page.errors == []
+
+
+def _open_offline(browser, server_url: str, path: str):
+    """A page at ``server_url + path`` with every request elsewhere blocked and recorded
+    (in ``page.blocked``), as on a machine without internet."""
+    pg = browser.new_page(viewport={"width": 1200, "height": 900})
+    pg.errors, pg.blocked = [], []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+
+    def block(route) -> None:
+        pg.blocked.append(route.request.url)
+        route.abort()
+
+    pg.route(lambda u: not u.startswith(server_url), block)
+    pg.goto(server_url + path.lstrip("/"))
+    return pg
+
+
+def test_swagger_ui_renders_offline(browser, server_url, client):
+    """/docs (vendored Swagger UI) shows every operation with the internet blocked."""
+    paths = client.get("/openapi.json").json()["paths"]
+    n = sum(len(ops) for ops in paths.values())
+    assert n >= 10
+    pg = _open_offline(browser, server_url, "/docs")
+    pg.wait_for_function(f"document.querySelectorAll('.opblock').length === {n}",
+                         timeout=30_000)  # fmt: skip
+    assert "bereik" in pg.locator(".info .title").inner_text()
+    assert pg.blocked == [] and pg.errors == []
+    pg.close()
+
+
+def test_redoc_renders_offline(browser, server_url, client):
+    """/redoc (vendored ReDoc, no Google Fonts) shows the operations with the internet blocked."""
+    paths = client.get("/openapi.json").json()["paths"]
+    summary = paths["/villages"]["get"]["summary"]
+    pg = _open_offline(browser, server_url, "/redoc")
+    pg.locator("h2", has_text=summary).first.wait_for(timeout=30_000)
+    assert pg.locator("h2").count() >= 10
+    assert pg.blocked == [] and pg.errors == []
+    pg.close()
