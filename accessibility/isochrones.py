@@ -264,6 +264,56 @@ def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.full_like(num, np.inf), where=den > 0)
 
 
+def _piece_of(pieces: dict[str, np.ndarray], edge: np.ndarray, offset_m: np.ndarray) -> np.ndarray:
+    """Index of the piece holding each position (edge, metres from its node u)."""
+    order = np.lexsort((pieces["a_m"], pieces["edge"]))
+    pe, pa = pieces["edge"][order], pieces["a_m"][order]
+    lo = np.searchsorted(pe, edge, side="left")
+    hi = np.searchsorted(pe, edge, side="right")
+    at = lo.copy()
+    step = 1
+    while (more := lo + step < hi).any():  # a split edge has a few pieces, in order of a_m
+        nxt = np.minimum(lo + step, len(pa) - 1)
+        at = np.where(more & (pa[nxt] <= offset_m), lo + step, at)
+        step += 1
+    return order[at]
+
+
+def _costs_at(
+    net: Network,
+    pieces: dict[str, np.ndarray],
+    cost: np.ndarray,
+    targets: Snapped,
+    *,
+    weight: str,
+    direction: str,
+) -> np.ndarray:
+    """Network cost of every target (snapped point), as :func:`_samples` prices a point.
+
+    Infinite where the target is not on the network or not reached within the search.
+    """
+    out = np.full(len(targets), np.inf)
+    ok = np.flatnonzero(targets.ok)
+    if len(ok) == 0:
+        return out
+    s = targets.offset_m[ok]
+    pc = _piece_of(pieces, targets.edge[ok], s)
+    sub = {k: v[pc] for k, v in pieces.items()}
+    ca, cb = _end_costs(net, sub, cost, direction)
+    e, a, b = sub["edge"], sub["a_m"], sub["b_m"]
+    fwd, bwd = net.edge_forward[e], net.edge_backward[e]
+    ok_a, ok_b = (fwd, bwd) if direction == "from" else (bwd, fwd)
+    gi = _geom_index(net)
+    c_a = gi.cost_per_m[weight, direction == "from"][e]
+    c_b = gi.cost_per_m[weight, direction != "from"][e]
+    with np.errstate(invalid="ignore"):  # inf end costs
+        out[ok] = np.minimum(
+            np.where(ok_a, ca + c_a * np.maximum(s - a, 0.0), np.inf),
+            np.where(ok_b, cb + c_b * np.maximum(b - s, 0.0), np.inf),
+        )
+    return out
+
+
 # --- shared by isochrones and catchment ------------------------------------------------------
 def _check_request(
     minutes: Sequence[float] | float | None,
@@ -293,7 +343,9 @@ def _bounded_polygons(
     direction: str,
     cell_m: float,
     fill_holes: bool = True,
-) -> list[shapely.Geometry]:
+    targets: Snapped | None = None,
+) -> tuple[list[shapely.Geometry], np.ndarray | None]:
+    """Contour polygons (metric CRS), and the cost of each target (contour units)."""
     weight, factor = UNITS[unit]
     limits = values * factor
     router = router_for(net, [snapped])
@@ -314,7 +366,11 @@ def _bounded_polygons(
     x = np.concatenate([x, snapped.x[ok]])
     y = np.concatenate([y, snapped.y[ok]])
     c = np.concatenate([c, np.zeros(int(ok.sum()))])
-    return contour_polygons(x, y, c, limits, cell_m=cell_m, fill_holes=fill_holes)
+    polygons = contour_polygons(x, y, c, limits, cell_m=cell_m, fill_holes=fill_holes)
+    if targets is None:
+        return polygons, None
+    at = _costs_at(net, pieces, cost, targets, weight=weight, direction=direction)
+    return polygons, np.where(at <= limit, at / factor, np.inf)
 
 
 def _contour_frame(
@@ -328,9 +384,16 @@ def _contour_frame(
     fill_holes: bool,
     snap_distance_m: float,
     extra: dict[str, object] | None = None,
+    targets: np.ndarray | None = None,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
 ) -> gpd.GeoDataFrame:
     """Contours around the snapped points as the frame :func:`isochrones` returns."""
-    geoms = _bounded_polygons(
+    at = None
+    if targets is not None:
+        pts = lonlat_table(targets, name="targets")
+        at = locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="target",
+                    require=False)  # fmt: skip
+    geoms, target_cost = _bounded_polygons(
         net,
         snapped,
         unit=unit,
@@ -338,6 +401,7 @@ def _contour_frame(
         direction=direction,
         cell_m=cell_m,
         fill_holes=fill_holes,
+        targets=at,
     )
     wgs = polygons_to_wgs84(geoms, net.crs)
     # the area of the returned polygons, measured in the metric CRS of the network
@@ -352,6 +416,9 @@ def _contour_frame(
     }
     if extra:
         data.update(extra)
+    if target_cost is not None:
+        data["targets_within"] = [np.flatnonzero(target_cost <= v) for v in values]
+        data["target_cost"] = [target_cost] * len(values)
     data["geometry"] = from_shapely(wgs, crs=_WGS84_CRS)
     return gpd.GeoDataFrame(data, geometry="geometry")
 
@@ -368,6 +435,7 @@ def isochrones(
     cell_m: float = DEFAULT_CELL_M,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     fill_holes: bool = True,
+    targets: np.ndarray | Sequence[Sequence[float]] | None = None,
 ) -> gpd.GeoDataFrame:
     """Nested contour polygons of what is reachable from (or can reach) one location.
 
@@ -390,6 +458,10 @@ def isochrones(
     fill_holes
         Fill every enclosed hole (default, like Valhalla's ``denoise``: the land between
         reached roads counts as served); ``False`` keeps holes of 16 cells and more.
+    targets
+        Optional ``k x 2`` WGS84 lon/lat (e.g. the villages): each is snapped to the
+        network (``max_snap_m``) and priced by the same search, so membership is by
+        network cost, not by lying in the polygon.
 
     Returns
     -------
@@ -397,7 +469,10 @@ def isochrones(
         One row per contour, ascending: ``contour``, ``unit`` (``"minutes"`` or
         ``"meters"``), ``profile``, ``direction``, ``area_m2`` (metric CRS),
         ``snap_distance_m`` and a Polygon/MultiPolygon ``geometry`` in EPSG:4326. Each
-        contour contains the smaller ones.
+        contour contains the smaller ones. With ``targets`` also ``targets_within`` (the
+        positions of the targets whose network cost is within the contour) and
+        ``target_cost`` (every target's cost in the contour's unit, inf when beyond the
+        largest contour or off the network).
 
     Raises
     ------
@@ -415,6 +490,7 @@ def isochrones(
     return _contour_frame(
         net, snapped, unit=unit, values=values, direction=direction, cell_m=cell_m,
         fill_holes=fill_holes, snap_distance_m=float(snapped.snap_distance_m[0]),
+        targets=targets, max_snap_m=max_snap_m,
     )  # fmt: skip
 
 
@@ -427,6 +503,7 @@ def catchment(
     cell_m: float = DEFAULT_CELL_M,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     fill_holes: bool = True,
+    targets: np.ndarray | Sequence[Sequence[float]] | None = None,
 ) -> gpd.GeoDataFrame:
     """Compute the area within ``minutes`` of ANY of several points (one search).
 
@@ -442,8 +519,8 @@ def catchment(
     direction
         ``"to"`` (default): area from which some point can be reached in time (patients
         driving to a practice); ``"from"``: area reachable from some point.
-    cell_m, max_snap_m, fill_holes
-        As in :func:`isochrones`.
+    cell_m, max_snap_m, fill_holes, targets
+        As in :func:`isochrones` (a target's cost is to or from the nearest point).
 
     Returns
     -------
@@ -474,5 +551,5 @@ def catchment(
     return _contour_frame(
         net, snapped, unit=unit, values=values, direction=direction, cell_m=cell_m,
         fill_holes=fill_holes, snap_distance_m=float(np.nanmax(snapped.snap_distance_m)),
-        extra={"points_used": used},
+        extra={"points_used": used}, targets=targets, max_snap_m=max_snap_m,
     )  # fmt: skip

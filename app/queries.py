@@ -1,8 +1,9 @@
 """Request-time computations: one domain call each, shaped into response tables.
 
 Isochrones, catchments and matrices route on the build's networks through
-:mod:`accessibility.isochrones` and :mod:`accessibility.routing`; population inside comes
-from :func:`accessibility.areas.points_within`. Nothing here does geometry maths.
+:mod:`accessibility.isochrones` and :mod:`accessibility.routing`; the villages (and
+population) inside come from the same search, by network cost. Nothing here does geometry
+maths.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from accessibility.areas import points_within_xy
 from accessibility.crs import WGS84
 from accessibility.indicators import REASON_NOT_ON_NETWORK
 from accessibility.isochrones import catchment, isochrones
@@ -39,20 +39,29 @@ ISOCHRONE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _population(polygons: gpd.GeoDataFrame, sb: ServedBuild) -> pd.DataFrame:
-    """Villages and population inside each polygon (population null when none is known)."""
-    lon, lat, pop, ids = sb.village_arrays()
-    inside = points_within_xy(polygons.geometry.to_numpy(), lon, lat, weights=pop)
+def _population(frame: gpd.GeoDataFrame, sb: ServedBuild) -> pd.DataFrame:
+    """Villages and population within each contour (population null when none is known).
+
+    Membership is by network cost (``targets_within`` of the domain call, the villages as
+    targets), the same cost as the village indicators, not by lying in the polygon.
+    """
+    _, _, pop, ids = sb.village_arrays()
     rows = []
-    for r in inside:
-        known = r["count"] - r["weight_unknown"]
+    for within in frame["targets_within"]:
+        w = pop[within]
+        known = np.isfinite(w)
         rows.append({
-            "villages": r["count"],
-            "villages_without_population": r["weight_unknown"],
-            "population": r["weight_sum"] if known > 0 else None,
-            "village_ids": ids[r["index"]].tolist(),
+            "villages": len(within),
+            "villages_without_population": int((~known).sum()),
+            "population": float(w[known].sum()) if known.any() else None,
+            "village_ids": ids[within].tolist(),
         })  # fmt: skip
-    return pd.DataFrame(rows, index=polygons.index)
+    return pd.DataFrame(rows, index=frame.index)
+
+
+def _village_points(sb: ServedBuild) -> np.ndarray:
+    lon, lat, _, _ = sb.village_arrays()
+    return np.column_stack([lon, lat])
 
 
 def isochrone_frame(
@@ -80,6 +89,7 @@ def isochrone_frame(
             net, float(lon), float(lat), minutes=contours.minutes, meters=contours.meters,
             direction=direction, cell_m=settings.isochrone_cell_m,
             fill_holes=settings.isochrone_fill_holes, max_snap_m=settings.max_snap_m,
+            targets=_village_points(sb),
         )  # fmt: skip
         inside = _population(g, sb)
         unit = str(g["unit"].iloc[0])
@@ -121,14 +131,15 @@ def catchment_frame(
         poly = catchment(net, fac[["lon", "lat"]].to_numpy(dtype=float), minutes=minutes,
                          direction=direction, cell_m=settings.isochrone_cell_m,
                          fill_holes=settings.isochrone_fill_holes,
-                         max_snap_m=settings.max_snap_m)  # fmt: skip
+                         max_snap_m=settings.max_snap_m, targets=_village_points(sb))  # fmt: skip
         used = int(poly["points_used"].iloc[0])
-        inside_ids = set(_population(poly, sb)["village_ids"].iloc[0])
+        cost_min = poly["target_cost"].iloc[0]
         area, geom = float(poly["area_m2"].iloc[0]), poly.geometry.iloc[0]
     else:
-        used, inside_ids, area, geom = 0, set(), 0.0, None
+        used, area, geom = 0, 0.0, None
+        cost_min = np.full(len(sb.build.villages), np.inf)
     v = sb.build.villages
-    inside = v["village_id"].isin(inside_ids).to_numpy()
+    inside = np.isfinite(cost_min)
     pop = pd.to_numeric(v["population"]).to_numpy(dtype=float, na_value=np.nan)
     head = {
         "kind": "catchment", "category": category, "profile": profile,
@@ -141,6 +152,7 @@ def catchment_frame(
         "kind": "village", "village_id": v["village_id"].to_numpy(),
         "village_name": v["village_name"].to_numpy(),
         "municipality": v["municipality"].to_numpy(), "population": pop, "inside": inside,
+        "travel_time_s": np.where(inside, cost_min * 60.0, np.nan),
     })  # fmt: skip
     return (
         gpd.GeoDataFrame(pd.DataFrame([head]), geometry=[geom], crs=WGS84),

@@ -280,7 +280,10 @@ class CatchmentVillageProperties(BaseModel):
     village_name: str | None
     municipality: str | None
     population: float | None
-    inside: bool
+    inside: bool = Field(description="Network travel time within the limit")
+    travel_time_s: float | None = Field(
+        default=None, description="To (or from) the nearest facility; null beyond the limit"
+    )
 
 
 class _OgcMembers(BaseModel):
@@ -316,7 +319,7 @@ class IsochroneCollection(FeatureCollection[Feature[AnyPolygon, IsochronePropert
 class CatchmentCollection(
     FeatureCollection[Feature[AnyPolygon | Point, CatchmentProperties | CatchmentVillageProperties]]
 ):
-    """The catchment polygon first (kind=catchment), then every village (kind=village)."""
+    """A catchment: its polygon (``layer=area``) or every village as a point (``villages``)."""
 
 
 class ItemCollection(FeatureCollection[Feature[AnyGeometry, OpenProperties]], _OgcMembers):
@@ -447,16 +450,25 @@ class MatrixResponse(BaseModel):
     destinations: list[SnappedLocation]
 
 
-def geojson_200(model: Any, example: dict[str, Any] | None = None,
-                *, csv: bool = False) -> dict[int | str, Any]:  # fmt: skip
+def geojson_200(
+    model: Any,
+    example: dict[str, Any] | None = None,
+    *,
+    csv: bool = False,
+    examples: dict[str, dict[str, Any]] | None = None,
+) -> dict[int | str, Any]:
     """``responses=`` entry documenting a GeoJSON body (and optionally CSV with ``f=csv``).
 
     Use with ``response_class=GeoJSONResponse`` so the model lands under
-    ``application/geo+json``.
+    ``application/geo+json``. ``examples``: several named examples instead of one.
     """
     content: dict[str, Any] = {"application/geo+json": {}}
     if example is not None:
         content["application/geo+json"]["example"] = example
+    if examples:
+        content["application/geo+json"]["examples"] = {
+            name: {"value": value} for name, value in examples.items()
+        }
     if csv:
         content["text/csv"] = {"schema": {"type": "string"}}
     return {200: {"model": model, "description": "GeoJSON (RFC 7946, WGS84)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -16,6 +16,8 @@ from app.schemas import PROFILE_DESCRIPTION, CatchmentCollection, Direction, Pro
 
 router = APIRouter(prefix="/catchments", tags=["catchments"])
 
+CatchmentLayer = Literal["area", "villages"]
+
 EXAMPLE = {
     "type": "FeatureCollection",
     "features": [
@@ -26,11 +28,16 @@ EXAMPLE = {
                         "direction": "to", "minutes": 5.0, "area_m2": 41234000.0,
                         "facilities": 11, "villages_inside": 14, "villages_outside": 5,
                         "population_inside": 33100.0, "population_outside": 5091.0}},
+    ],
+}  # fmt: skip
+VILLAGES_EXAMPLE = {
+    "type": "FeatureCollection",
+    "features": [
         {"type": "Feature", "id": "node/347290636",
          "geometry": {"type": "Point", "coordinates": [9.608395, 47.102793]},
          "properties": {"kind": "village", "village_id": "node/347290636",
                         "village_name": "Malbun", "municipality": "Triesenberg",
-                        "population": None, "inside": False}},
+                        "population": None, "inside": False, "travel_time_s": None}},
     ],
 }  # fmt: skip
 
@@ -40,7 +47,12 @@ EXAMPLE = {
     operation_id="get_catchment",
     summary="Area and population within N minutes of a facility category",
     response_class=GeoJSONResponse,
-    responses={**geojson_200(CatchmentCollection, EXAMPLE), **error_responses(404, 422, 503)},
+    responses={
+        **geojson_200(
+            CatchmentCollection, examples={"area": EXAMPLE, "villages": VILLAGES_EXAMPLE}
+        ),
+        **error_responses(404, 422, 503),
+    },
 )
 def get_catchment(
     *,
@@ -56,17 +68,29 @@ def get_catchment(
     direction: Annotated[
         Direction, Query(description="to: can reach a facility in time; from: reachable from one")
     ] = "to",
+    layer: Annotated[
+        CatchmentLayer,
+        Query(
+            description="area: the catchment polygon (one feature); villages: every "
+            "village as a point with inside and travel_time_s"
+        ),
+    ] = "area",
 ) -> Response:
-    """Return the catchment of a category and every village, inside or outside it.
+    """Return the catchment of a category, or every village inside or outside it.
 
-    The first feature is the catchment (kind=catchment, null geometry when the category
-    has no facility) with the villages and population inside and outside; then every
-    village (kind=village) with ``inside`` true or false.
+    ``layer=area`` (default): one feature, the catchment polygon (kind=catchment, null
+    geometry when the category has no facility) with the villages and population inside
+    and outside. ``layer=villages``: every village (kind=village) as a point with
+    ``inside`` and ``travel_time_s`` (to or from the nearest facility, null beyond the
+    limit). A village is inside when its network travel time (from its snapped place,
+    the same as the indicators) is within ``minutes``, not when it lies in the polygon.
+    Two layers, so that GIS clients get one geometry type per collection.
     """
     check_minutes(settings, minutes)
     area, villages = catchment_frame(
         sb, settings, category=sb.build.check_category(category), profile=profile,
         minutes=minutes, direction=direction,
     )  # fmt: skip
-    texts = [*features(area), *features(villages, id_column="village_id")]
-    return geojson_response(collection_text(texts))
+    if layer == "villages":
+        return geojson_response(collection_text(features(villages, id_column="village_id")))
+    return geojson_response(collection_text(features(area)))

@@ -62,6 +62,26 @@ def test_reach_on_the_toy_network(toy):
     assert gdf.snap_distance_m.iloc[0] == pytest.approx(0, abs=0.01)
 
 
+def test_targets_are_priced_by_the_search(toy):
+    # the points of test_reach_on_the_toy_network: (480, 0) at 48 s, (1350, 0) at 117.5 s;
+    # (1700, 0) at 135 s is beyond the 2 min, (5500, 0) on the disconnected road, and a
+    # point 50 km away is on no road: infinite
+    lon, lat = lonlat((0, 0))[0]
+    targets = lonlat((480, 0), (1350, 0), (1700, 0), (5500, 0), (0, 50_000))
+    gdf = isochrones(toy, lon, lat, minutes=[1, 2], targets=targets)
+    cost = gdf["target_cost"].iloc[0]
+    assert cost[:2] * 60 == pytest.approx([48.0, 117.5], abs=0.01)
+    assert np.isinf(cost[2:]).all()
+    assert [w.tolist() for w in gdf["targets_within"]] == [[0], [0, 1]]
+    # towards node 3 in metres: from (1350, 0) 450 m on 1-2, then the one-way 2->3 (600 m)
+    lon3, lat3 = lonlat((1800, 600))[0]
+    into = isochrones(toy, lon3, lat3, meters=[2000], direction="to", targets=targets[1:2])
+    assert into["target_cost"].iloc[0] == pytest.approx([450 + 600], abs=0.5)
+    out = isochrones(toy, lon3, lat3, meters=[2000], direction="from", targets=targets[1:2])
+    # from 3 only the diagonal (1000 m) to 1, then 350 m along 1-2
+    assert out["target_cost"].iloc[0] == pytest.approx([1000 + 350], abs=0.5)
+
+
 def test_columns_and_types(toy):
     lon, lat = lonlat((480, 10))[0]
     gdf = isochrones(toy, lon, lat, minutes=[3, 1, 2])
@@ -267,6 +287,25 @@ def test_vaduz_isochrone_agrees_with_the_travel_matrix(car, vaduz):
     # measured: all of 1766 nodes <= 9.5 min inside, none of 564 nodes >= 12 min
     assert hit[near].mean() > 0.995
     assert (~hit[far]).mean() > 0.99
+
+
+@pytest.mark.parametrize("direction", ["from", "to"])
+def test_village_costs_agree_with_the_travel_matrix(demo_build, car, direction):
+    """The search's price of every village equals the matrix's (within a second)."""
+    v = demo_build.villages
+    pts = np.column_stack([v.geometry.x, v.geometry.y])
+    g = isochrones(car, *VADUZ, minutes=[8], direction=direction, targets=pts)
+    cost_s = g["target_cost"].iloc[0] * 60
+    m = (
+        travel_matrix(car, [VADUZ], pts)
+        if direction == "from"
+        else travel_matrix(car, pts, [VADUZ])
+    )
+    expected = m.durations_s.ravel()
+    within = np.isfinite(expected) & (expected <= 8 * 60 - 1)
+    assert within.sum() >= 5 and (~within).sum() >= 2
+    np.testing.assert_allclose(cost_s[within], expected[within], atol=1.0)
+    assert np.isinf(cost_s[expected > 8 * 60 + 1]).all()
 
 
 def test_vaduz_direction_to_and_meters(car):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import shapely
 from app_helpers import GEOJSON, assert_geojson
@@ -39,16 +40,31 @@ def test_isochrones_nest_and_are_valid(client):
     assert fc["features"][1]["properties"]["area_m2"] > props["area_m2"] > 0
 
 
-def test_isochrone_population_is_that_of_the_villages_inside(client, villages_fc):
-    fc = _iso(client, profile="car", minutes="10").json()
-    poly = shape(fc["features"][0]["geometry"])
-    inside = [f["properties"] for f in villages_fc["features"]
-              if poly.covers(shape(f["geometry"]))]  # fmt: skip
-    p = fc["features"][0]["properties"]
-    assert p["villages"] == len(inside) > 0
-    expected = sum(v["population"] or 0 for v in inside)
-    assert p["population"] == pytest.approx(expected)
-    assert p["villages_without_population"] == sum(v["population"] is None for v in inside)
+@pytest.mark.parametrize(("direction", "unit", "values"),
+                         [("from", "minutes", "3,10"), ("to", "meters", "2000,6000")])  # fmt: skip
+def test_isochrone_villages_are_those_within_by_network_cost(client, villages_fc, direction,
+                                                             unit, values):  # fmt: skip
+    """The villages (and population) of a contour are those whose network cost from (or
+    to) the location is within it: the matrix is the oracle, not the polygon."""
+    fc = _iso(client, profile="car", direction=direction, **{unit: values}).json()
+    vil = [f["properties"] for f in villages_fc["features"]]
+    pts = [[v["lon"], v["lat"]] for v in vil]
+    body = ({"sources": [list(VADUZ_COOP)], "destinations": pts} if direction == "from"
+            else {"sources": pts, "destinations": [list(VADUZ_COOP)]})  # fmt: skip
+    m = client.post("/matrix", json={"profile": "car", **body}).json()
+    key = "durations_s" if unit == "minutes" else "distances_m"
+    cost = np.array(m[key], dtype=float).ravel()  # None -> nan
+    factor = 60.0 if unit == "minutes" else 1.0
+    for f in fc["features"]:
+        p = f["properties"]
+        limit = p[unit] * factor
+        assert not np.any(np.abs(cost - limit) < 1.0)  # no village on the edge of a contour
+        inside = [v for v, c in zip(vil, cost, strict=True) if c <= limit]
+        assert p["villages"] == len(inside)
+        known = [v["population"] for v in inside if v["population"] is not None]
+        assert p["population"] == (pytest.approx(sum(known)) if known else None)
+        assert p["villages_without_population"] == len(inside) - len(known)
+    assert 0 < fc["features"][0]["properties"]["villages"] < 19
 
 
 def test_isochrones_by_distance_and_direction(client):
@@ -128,23 +144,56 @@ def test_malformed_body_is_422_with_a_string_detail(client):
 
 
 def test_catchment_inside_and_outside(client, villages_fc):
-    r = client.get("/catchments", params={"category": "supermarket", "profile": "car",
-                                          "minutes": 5})  # fmt: skip
+    params = {"category": "supermarket", "profile": "car", "minutes": 5}
+    r = client.get("/catchments", params=params)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == GEOJSON
     fc = r.json()
     assert_geojson(fc)
-    head, *villages = fc["features"]
+    [head] = fc["features"]  # one geometry type per layer (QGIS takes the first's)
     p = head["properties"]
     assert p["kind"] == "catchment" and p["facilities"] == 11 and p["area_m2"] > 0
     assert shape(head["geometry"]).is_valid
+    r = client.get("/catchments", params={**params, "layer": "villages"})
+    assert r.status_code == 200, r.text
+    villages = r.json()["features"]
+    assert {f["geometry"]["type"] for f in villages} == {"Point"}
     assert len(villages) == 19 == p["villages_inside"] + p["villages_outside"]
     inside = [v for v in villages if v["properties"]["inside"]]
     assert len(inside) == p["villages_inside"] > 0
+    assert all((v["properties"]["travel_time_s"] is not None) == v["properties"]["inside"]
+               for v in villages)  # fmt: skip
     total = sum(f["properties"]["population"] or 0 for f in villages_fc["features"])
     assert p["population_inside"] + p["population_outside"] == pytest.approx(total)
     malbun = next(v for v in villages if v["properties"]["village_name"] == "Malbun")
     assert malbun["properties"]["inside"] is False  # 7.8 km up the mountain
+
+
+@pytest.mark.parametrize("profile", ["car", "walk"])
+def test_catchment_membership_agrees_with_the_indicators(client, villages_fc, profile):
+    """Every village is inside exactly when its indicator travel time to the nearest
+    supermarket is within the limit (the same network cost), at limits just above and
+    below the villages' own times."""
+    times = {}
+    for f in villages_fc["features"]:
+        vid = f["properties"]["village_id"]
+        detail = client.get(f"/villages/{vid}").json()["properties"]
+        times[vid] = detail[f"supermarket_{profile}_travel_time_s"]
+    known = sorted(t for t in times.values() if t is not None)
+    assert len(known) >= 10
+    limits = sorted({round(t / 60 + d, 2) for t in known[::3] for d in (-0.05, 0.05)})
+    limits = [m for m in limits if 0 < m <= 60]
+    for minutes in limits:
+        params = {"category": "supermarket", "profile": profile, "minutes": minutes,
+                  "layer": "villages"}  # fmt: skip
+        fc = client.get("/catchments", params=params).json()
+        for f in fc["features"]:
+            p = f["properties"]
+            t = times[p["village_id"]]
+            expected = t is not None and t <= minutes * 60
+            assert p["inside"] is expected, (minutes, p["village_name"], t)
+            if expected:
+                assert p["travel_time_s"] == pytest.approx(t, abs=1.0)
 
 
 def test_catchment_of_a_category_without_facilities_is_empty(client, villages_fc):
