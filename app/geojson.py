@@ -97,14 +97,19 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def round_geometries(geoms: Iterable[Any]) -> np.ndarray:
-    """Geometries snapped to a 1e-6 degree grid (valid output) with rounded coordinates."""
+    """Geometries snapped to a 1e-6 degree grid (valid output) with rounded coordinates.
+
+    Polygon rings are oriented as RFC 7946 (section 3.1.6) asks: outer rings
+    counterclockwise, holes clockwise (GEOS unions and contour tracing give either).
+    """
     arr = np.asarray(geoms, dtype=object)
     # round vertex by vertex (fast); repair topology only where that made a geometry invalid
     snapped = shapely.set_precision(arr, GRID, mode="pointwise")
     bad = ~shapely.is_valid(snapped) & shapely.is_valid(arr)
     if bad.any():
         snapped[bad] = shapely.set_precision(arr[bad], GRID)
-    return shapely.transform(snapped, lambda c: np.round(c, DECIMALS))
+    rounded = shapely.transform(snapped, lambda c: np.round(c, DECIMALS))
+    return shapely.orient_polygons(rounded, exterior_cw=False)
 
 
 def geometry_texts(gdf: gpd.GeoDataFrame) -> list[str]:

@@ -5,6 +5,7 @@ Not in conftest.py: ``from conftest import ...`` may pick another directory's co
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any
 
@@ -54,3 +55,18 @@ def assert_geojson(fc: dict[str, Any]) -> None:
         lon, lat = xs[0::2], xs[1::2]
         assert all(-180 <= x <= 180 for x in lon)
         assert all(-90 <= y <= 90 for y in lat)
+        assert_ring_orientation(f["geometry"])
+
+
+def _signed_area(ring: list[list[float]]) -> float:
+    """Shoelace: positive for a counterclockwise ring."""
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring)) / 2
+
+
+def assert_ring_orientation(geometry: dict[str, Any]) -> None:
+    """RFC 7946 3.1.6: outer rings counterclockwise, holes clockwise."""
+    polygons = {"Polygon": [geometry.get("coordinates")],
+                "MultiPolygon": geometry.get("coordinates")}.get(geometry["type"], [])  # fmt: skip
+    for rings in polygons:
+        assert _signed_area(rings[0]) > 0, "outer ring must be counterclockwise (RFC 7946)"
+        assert all(_signed_area(r) < 0 for r in rings[1:]), "holes must be clockwise"
