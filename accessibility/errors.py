@@ -65,3 +65,7 @@ class EmptyNetworkError(ValueError, AccessibilityError):
 
 class BuildNotFoundError(FileNotFoundError, AccessibilityError):
     """A build folder does not exist or is incomplete."""
+
+
+class WideTableError(ValueError, AccessibilityError):
+    """A long table that cannot be made wide (a row twice, or two columns of one name)."""
