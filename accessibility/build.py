@@ -64,6 +64,7 @@ from accessibility.villages import (
 )
 from accessibility.writer import (
     BuildTables,
+    gpkg_layer,
     points,
     write_nabijheid,
     write_persons,
@@ -370,7 +371,7 @@ class _BroadbandResult:
 
     def write(self, lay: BuildLayout) -> None:
         self.white_areas.to_parquet(lay.white_areas)
-        self.white_areas.to_file(lay.geopackage, layer="white_areas", driver="GPKG")
+        gpkg_layer(self.white_areas, lay.geopackage, "white_areas")
         self.double_disadvantage.to_csv(lay.double_disadvantage, index=False)
         self.municipalities.to_csv(lay.municipalities_broadband)
 

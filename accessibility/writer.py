@@ -7,13 +7,27 @@ temporary folder that :class:`accessibility.store.AtomicBuildDir` renames into p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from accessibility.crs import WGS84
+from accessibility.errors import NoCrsError
 from accessibility.layout import BuildLayout, edges_layer
 from accessibility.network import Network
+from accessibility.profiles import preferred_profile
+from accessibility.qgis_style import graduated_qml
+from accessibility.wide import municipalities_wide, villages_wide, wide_column
+
+#: GeoPackage version written: GDAL 3.6 and QGIS 3.22 (Debian 12) warn on 1.4 (GDAL >= 3.7's
+#: default), not on 1.2
+GPKG_VERSION = "1.2"
+#: the geometry column of every feature layer (``layer_styles`` names it)
+GEOMETRY_COLUMN = "geom"
+#: the table QGIS reads layer styles from
+LAYER_STYLES = "layer_styles"
 
 
 @dataclass(frozen=True)
@@ -70,11 +84,17 @@ def points(df: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def write_tables(lay: BuildLayout, t: BuildTables) -> None:
-    """Write the tables (CSV, Parquet), the networks and the GeoPackage layers."""
+    """Write the tables (CSV, Parquet), the networks and the GeoPackage layers.
+
+    ``villages.parquet`` (the service's input) keeps the village fields; ``villages.csv`` and
+    the GeoPackage ``villages`` layer add the indicators, one column each
+    (:func:`accessibility.wide.villages_wide`).
+    """
     gv = points(t.villages)
     gf = points(t.facilities)
     gv.to_parquet(lay.villages)
-    t.villages.to_csv(lay.villages_csv, index=False)
+    wide = villages_wide(t.villages, t.indicators)
+    wide.to_csv(lay.villages_csv, index=False)
     gf.to_parquet(lay.facilities)
     if t.village_polygons is not None:
         t.village_polygons.to_parquet(lay.village_polygons)
@@ -85,27 +105,44 @@ def write_tables(lay: BuildLayout, t: BuildTables) -> None:
     t.municipalities.to_csv(lay.municipalities, index=False)
     for p, net in t.networks.items():
         net.save(lay.network(p))
-    _write_geopackage(lay, t, gv, gf)
+    _write_geopackage(lay, t, points(wide), gf)
 
 
 def _write_geopackage(
     lay: BuildLayout, t: BuildTables, gv: gpd.GeoDataFrame, gf: gpd.GeoDataFrame
 ) -> None:
+    """Write the GeoPackage: every feature layer in WGS84 with a spatial index.
+
+    The long tables go in without geometry (GPKG attribute tables); the villages get their
+    QGIS style.
+    """
     gpkg = lay.geopackage
-    gpkg_layer(gv, gpkg, "villages")
+    gpkg_layer(gv, gpkg, "villages")  # the first layer creates the file (GeoPackage 1.2)
+    write_layer_style(gpkg, "villages", _style_column(gv, t.indicators))
     gpkg_layer(gf, gpkg, "facilities")
-    gi = t.indicators.merge(t.villages[["village_id", "lon", "lat"]], on="village_id", how="left")
-    gpkg_layer(points(gi).drop(columns=["lon", "lat"]), gpkg, "indicators")
+    gpkg_layer(t.indicators, gpkg, "indicators")
+    gpkg_layer(t.municipalities, gpkg, "municipality_indicators")
     if len(t.boundaries):
-        gm = t.boundaries.rename(columns={"name": "municipality"}).merge(
-            t.municipalities, on="municipality"
-        )
+        cats = list(t.indicators["category"].drop_duplicates())
+        profs = list(t.indicators["profile"].drop_duplicates())
+        wide = municipalities_wide(t.municipalities, categories=cats, profiles=profs)
+        gm = t.boundaries.rename(columns={"name": "municipality"}).merge(wide, on="municipality")
         gpkg_layer(gm, gpkg, "municipalities")
     for p, net in t.networks.items():
-        # in the network's metric CRS (QGIS reprojects on the fly; measuring works at once);
-        # no spatial index: it doubles the write time of a province's edges, and QGIS builds
-        # one on demand (Layer Properties > Source > Create spatial index)
-        gpkg_layer(network_edges(net), gpkg, edges_layer(p), spatial_index=False)
+        gpkg_layer(network_edges(net), gpkg, edges_layer(p))  # reprojected to WGS84
+
+
+def _style_column(villages: pd.DataFrame, indicators: pd.DataFrame) -> str:
+    """Return the distance column the villages are styled by.
+
+    The first category (in table order) with a value for the default profile (car if built),
+    else the first category's.
+    """
+    profile = preferred_profile(list(indicators["profile"].drop_duplicates())) or ""
+    cats = list(indicators["category"].drop_duplicates())
+    columns = [wide_column(c, profile, "distance_m") for c in cats]
+    present = [c for c in columns if c in villages.columns and villages[c].notna().any()]
+    return (present or columns or ["distance_m"])[0]
 
 
 def network_edges(net: Network) -> gpd.GeoDataFrame:
@@ -134,13 +171,67 @@ def network_edges(net: Network) -> gpd.GeoDataFrame:
     )
 
 
-def gpkg_layer(gdf: gpd.GeoDataFrame, path, layer: str, *, spatial_index: bool = True) -> None:
-    """Write one GeoPackage layer through Arrow (several times faster than row by row)."""
-    gdf.to_file(
+def gpkg_layer(df: pd.DataFrame, path: str | Path, layer: str, *, crs: str | None = WGS84) -> None:
+    """Write one GeoPackage layer (through Arrow: several times faster than row by row).
+
+    A GeoDataFrame becomes a feature layer in ``crs`` (WGS84 unless None: every layer of a
+    file in one CRS) with an R-tree spatial index; a plain DataFrame an attribute table
+    (no geometry). The file is GeoPackage 1.2, which GDAL 3.6 and QGIS 3.22 (Debian 12)
+    open without a warning; the version is set when the first layer creates the file.
+    """
+    options: dict[str, str] = {}
+    if isinstance(df, gpd.GeoDataFrame):
+        if df.crs is None:
+            msg = f"layer {layer!r} has no CRS; set one before writing it to {path}"
+            raise NoCrsError(msg)
+        if crs is not None:
+            df = df.to_crs(crs)
+        options = {"SPATIAL_INDEX": "YES", "GEOMETRY_NAME": GEOMETRY_COLUMN}
+    pyogrio.write_dataframe(
+        df,
         path,
         layer=layer,
         driver="GPKG",
-        engine="pyogrio",
         use_arrow=True,
-        layer_options={"SPATIAL_INDEX": "YES" if spatial_index else "NO"},
+        dataset_options={"VERSION": GPKG_VERSION},
+        layer_options=options,
     )
+
+
+def write_layer_style(path: str | Path, layer: str, column: str) -> None:
+    """Store the distance-class style of ``layer`` by ``column`` as its QGIS default style.
+
+    A row of the ``layer_styles`` table (created as QGIS creates it: an attribute table),
+    which QGIS reads when the layer is added (:func:`accessibility.qgis_style.graduated_qml`).
+    """
+    row = {
+        "f_table_catalog": "",
+        "f_table_schema": "",
+        "f_table_name": layer,
+        "f_geometry_column": GEOMETRY_COLUMN,
+        "styleName": f"{layer} by {column}",
+        "styleQML": graduated_qml(column),
+        "styleSLD": "",
+        "useAsDefault": True,
+        "description": (
+            f"bereik: {layer} coloured by {column} in the web map's distance classes; "
+            "grey: no facility or unreachable"
+        ),
+        "owner": "",
+        "ui": "",
+        "update_time": pd.Timestamp.now(tz="UTC").floor("s"),
+    }
+    pyogrio.write_dataframe(
+        pd.DataFrame([row]),
+        path,
+        layer=LAYER_STYLES,
+        driver="GPKG",
+        use_arrow=True,
+        append=Path(path).exists() and LAYER_STYLES in _layers(path),
+        dataset_options={"VERSION": GPKG_VERSION},
+        layer_options={"FID": "id"},
+    )
+
+
+def _layers(path: str | Path) -> set[str]:
+    return {name for name, _ in pyogrio.list_layers(path)}

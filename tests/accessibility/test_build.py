@@ -74,15 +74,17 @@ def test_build_outputs_and_manifest(demo_build):
     assert set(m["libraries"]) >= {"numpy", "scipy", "osmium"}
     layers = {name for name, _ in pyogrio.list_layers(b.path / "bereik.gpkg")}
     assert layers == {
-        "villages",
+        "villages",  # one feature per village with the indicators as columns
         "facilities",
-        "indicators",
-        "municipalities",
+        "indicators",  # the long table, without geometry (tests/accessibility/test_geopackage)
+        "municipalities",  # one feature per municipality
+        "municipality_indicators",  # municipalities.csv, without geometry
         "edges_car",
         "edges_bike",
         "edges_walk",
         "white_areas",
         "residents",  # the addresses with their weights and car distances (origins)
+        "layer_styles",  # the villages' QGIS style
     }
 
 
@@ -282,10 +284,8 @@ def test_cli_build_info_export(tmp_path, capsys):
     import osmnx as ox
 
     G = ox.load_graphml(g)
-    assert (
-        G.number_of_nodes()
-        == json.loads((out / "manifest.json").read_text())["counts"]["networks"]["car"]["nodes"]
-    )
+    counts = json.loads((out / "manifest.json").read_text())["counts"]["networks"]["car"]
+    assert G.number_of_nodes() == counts["nodes"]
     assert cli_main(["info", str(tmp_path / "nope")]) == 2
     assert "no build at" in capsys.readouterr().err
 
