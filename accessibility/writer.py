@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from accessibility.crs import WGS84
 from accessibility.errors import NoCrsError
@@ -169,6 +171,71 @@ def network_edges(net: Network) -> gpd.GeoDataFrame:
         geometry=net.edge_lines,
         crs=net.crs,
     )
+
+
+def network_graph_layers(net: Network) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Return a network's nodes and edges as osmnx writes an undirected graph to GeoPackage.
+
+    The tables ``osmnx.convert.graph_to_gdfs(osmnx.convert.to_undirected(G))`` gives for
+    ``G = net.to_networkx()`` (made from the arrays: no networkx, seconds for a province):
+    nodes ``osmid, x, y, lon, lat``; one edge per road piece ``u, v, key, osmid, length,
+    speed_kph, travel_time, highway, oneway, reversed, name, from, to``, drawn from ``u`` to
+    ``v`` in a direction it may be used (``reversed`` when against the way's direction;
+    ``travel_time`` of that direction). In the network's metric CRS, as osmnx keeps ``x``/``y``
+    and the geometry in one CRS.
+    """
+    n = net.n_junctions  # copies of restricted junctions are not exported
+    lon, lat = net.node_lonlat
+    nodes = gpd.GeoDataFrame(
+        {
+            "osmid": net.node_osmid[:n],
+            "x": net.node_x[:n],
+            "y": net.node_y[:n],
+            "lon": lon[:n],
+            "lat": lat[:n],
+        },
+        geometry=gpd.points_from_xy(net.node_x[:n], net.node_y[:n]),
+        crs=net.crs,
+    )
+    e = np.flatnonzero(net.edge_forward | net.edge_backward)
+    fwd = net.edge_forward[e]
+    tail = np.where(fwd, net.edge_u[e], net.edge_v[e])
+    head = np.where(fwd, net.edge_v[e], net.edge_u[e])
+    u, v = net.node_osmid[tail], net.node_osmid[head]
+    pair = pd.DataFrame({"a": np.minimum(u, v), "b": np.maximum(u, v)})
+    lines = net.edge_lines[e]
+    edges = gpd.GeoDataFrame(
+        {
+            "u": u,
+            "v": v,
+            "key": pair.groupby(["a", "b"]).cumcount().to_numpy(),
+            "osmid": net.edge_way_id[e],
+            "length": net.edge_length_m[e],
+            "speed_kph": net.edge_speed_kph[e],
+            "travel_time": net.edge_time(e, fwd),
+            "highway": net.edge_highway[e].astype(str),
+            "oneway": ~(net.edge_forward[e] & net.edge_backward[e]),
+            "reversed": ~fwd,
+            "name": pd.Series(net.edge_name[e], dtype=object).replace("", None),
+            "from": u,
+            "to": v,
+        },
+        geometry=np.where(fwd, lines, shapely.reverse(lines)),
+        crs=net.crs,
+    )
+    return nodes, edges
+
+
+def write_network_geopackage(net: Network, path: str | Path) -> tuple[int, int]:
+    """Write :func:`network_graph_layers` to a new GeoPackage (layers ``nodes``, ``edges``).
+
+    Returns the number of nodes and edges written.
+    """
+    Path(path).unlink(missing_ok=True)
+    nodes, edges = network_graph_layers(net)
+    gpkg_layer(nodes, path, "nodes", crs=None)
+    gpkg_layer(edges, path, "edges", crs=None)
+    return len(nodes), len(edges)
 
 
 def gpkg_layer(df: pd.DataFrame, path: str | Path, layer: str, *, crs: str | None = WGS84) -> None:

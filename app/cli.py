@@ -324,7 +324,13 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="a profile of the build (default: car if built, else the first)",
     )
-    p.add_argument("--format", default="graphml", choices=["graphml", "gpkg"])
+    p.add_argument(
+        "--format",
+        default="graphml",
+        choices=["graphml", "gpkg"],
+        help="graphml: the directed graph (osmnx.load_graphml); gpkg: GeoPackage layers "
+        "nodes and edges (one edge per road piece, osmnx's columns), the network's CRS",
+    )
     p.add_argument("--output", type=Path, required=True, help="file to write")
     _builds_dir(p)
 
@@ -541,21 +547,25 @@ def _speeds_text(p) -> str:
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    import osmnx as ox
-
     from accessibility.model import load_build
     from accessibility.store import resolve_build
+    from accessibility.writer import write_network_geopackage
 
     build = load_build(resolve_build(args.build, args.builds_dir))
-    G = build.network(args.profile).to_networkx()
+    net = build.network(args.profile)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.output.with_name(args.output.name + ".tmp")
+    # x.tmp.gpkg, not x.gpkg.tmp: GDAL warns about a GeoPackage not named *.gpkg
+    tmp = args.output.with_name(f"{args.output.stem}.tmp{args.output.suffix}")
     if args.format == "graphml":
+        import osmnx as ox
+
+        G = net.to_networkx()
         ox.save_graphml(G, tmp)
-    else:
-        ox.save_graph_geopackage(G, tmp)
+        n_nodes, n_edges = G.number_of_nodes(), G.number_of_edges()
+    else:  # osmnx's layers and columns, bereik's writer (GeoPackage 1.2, spatial indexes)
+        n_nodes, n_edges = write_network_geopackage(net, tmp)
     tmp.replace(args.output)
-    print(f"wrote {args.output} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
+    print(f"wrote {args.output} ({n_nodes} nodes, {n_edges} edges)")
     return 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 
 import networkx as nx
 import numpy as np
@@ -286,6 +288,25 @@ def test_cli_build_info_export(tmp_path, capsys):
     G = ox.load_graphml(g)
     counts = json.loads((out / "manifest.json").read_text())["counts"]["networks"]["car"]
     assert G.number_of_nodes() == counts["nodes"]
+    # the GeoPackage export (osmnx's layers and columns; osmnx's own writer crashed on osmid)
+    x = tmp_path / "out" / "car.gpkg"
+    assert cli_main(["export", str(out), "--profile", "car", "--format", "gpkg",
+                     "--output", str(x)]) == 0  # fmt: skip
+    assert f"({counts['nodes']} nodes, {counts['edges']} edges)" in capsys.readouterr().out
+    assert sorted(p.name for p in x.parent.iterdir()) == ["car.gpkg"]  # no temporary left
+    nodes = pyogrio.read_dataframe(x, layer="nodes")
+    edges = pyogrio.read_dataframe(x, layer="edges")
+    assert len(nodes) == counts["nodes"] and len(edges) == counts["edges"]
+    assert {"osmid", "x", "y", "lon", "lat"} <= set(nodes.columns) and nodes["osmid"].is_unique
+    assert {"u", "v", "key", "osmid", "length", "travel_time", "oneway"} <= set(edges.columns)
+    assert set(edges["u"]) | set(edges["v"]) <= set(nodes["osmid"])
+    assert str(edges.crs) == str(nodes.crs) == "EPSG:32632"  # osmnx: x, y and geometry agree
+    np.testing.assert_allclose(nodes["x"], nodes.geometry.x)
+    with closing(sqlite3.connect(x)) as con:
+        assert con.execute("PRAGMA user_version").fetchone() == (10200,)  # GeoPackage 1.2
+        rtree = con.execute("SELECT table_name FROM gpkg_extensions "
+                            "WHERE extension_name = 'gpkg_rtree_index'").fetchall()  # fmt: skip
+    assert sorted(rtree) == [("edges",), ("nodes",)]
     assert cli_main(["info", str(tmp_path / "nope")]) == 2
     assert "no build at" in capsys.readouterr().err
 

@@ -174,6 +174,45 @@ def test_osmnx_compatible_graph_and_exports(tiny_osm, tmp_path):
     assert H.number_of_edges() == G.number_of_edges()
 
 
+def test_graph_geopackage_layers_are_osmnx_undirected_layers(tiny_osm, tmp_path):
+    """bereik's nodes/edges layers hold what osmnx's own GeoPackage of the graph would."""
+    import osmnx as ox
+
+    from accessibility.writer import network_graph_layers, write_network_geopackage
+
+    for profile in ("car", "bike"):
+        net = _net(tiny_osm, profile)
+        nodes, edges = network_graph_layers(net)
+        G = net.to_networkx()
+        ox_nodes, ox_edges = ox.convert.graph_to_gdfs(ox.convert.to_undirected(G))
+        ox_edges = ox_edges.reset_index()
+        assert list(nodes.columns) == ["osmid", *ox_nodes.columns.drop("osmid")]
+        assert set(edges.columns) == set(ox_edges.columns)
+        assert sorted(nodes["osmid"]) == sorted(ox_nodes.index)
+        assert len(edges) == len(ox_edges) == net.n_edges
+
+        def pieces(e):
+            ends = zip(np.minimum(e["u"], e["v"]), np.maximum(e["u"], e["v"]), strict=True)
+            return sorted(zip(ends, e["osmid"], e["length"].round(6), e["oneway"], strict=True))
+
+        assert pieces(edges) == pieces(ox_edges)
+        one_way = edges[edges["oneway"]]  # drawn and timed in the direction it may be used
+        back = ox_edges.set_index(["from", "to", "osmid"]).loc[
+            list(zip(one_way["from"], one_way["to"], one_way["osmid"], strict=True))
+        ]
+        np.testing.assert_allclose(one_way["travel_time"], back["travel_time"])
+        assert list(one_way["reversed"]) == list(back["reversed"])
+        # osmnx rebuilds the graph from them
+        H = ox.convert.graph_from_gdfs(
+            nodes.set_index("osmid"), edges.set_index(["u", "v", "key"]), graph_attrs=G.graph
+        )
+        assert H.number_of_nodes() == G.number_of_nodes()
+        assert write_network_geopackage(net, tmp_path / f"{profile}.gpkg") == (
+            len(nodes),
+            len(edges),
+        )
+
+
 def test_network_save_load_roundtrip(tiny_osm, tmp_path):
     net = _net(tiny_osm, "bike")
     net.save(tmp_path / "n.npz")
