@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query, Request
 
 from app.config import Settings
+from app.errors import InvalidParameterError
 from app.layers import LayerFilters
 from app.limits import Contours, check_contours, check_page, parse_numbers
 from app.schemas import PROFILE_DESCRIPTION, Direction, Profile
@@ -187,3 +188,31 @@ def get_isochrone_query(
 
 
 IsochroneQueryDep = Annotated[IsochroneQuery, Depends(get_isochrone_query)]
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """Every query parameter a route declares, its dependencies' included."""
+    names = {p.alias or p.name for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def reject_unknown_parameters(request: Request) -> None:
+    """Refuse query parameters the route does not take (OGC API Features: a 400).
+
+    A typo (``limt=5``) would otherwise be ignored silently and the client get a default.
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = sorted(k for k in request.query_params if k not in known)
+    if unknown:
+        shown = ", ".join(repr(k[:40]) for k in unknown[:5])
+        msg = f"unknown query parameter {shown}; this request takes: {', '.join(sorted(known))}"
+        raise InvalidParameterError(msg)
+
+
+UnknownParametersDep = Depends(reject_unknown_parameters)

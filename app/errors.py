@@ -82,10 +82,39 @@ ERROR_BODY: dict[str, Any] = {
 }
 
 
-def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` entries documenting the ``{"detail": str}`` body for ``codes``."""
+#: paths of the OGC API Features resources, where a bad parameter is a 400 (OGC API
+#: Features Part 1, 7.6: "400 Bad Request" for invalid and unknown parameters), not a 422
+OGC_PATHS = ("/", "/collections", "/conformance")  # "/": the landing page itself only
+
+
+def is_ogc_path(path: str) -> bool:
+    """Tell whether a path (without the root path) is an OGC API Features resource."""
+    return any(path == p or (p != "/" and path.startswith(p + "/")) for p in OGC_PATHS)
+
+
+def is_ogc_request(request: Request) -> bool:
+    """Tell whether a request is for an OGC API Features resource (:data:`OGC_PATHS`)."""
+    return is_ogc_path(request.url.path.removeprefix(request.scope.get("root_path", "") or ""))
+
+
+def _status(request: Request, code: int) -> int:
+    """422 becomes 400 on the OGC resources."""
+    if code == HTTPStatus.UNPROCESSABLE_ENTITY and is_ogc_request(request):
+        return HTTPStatus.BAD_REQUEST
+    return code
+
+
+def error_responses(*codes: int, ogc: bool = False) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries documenting the ``{"detail": str}`` body for ``codes``.
+
+    ``ogc``: an OGC API Features resource, where 400 means an invalid or unknown parameter.
+    """
     text = {
-        400: "The body is not valid JSON",
+        400: (
+            "Invalid or unknown parameter, or over a limit (the message names it)"
+            if ogc
+            else "The body is not valid JSON"
+        ),
         404: "Unknown id, collection, build, category or profile",
         422: "Invalid parameter or over a limit (the message names it)",
         503: "No build loaded",
@@ -110,7 +139,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     code = status_code_for(exc)
     if code >= HTTPStatus.INTERNAL_SERVER_ERROR and code != HTTPStatus.SERVICE_UNAVAILABLE:
         logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": _detail(exc)}, status_code=code)
+    return JSONResponse({"detail": _detail(exc)}, status_code=_status(request, code))
 
 
 HTTP_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
@@ -163,7 +192,7 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     return JSONResponse(
         {"detail": validation_message(list(exc.errors()))},
-        status_code=422,
+        status_code=_status(request, HTTPStatus.UNPROCESSABLE_ENTITY),
     )
 
 

@@ -16,7 +16,8 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.config import Settings
-from app.errors import add_exception_handlers
+from app.errors import add_exception_handlers, is_ogc_path
+from app.middleware import HeadAsGet
 from app.routers import (
     broadband,
     catchments,
@@ -93,7 +94,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    isochrones, catchments, matrix, scenarios, broadband):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(HeadAsGet)
+    _finish_openapi(app, settings)
     return app
+
+
+def _finish_openapi(app: FastAPI, settings: Settings) -> None:
+    """Put what FastAPI cannot know into the OpenAPI document.
+
+    The page size bounds of the settings go into one shared ``limit`` parameter
+    (``components/parameters/limit``, where QGIS reads them to size its pages), and the OGC
+    resources lose the 422 FastAPI adds: they answer a bad parameter with a 400.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            for path, item in schema.get("paths", {}).items():
+                ogc = is_ogc_path(path)
+                for op in item.values():
+                    if ogc and isinstance(op, dict):
+                        op.get("responses", {}).pop("422", None)
+                    params = op.get("parameters", []) if isinstance(op, dict) else []
+                    for i, param in enumerate(params):
+                        if param.get("name") == "limit" and param.get("in") == "query":
+                            params[i] = {"$ref": "#/components/parameters/limit"}
+            # one shared definition, where QGIS reads the page size (as OGC's own template)
+            schema.setdefault("components", {}).setdefault("parameters", {})["limit"] = {
+                "name": "limit", "in": "query", "required": False,
+                "style": "form", "explode": False,
+                "description": "Features per page",
+                "schema": {"type": "integer", "minimum": 1, "maximum": settings.max_items,
+                           "default": min(settings.default_items, settings.max_items)},
+            }  # fmt: skip
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def __getattr__(name: str) -> FastAPI:

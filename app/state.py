@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from accessibility.crs import WGS84
+from accessibility.crs import WGS84, to_wgs84
 from accessibility.errors import AccessibilityError
 from accessibility.layout import edges_layer
 from accessibility.model import Build, load_build
@@ -69,6 +69,18 @@ class ServedBuild:
                     geometry=net.edge_lines,
                     crs=net.crs,
                 ).to_crs(WGS84)
+            return self._cache[key]
+
+    def edges_bounds(self, profile: str) -> list[float]:
+        """WGS84 bounds of a profile's roads, every vertex (cached; no edge table built)."""
+        self.build.check_profile(profile)
+        key = f"bounds_{profile}"
+        with self._lock:
+            if key not in self._cache:
+                net = self.build.networks[profile]
+                lon, lat = to_wgs84(net.coord_x, net.coord_y, net.crs)
+                self._cache[key] = [round(float(v), 6) for v in
+                                    (lon.min(), lat.min(), lon.max(), lat.max())]  # fmt: skip
             return self._cache[key]
 
     def warm_up(self) -> None:

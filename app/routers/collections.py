@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from accessibility.layout import EDGES_PREFIX
 from app import layers
-from app.deps import AllFiltersDep, BuildDep, PageDep
+from app.deps import AllFiltersDep, BuildDep, PageDep, UnknownParametersDep
 from app.errors import error_responses
 from app.formats import ItemsFormatDep, render
 from app.geojson import (
@@ -36,17 +36,17 @@ from app.schemas import (
 )
 from app.state import ServedBuild
 
-router = APIRouter(tags=["collections (OGC API Features)"])
+router = APIRouter(tags=["collections (OGC API Features)"], dependencies=[UnknownParametersDep])
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-]
+]  # not oas30: FastAPI writes OpenAPI 3.1 (the landing page's service-desc says so)
 
 CollectionId = Annotated[
     str,
-    Path(description="villages, facilities, municipalities, white_areas or edges_<profile>",
+    Path(alias="collectionId",
+         description="villages, facilities, municipalities, white_areas or edges_<profile>",
          examples=["villages"], max_length=100),
 ]  # fmt: skip
 Bbox = Annotated[
@@ -77,8 +77,10 @@ def conformance() -> Conformance:
 def _collection(request: Request, sb: ServedBuild, info: layers.CollectionInfo) -> Collection:
     base = f"/collections/{info.id}"
     edges = info.id.startswith(EDGES_PREFIX)
-    frame = layers.collection_frame(sb, info.id) if not edges else None
-    bbox = layers.bounds(frame) if frame is not None else layers.bounds(sb.build.villages)
+    if edges:  # the roads' own extent (every vertex), without building the edge table
+        bbox = sb.edges_bounds(info.id.removeprefix(EDGES_PREFIX))
+    else:
+        bbox = layers.bounds(layers.collection_frame(sb, info.id))
     return Collection(
         id=info.id, title=info.title, description=info.description,
         extent=Extent(spatial=SpatialExtent(bbox=[bbox])) if bbox else None,
@@ -89,7 +91,8 @@ def _collection(request: Request, sb: ServedBuild, info: layers.CollectionInfo) 
 
 
 @router.get("/collections", operation_id="list_collections", summary="List the collections",
-            response_model=Collections, responses=error_responses(404, 422, 503))  # fmt: skip
+            response_model=Collections,
+            responses=error_responses(400, 404, 503, ogc=True))  # fmt: skip
 def list_collections(request: Request, sb: BuildDep) -> Collections:
     """List villages, facilities, municipalities and the road network of each profile."""
     return Collections(
@@ -98,22 +101,22 @@ def list_collections(request: Request, sb: BuildDep) -> Collections:
     )
 
 
-@router.get("/collections/{collection_id}", operation_id="get_collection",
+@router.get("/collections/{collectionId}", operation_id="get_collection",
             summary="Describe one collection", response_model=Collection,
-            responses=error_responses(404, 422, 503))  # fmt: skip
+            responses=error_responses(400, 404, 503, ogc=True))  # fmt: skip
 def get_collection(request: Request, sb: BuildDep, collection_id: CollectionId) -> Collection:
     """Return the title, description, extent and links of a collection."""
     return _collection(request, sb, layers.collection_info(sb, collection_id))
 
 
 @router.get(
-    "/collections/{collection_id}/items",
+    "/collections/{collectionId}/items",
     operation_id="list_collection_items",
     summary="Features of a collection (paged)",
     response_class=GeoJSONResponse,
     responses={
         **geojson_200(ItemCollection, ITEMS_EXAMPLE, csv=True),
-        **error_responses(404, 422, 503),
+        **error_responses(400, 404, 503, ogc=True),
     },
 )
 def list_items(
@@ -144,18 +147,23 @@ def list_items(
 
 
 @router.get(
-    "/collections/{collection_id}/items/{feature_id:path}",
+    "/collections/{collectionId}/items/{featureId:path}",
     operation_id="get_collection_item",
     summary="One feature of a collection",
     response_class=GeoJSONResponse,
-    responses={**geojson_200(ItemFeature), **error_responses(404, 422, 503)},
+    responses={**geojson_200(ItemFeature), **error_responses(400, 404, 503, ogc=True)},
 )
 def get_item(
     request: Request,
     sb: BuildDep,
     collection_id: CollectionId,
     feature_id: Annotated[
-        str, Path(description="The feature id (e.g. a village_id)", examples=["node/240079149"])
+        str,
+        Path(
+            alias="featureId",
+            description="The feature id (e.g. a village_id)",
+            examples=["node/240079149"],
+        ),
     ],
 ) -> Response:
     """Return one GeoJSON Feature with links to its collection."""

@@ -32,7 +32,7 @@ def landing_page(request: Request) -> LandingPage:
         links=[
             link(request, "/", "self", JSON, "This document", f="json"),
             link(request, "/openapi.json", "service-desc",
-                 "application/vnd.oai.openapi+json;version=3.0", "The API definition"),
+                 "application/vnd.oai.openapi+json;version=3.1", "The API definition"),
             link(request, "/docs", "service-doc", "text/html", "The API documentation"),
             link(request, "/conformance", "conformance", JSON, "Conformance classes"),
             link(request, "/collections", "data", JSON, "The collections"),
@@ -57,7 +57,7 @@ def _wants_json(request: Request, f: str | None) -> bool:
                      "description": "The web map, or the landing page with f=json or "
                                     "Accept: application/json",
                      "content": {"text/html": {"schema": {"type": "string"}}}},
-               **error_responses(422)},
+               **error_responses(400, ogc=True)},
 )  # fmt: skip
 def index(
     request: Request,

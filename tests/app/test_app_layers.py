@@ -171,14 +171,74 @@ def test_ogc_items_bbox_and_filters(client, villages_fc):
 
 
 @pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "10,50,9,51"])
-def test_bad_bbox_is_422(client, bbox):
+def test_bad_bbox_is_400(client, bbox):
+    # OGC API Features Part 1, 7.6: an invalid parameter value is a 400 on its resources
     r = client.get("/collections/villages/items", params={"bbox": bbox})
-    assert r.status_code == 422 and "bbox" in r.json()["detail"]
+    assert r.status_code == 400 and "bbox" in r.json()["detail"]
 
 
-def test_filter_that_does_not_apply_is_422(client):
+def test_filter_that_does_not_apply_is_400(client):
     r = client.get("/collections/facilities/items", params={"municipality": "Vaduz"})
-    assert r.status_code == 422 and "does not apply" in r.json()["detail"]
+    assert r.status_code == 400 and "does not apply" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [("/collections/villages/items", {"limt": "5"}),
+     ("/collections/villages/items", {"limit": "abc"}),
+     ("/collections/villages", {"foo": "1"}),
+     ("/collections", {"bbox": "9,47,10,48"}),
+     ("/collections/villages/items/node/240079149", {"x": "1"}),
+     ("/", {"f": "xml"})],
+)  # fmt: skip
+def test_unknown_and_invalid_parameters_are_400_on_ogc_resources(client, path, params):
+    r = client.get(path, params=params)
+    assert r.status_code == 400, r.text
+    name = next(iter(params))
+    assert name in r.json()["detail"]
+
+
+def test_other_resources_keep_422_and_ignore_nothing_they_declare(client):
+    r = client.get("/villages", params={"category": "supermarket", "profile": "horse"})
+    assert r.status_code == 422
+
+
+def test_head_answers_like_get_without_a_body(client):
+    for path in ("/collections/villages/items", "/collections", "/", "/health"):
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
+        assert int(head.headers["content-length"]) == len(get.content)
+    assert client.head("/collections/nope").status_code == 404
+
+
+def test_openapi_declares_the_page_size_and_conformance_matches(client, app_settings):
+    spec = client.get("/openapi.json").json()
+    params = spec["paths"]["/collections/{collectionId}/items"]["get"]["parameters"]
+    assert {"$ref": "#/components/parameters/limit"} in params
+    limit = spec["components"]["parameters"]["limit"]["schema"]  # where QGIS reads it
+    assert limit["default"] == app_settings.default_items
+    assert limit["maximum"] == app_settings.max_items and limit["minimum"] == 1
+    version = spec["openapi"]
+    desc = next(x for x in client.get("/", params={"f": "json"}).json()["links"]
+                if x["rel"] == "service-desc")  # fmt: skip
+    assert desc["type"].endswith(f"version={version[:3]}")
+    classes = client.get("/conformance").json()["conformsTo"]
+    assert any(c.endswith("/conf/core") for c in classes)
+    assert version.startswith("3.0") or not any(c.endswith("/oas30") for c in classes)
+
+
+def test_edge_collections_report_the_roads_extent(client, demo_build):
+    from accessibility.crs import to_wgs84
+
+    for profile, net in demo_build.networks.items():
+        c = client.get(f"/collections/edges_{profile}").json()
+        lon, lat = to_wgs84(net.coord_x, net.coord_y, net.crs)
+        expected = [lon.min(), lat.min(), lon.max(), lat.max()]
+        assert c["extent"]["spatial"]["bbox"][0] == pytest.approx(expected, abs=2e-6)
+    villages = client.get("/collections/villages").json()["extent"]["spatial"]["bbox"][0]
+    assert villages != c["extent"]["spatial"]["bbox"][0]
 
 
 def test_ogc_single_item(client):
@@ -211,7 +271,7 @@ def test_csv_output(client):
 
 def test_limit_over_max_items_names_the_limit(client):
     r = client.get("/collections/edges_car/items", params={"limit": 10_001})
-    assert r.status_code == 422 and "max_items" in r.json()["detail"]
+    assert r.status_code == 400 and "max_items" in r.json()["detail"]
 
 
 def test_extra_village_columns_pass_through(app_build_dir, tmp_path):
@@ -342,7 +402,7 @@ def test_f_json_is_geojson_on_ogc_items_only(client):
     assert r.json()["detail"] == (
         "query parameter 'f': Input should be 'geojson' or 'csv' (got 'json')")  # fmt: skip
     r = client.get(path, params={"f": "xml"}, headers={"Accept": "text/csv"})
-    assert r.status_code == 422 and "'json', 'geojson' or 'csv'" in r.json()["detail"]
+    assert r.status_code == 400 and "'json', 'geojson' or 'csv'" in r.json()["detail"]
 
 
 @pytest.mark.parametrize("accept", [
@@ -365,17 +425,20 @@ def test_accept_preferring_csv_gives_csv(client, accept):
 
 
 def test_list_routes_document_only_their_filters(client):
-    paths = client.get("/openapi.json").json()["paths"]
+    spec = client.get("/openapi.json").json()
+    paths, shared = spec["paths"], spec["components"]["parameters"]
 
     def query_names(path):
-        return [p["name"] for p in paths[path]["get"]["parameters"] if p["in"] == "query"]
+        params = [shared[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
+                  for p in paths[path]["get"]["parameters"]]  # fmt: skip
+        return [p["name"] for p in params if p["in"] == "query"]
 
     assert query_names("/villages") == ["municipality", "category", "profile", "method",
                                         "white", "double_disadvantage", "f", "build"]  # fmt: skip
     assert query_names("/facilities") == ["category", "f", "build"]
     assert query_names("/municipalities") == ["category", "profile", "method", "f", "build"]
     assert query_names("/double-disadvantage") == ["f", "build"]
-    assert query_names("/collections/{collection_id}/items") == [
+    assert query_names("/collections/{collectionId}/items") == [
         "bbox", "municipality", "category", "profile", "method", "white",
         "double_disadvantage", "f", "build", "limit", "offset"]  # fmt: skip
     ops = [paths[p]["get"]["operationId"] for p in
