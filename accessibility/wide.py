@@ -101,11 +101,9 @@ def villages_wide(
     wide = _widen(indicators, "village_id", fields, categories, profiles)
     if "snap_distance_m" in indicators.columns:
         snap = indicators.groupby(["village_id", "profile"], sort=False)["snap_distance_m"].first()
-        snap = snap.unstack("profile")
-        front = pd.DataFrame(
-            {f"snap_distance_m_{p}": _column(snap, p, float) for p in profiles}, index=snap.index
-        )
-        wide = pd.concat([front, wide], axis=1)
+        snap = snap.unstack("profile").reindex(columns=profiles).astype(float)
+        snap.columns = [f"snap_distance_m_{p}" for p in profiles]
+        wide = pd.concat([snap, wide], axis=1)
     return _attach(villages, wide, "village_id")
 
 
@@ -164,29 +162,26 @@ def _widen(
         first = indexed.index[dup][0]
         msg = f"{key}, category and profile {first!r} occur more than once in the long table"
         raise WideTableError(msg)
-    by_field = {f: indexed[f].unstack(list(_PAIR)) for f in fields}
     keys = pd.Index(long[key].drop_duplicates(), name=key)
-    columns = {
-        wide_column(c, p, f): _column(by_field[f], (c, p), long[f].dtype).reindex(keys)
-        for c in categories
-        for p in profiles
-        for f in fields
-    }
-    if len(columns) < len(categories) * len(profiles) * len(fields):
+    pairs = pd.MultiIndex.from_product([list(categories), list(profiles)], names=list(_PAIR))
+    names = [wide_column(c, p, f) for c, p in pairs for f in fields]
+    if len(set(names)) < len(names):
         msg = (
             f"categories {list(categories)!r} and profiles {list(profiles)!r} give the same "
             "wide column name twice (an underscore joins them)"
         )
         raise WideTableError(msg)
-    return pd.DataFrame(columns, index=keys)
-
-
-def _column(table: pd.DataFrame, label, dtype) -> pd.Series:
-    """``table[label]``, or an all-null column of ``dtype`` when the label is missing."""
-    if label in table.columns:
-        return table[label].astype(dtype)
-    return pd.Series(pd.NA if pd.api.types.is_extension_array_dtype(dtype) else None,
-                     index=table.index, dtype=dtype)  # fmt: skip
+    if not names:
+        return pd.DataFrame(index=keys)
+    # one unstack per field (a missing pair or key becomes null), then per pair per field
+    parts = [indexed[f].unstack(list(_PAIR)).reindex(index=keys, columns=pairs) for f in fields]
+    wide = pd.concat(parts, axis=1, keys=list(fields))
+    wide = wide[pd.MultiIndex.from_tuples([(f, c, p) for c, p in pairs for f in fields])]
+    wide.columns = names
+    field_of = [f for _ in pairs for f in fields]  # the field of each name, in order
+    changed = {n: long[f].dtype for n, f in zip(names, field_of, strict=True)
+               if wide[n].dtype != long[f].dtype}  # fmt: skip
+    return wide.astype(changed) if changed else wide
 
 
 def _attach(base: pd.DataFrame, wide: pd.DataFrame, key: str) -> pd.DataFrame:
