@@ -174,12 +174,12 @@ def csv_text(gdf: pd.DataFrame) -> str:
         geoms = round_geometries(geo.to_numpy())
         kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
         if kinds <= {0}:  # points only
-            if "lon" not in df.columns:
-                df["lon"] = shapely.get_x(geoms)
-            if "lat" not in df.columns:
-                df["lat"] = shapely.get_y(geoms)
+            extra = {"lon": shapely.get_x(geoms), "lat": shapely.get_y(geoms)}
+            extra = {k: v for k, v in extra.items() if k not in df.columns}
         else:
-            df["wkt"] = shapely.to_wkt(geoms, rounding_precision=DECIMALS, trim=True)
+            extra = {"wkt": shapely.to_wkt(geoms, rounding_precision=DECIMALS, trim=True)}
+        # one concat, not inserts: a wide table (a nullable column per count) has many blocks
+        df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
     buf = io.StringIO()
     df.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()

@@ -19,6 +19,7 @@ import shapely
 from accessibility.crs import WGS84
 from accessibility.errors import UnknownVillageError
 from accessibility.layout import EDGES_PREFIX, edges_layer
+from accessibility.wide import municipalities_wide, villages_wide
 from app.errors import InvalidParameterError, NotFoundError
 from app.state import ServedBuild
 
@@ -423,8 +424,40 @@ def layer_frame(
 def collection_frame(
     sb: ServedBuild, collection_id: str, filters: LayerFilters | None = None
 ) -> gpd.GeoDataFrame:
-    """Return the whole table of a collection (NotFoundError when unknown), filtered."""
-    return layer_frame(sb, collection_info(sb, collection_id).id, filters)
+    """Return the whole table of a collection (NotFoundError when unknown), filtered.
+
+    ``villages`` and ``municipalities`` without a ``category`` filter carry every indicator
+    as a column (``<category>_<profile>_<field>``, :mod:`accessibility.wide`, the columns of
+    the GeoPackage and ``villages.csv``), one feature each, so GIS clients can style them;
+    with ``category`` one indicator as the other routes give it.
+    """
+    layer = collection_info(sb, collection_id).id
+    gdf = layer_frame(sb, layer, filters)
+    if layer in WIDE_LAYERS and (filters is None or filters.category is None):
+        gdf = _with_wide(sb, layer, gdf)
+    return gdf
+
+
+#: collections served with every indicator as a column (no category filter given)
+WIDE_LAYERS = ("villages", "municipalities")
+
+
+def _with_wide(sb: ServedBuild, layer: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` (filtered) with the wide indicator columns of its rows (cached per build)."""
+    key = "village_id" if layer == "villages" else "municipality"
+    wide = sb.cached(f"wide_{layer}", lambda: _wide_table(sb, layer).copy())  # consolidated
+    cols = [c for c in wide.columns if c not in gdf.columns or c == key]
+    return _geo(gdf.merge(wide[cols], on=key, how="left").copy())
+
+
+def _wide_table(sb: ServedBuild, layer: str) -> pd.DataFrame:
+    b = sb.build
+    cats, profs = list(b.categories), list(b.profiles)
+    if layer == "villages":
+        ids = b.villages[["village_id"]]
+        return villages_wide(ids, b.indicators, categories=cats, profiles=profs)
+    wide = municipalities_wide(b.municipalities, categories=cats, profiles=profs)
+    return wide.drop(columns=[c for c in ("villages", "population") if c in wide.columns])
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,13 @@ class ServedBuild:
                     geometry=net.edge_lines,
                     crs=net.crs,
                 ).to_crs(WGS84)
+            return self._cache[key]
+
+    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+        """Return ``make()``, computed once per served build under ``key``."""
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = make()
             return self._cache[key]
 
     def edges_bounds(self, profile: str) -> list[float]:

@@ -8,6 +8,7 @@ import shutil
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from app_helpers import GEOJSON, TestClient, assert_geojson, make_settings
 
@@ -445,3 +446,31 @@ def test_list_routes_document_only_their_filters(client):
            ("/villages", "/facilities", "/municipalities", "/double-disadvantage")]  # fmt: skip
     assert ops == ["list_villages", "list_facilities", "list_municipalities",
                    "list_double_disadvantage"]  # fmt: skip
+
+
+def test_ogc_villages_and_municipalities_carry_every_indicator_as_a_column(client, demo_build):
+    """One feature per village (municipality) with <category>_<profile>_<field> columns,
+    equal to the long indicator table, numbers as JSON numbers (QGIS types them Real)."""
+    fc = client.get("/collections/villages/items").json()
+    assert fc["numberMatched"] == len(fc["features"]) == 19
+    ind = demo_build.indicators
+    for f in fc["features"]:
+        p = f["properties"]
+        mine = ind[ind["village_id"] == p["village_id"]]
+        assert len(mine) == len(demo_build.categories) * len(demo_build.profiles)
+        for r in mine.itertuples():
+            d = p[f"{r.category}_{r.profile}_distance_m"]
+            t = p[f"{r.category}_{r.profile}_travel_time_s"]
+            assert (d is None) == pd.isna(r.distance_m) and (t is None) == pd.isna(r.travel_time_s)
+            if d is not None:
+                assert isinstance(d, float) and d == pytest.approx(r.distance_m, abs=0.05)
+                assert t == pytest.approx(r.travel_time_s, abs=0.05)
+            assert p[f"{r.category}_{r.profile}_count_5km"] == r.count_5km
+    mfc = client.get("/collections/municipalities/items").json()
+    names = [f["properties"]["municipality"] for f in mfc["features"]]
+    assert len(names) == len(set(names)) == 11
+    p = mfc["features"][0]["properties"]
+    assert "supermarket_car_mean_distance_m" in p and "supermarket_walk_share_beyond_1km" in p
+    # with a category: one indicator, as before (and as /villages gives it)
+    one = client.get("/collections/villages/items", params={"category": "gp"}).json()
+    assert "gp_car_distance_m" not in one["features"][0]["properties"]
