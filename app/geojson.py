@@ -20,6 +20,7 @@ import shapely
 from fastapi.responses import JSONResponse, Response
 
 from accessibility.crs import WGS84
+from accessibility.precision import round_frame
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 CSV_MEDIA_TYPE = "text/csv"
@@ -85,7 +86,11 @@ def column_values(series: pd.Series) -> list[Any]:
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of ``df`` as JSON-safe dicts (column order kept)."""
+    """Rows of ``df`` as JSON-safe dicts (column order kept), rounded by column name.
+
+    See :func:`accessibility.precision.round_frame` (0.1 m, 0.1 s, whole persons...).
+    """
+    df = round_frame(df)
     cols = [str(c) for c in df.columns]
     if len(df) <= SMALL_TABLE_ROWS:  # wide and short (one village): clean value by value
         return [{c: clean(v) for c, v in zip(cols, row, strict=True)}
@@ -164,8 +169,11 @@ def geojson_response(text: str, *, status_code: int = 200) -> GeoJSONResponse:
 
 
 def csv_text(gdf: pd.DataFrame) -> str:
-    """CSV of the properties; points get ``lon``/``lat`` columns, other shapes ``wkt``."""
-    df = pd.DataFrame(gdf)
+    """CSV of the properties; points get ``lon``/``lat`` columns, other shapes ``wkt``.
+
+    Figures rounded by column name as in JSON (:func:`accessibility.precision.round_frame`).
+    """
+    df = pd.DataFrame(round_frame(pd.DataFrame(gdf)))
     if isinstance(gdf, gpd.GeoDataFrame):
         geo = gdf.geometry
         if geo.crs is not None and not geo.crs.equals(WGS84):

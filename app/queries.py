@@ -17,10 +17,12 @@ import pandas as pd
 from accessibility.crs import WGS84
 from accessibility.indicators import REASON_NOT_ON_NETWORK
 from accessibility.isochrones import catchment, isochrones
+from accessibility.precision import round_values
 from accessibility.routing import travel_matrix
 from accessibility.scenarios import NewFacility, change_summary, what_if
 from accessibility.snapping import locate
 from app.config import Settings
+from app.geojson import records
 from app.layers import facilities
 from app.limits import Contours
 from app.schemas import (
@@ -180,8 +182,8 @@ def matrix(
                         max_snap_m=settings.max_snap_m, require=False)  # fmt: skip
     return MatrixResponse(
         profile=net.profile,
-        distances_m=_nullable(res.distances_m),
-        durations_s=_nullable(res.durations_s),
+        distances_m=_nullable(res.distances_m, "distances_m"),
+        durations_s=_nullable(res.durations_s, "durations_s"),
         sources=_snapped(
             sources, res.sources_snapped, res.source_snap_distance_m, res.source_on_network
         ),
@@ -194,7 +196,8 @@ def matrix(
     )
 
 
-def _nullable(a: np.ndarray) -> list[list[float | None]]:
+def _nullable(a: np.ndarray, column: str) -> list[list[float | None]]:
+    a = round_values(a, column)  # 0.1 m, 0.1 s
     return np.where(np.isfinite(a), a, None).tolist()
 
 
@@ -229,5 +232,5 @@ def scenario(
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with NaN as None (JSON null)."""
-    return df.astype(object).where(df.notna(), None).to_dict(orient="records")
+    """Rows as JSON-safe dicts, figures rounded by column name (NaN as None)."""
+    return records(df)

@@ -474,3 +474,20 @@ def test_ogc_villages_and_municipalities_carry_every_indicator_as_a_column(clien
     # with a category: one indicator, as before (and as /villages gives it)
     one = client.get("/collections/villages/items", params={"category": "gp"}).json()
     assert "gp_car_distance_m" not in one["features"][0]["properties"]
+
+
+def test_served_figures_are_rounded_at_the_edge(client):
+    """0.1 m, 0.1 s, 0.1 Mbit/s, whole persons, 6-decimal lon/lat (no float noise)."""
+    fc = client.get("/collections/villages/items").json()
+    for f in fc["features"]:
+        p = f["properties"]
+        assert p["population"] is None or isinstance(p["population"], int)
+        for k, v in p.items():
+            if isinstance(v, float) and k.endswith(("_m", "_s", "_mbps")):
+                assert round(v, 1) == v, (k, v)
+        assert round(p["lon"], 6) == p["lon"] and round(p["lat"], 6) == p["lat"]
+        assert p["max_mbps"] is None or round(p["max_mbps"], 1) == p["max_mbps"]
+    rows = _csv_rows(client.get("/collections/villages/items", params={"f": "csv"}))
+    assert all("." not in r["population"] for r in rows)
+    d = rows[0]["supermarket_car_distance_m"]
+    assert d == "" or len(d.split(".")[-1]) <= 1

@@ -33,7 +33,7 @@ def test_villages_with_the_ebike_indicator(ebike_client):
         assert e["profile"] == "ebike" and e["distance_m"] == bike[vid]["distance_m"]
         if e["travel_time_s"] is not None:
             t, t_bike = e["travel_time_s"], bike[vid]["travel_time_s"]
-            assert t_bike * RATIO * (1 - 1e-9) <= t <= t_bike
+            assert t_bike * RATIO - 0.1 <= t <= t_bike  # both served to 0.1 s
 
 
 def test_isochrones_matrix_and_scenarios_take_the_ebike(ebike_client):
@@ -53,7 +53,7 @@ def test_isochrones_matrix_and_scenarios_take_the_ebike(ebike_client):
     assert m["ebike"]["profile"] == "ebike"
     assert m["ebike"]["distances_m"] == m["bike"]["distances_m"]
     for te, tb in zip(m["ebike"]["durations_s"][0], m["bike"]["durations_s"][0], strict=True):
-        assert te == pytest.approx(tb * RATIO)
+        assert te == pytest.approx(tb * RATIO, abs=0.1)  # both served to 0.1 s
     sc = ebike_client.post("/scenarios", json={"close": ["node/761534771"], "profile": "ebike"})
     assert sc.status_code == 200, sc.text
     summary = sc.json()["summary"][0]
