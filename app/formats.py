@@ -135,6 +135,8 @@ def render(
     id_column: str | None,
     filename: str,
     members: Mapping[str, Any] | None = None,
+    crs: Any = None,
+    decimals: int | None = None,
 ) -> Response:
     """Return a layer as a GeoJSON FeatureCollection or, for ``fmt`` csv, a CSV download.
 
@@ -150,7 +152,12 @@ def render(
         Name of the CSV download.
     members
         Extra top-level members of the FeatureCollection (OGC paging and links); not in CSV.
+    crs, decimals
+        GeoJSON geometries in another (projected) CRS, rounded to ``decimals``.
     """
     if fmt is OutputFormat.csv:
         return csv_response(gdf, filename=filename)
-    return geojson_response(feature_collection_text(gdf, id_column=id_column, members=members))
+    extra = {} if crs is None else {"crs": crs, "decimals": decimals}
+    return geojson_response(
+        feature_collection_text(gdf, id_column=id_column, members=members, **extra)
+    )

@@ -25,7 +25,6 @@ from accessibility.precision import round_frame
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 CSV_MEDIA_TYPE = "text/csv"
 DECIMALS = 6
-GRID = 10.0**-DECIMALS
 SMALL_TABLE_ROWS = 20
 
 
@@ -101,37 +100,53 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
 
 
-def round_geometries(geoms: Iterable[Any]) -> np.ndarray:
-    """Geometries snapped to a 1e-6 degree grid (valid output) with rounded coordinates.
+def round_geometries(geoms: Iterable[Any], decimals: int = DECIMALS) -> np.ndarray:
+    """Geometries snapped to a ``10**-decimals`` grid (valid output), coordinates rounded.
 
     Polygon rings are oriented as RFC 7946 (section 3.1.6) asks: outer rings
     counterclockwise, holes clockwise (GEOS unions and contour tracing give either).
     """
     arr = np.asarray(geoms, dtype=object)
+    grid = 10.0**-decimals
     # round vertex by vertex (fast); repair topology only where that made a geometry invalid
-    snapped = shapely.set_precision(arr, GRID, mode="pointwise")
+    snapped = shapely.set_precision(arr, grid, mode="pointwise")
     bad = ~shapely.is_valid(snapped) & shapely.is_valid(arr)
     if bad.any():
-        snapped[bad] = shapely.set_precision(arr[bad], GRID)
-    rounded = shapely.transform(snapped, lambda c: np.round(c, DECIMALS))
+        snapped[bad] = shapely.set_precision(arr[bad], grid)
+    rounded = shapely.transform(snapped, lambda c: np.round(c, decimals))
     return shapely.orient_polygons(rounded, exterior_cw=False)
 
 
-def geometry_texts(gdf: gpd.GeoDataFrame) -> list[str]:
-    """GeoJSON text of each geometry (WGS84, rounded); ``"null"`` for missing ones."""
+def geometry_texts(gdf: gpd.GeoDataFrame, crs: Any = None, decimals: int = DECIMALS) -> list[str]:
+    """GeoJSON text of each geometry, rounded; ``"null"`` for missing ones.
+
+    In WGS84 lon/lat (RFC 7946), or in ``crs`` (a projected CRS with east/north axes,
+    OGC API Features Part 2) rounded to ``decimals``.
+    """
     geo = gdf.geometry
-    if geo.crs is not None and not geo.crs.equals(WGS84):
-        geo = geo.to_crs(WGS84)
-    texts = shapely.to_geojson(round_geometries(geo.to_numpy()))
+    target = WGS84 if crs is None else crs
+    if geo.crs is not None and not geo.crs.equals(target):
+        geo = geo.to_crs(target)
+    texts = shapely.to_geojson(round_geometries(geo.to_numpy(), decimals))
     return ["null" if t is None else str(t) for t in texts]
 
 
-def features(gdf: gpd.GeoDataFrame, *, id_column: str | None = None) -> list[str]:
-    """Each row as the text of a GeoJSON Feature (flat scalar properties)."""
+def features(
+    gdf: gpd.GeoDataFrame,
+    *,
+    id_column: str | None = None,
+    crs: Any = None,
+    decimals: int = DECIMALS,
+) -> list[str]:
+    """Each row as the text of a GeoJSON Feature (flat scalar properties).
+
+    ``crs``/``decimals``: geometries in another CRS (see :func:`geometry_texts`).
+    """
     props = gdf.drop(columns=gdf.geometry.name)
     ids = column_values(gdf[id_column]) if id_column else [None] * len(gdf)
     out = []
-    for fid, geom, p in zip(ids, geometry_texts(gdf), records(props), strict=True):
+    geoms = geometry_texts(gdf, crs, decimals)
+    for fid, geom, p in zip(ids, geoms, records(props), strict=True):
         head = '{"type":"Feature",' + (f'"id":{dumps(fid)},' if fid is not None else "")
         out.append(f'{head}"geometry":{geom},"properties":{dumps(p)}}}')
     return out
@@ -142,9 +157,12 @@ def feature_collection_text(
     *,
     id_column: str | None = None,
     members: Mapping[str, Any] | None = None,
+    crs: Any = None,
+    decimals: int = DECIMALS,
 ) -> str:
     """Write a FeatureCollection; ``members`` are extra top-level members (OGC links...)."""
-    return collection_text(features(gdf, id_column=id_column), members=members)
+    texts = features(gdf, id_column=id_column, crs=crs, decimals=decimals)
+    return collection_text(texts, members=members)
 
 
 def collection_text(feature_texts: Iterable[str], *,
@@ -156,9 +174,10 @@ def collection_text(feature_texts: Iterable[str], *,
 
 
 def feature_text(gdf: gpd.GeoDataFrame, *, id_column: str | None = None,
-                 members: Mapping[str, Any] | None = None) -> str:  # fmt: skip
+                 members: Mapping[str, Any] | None = None, crs: Any = None,
+                 decimals: int = DECIMALS) -> str:  # fmt: skip
     """Write the first row of ``gdf`` as a GeoJSON Feature, with extra ``members``."""
-    text = features(gdf.iloc[:1], id_column=id_column)[0]
+    text = features(gdf.iloc[:1], id_column=id_column, crs=crs, decimals=decimals)[0]
     extra = "".join(f",{dumps(k)}:{dumps(v)}" for k, v in (members or {}).items())
     return text[:-1] + extra + "}"
 

@@ -460,8 +460,17 @@ def _wide_table(sb: ServedBuild, layer: str) -> pd.DataFrame:
     return wide.drop(columns=[c for c in ("villages", "population") if c in wide.columns])
 
 
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """``"minlon,minlat,maxlon,maxlat"`` -> a tuple (InvalidParameterError when malformed)."""
+def build_crs(sb: ServedBuild) -> str | None:
+    """Return the metric CRS the build computed in (its networks'), None without networks."""
+    nets = sb.build.networks
+    return next(iter(nets.values())).crs if nets else None
+
+
+def parse_bbox(text: str | None, crs: Any = None) -> tuple[float, float, float, float] | None:
+    """``"minlon,minlat,maxlon,maxlat"`` -> a tuple (InvalidParameterError when malformed).
+
+    With ``crs`` (``bbox-crs``) the four numbers are minx,miny,maxx,maxy in that CRS.
+    """
     if text is None or not text.strip():
         return None
     try:
@@ -470,16 +479,26 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
         vals = ()
     ok = len(vals) == BBOX_VALUES and all(np.isfinite(vals))
     if not ok or vals[0] > vals[2] or vals[1] > vals[3]:
-        msg = f"bbox must be minlon,minlat,maxlon,maxlat in WGS84 with min <= max; got {text!r}"
+        what = "minlon,minlat,maxlon,maxlat in WGS84" if crs is None else "minx,miny,maxx,maxy"
+        msg = f"bbox must be {what} with min <= max; got {text[:80]!r}"
         raise InvalidParameterError(msg)
     return vals  # type: ignore[return-value]
 
 
-def within_bbox(gdf: gpd.GeoDataFrame, bbox: Sequence[float] | None) -> gpd.GeoDataFrame:
-    """Rows whose geometry intersects ``bbox`` (WGS84)."""
+def within_bbox(
+    gdf: gpd.GeoDataFrame, bbox: Sequence[float] | None, crs: Any = None
+) -> gpd.GeoDataFrame:
+    """Keep the rows whose geometry intersects ``bbox`` (WGS84, or in ``crs``).
+
+    A box in another CRS is densified and reprojected, so its curved outline is followed.
+    """
     if bbox is None:
         return gdf
-    hit = shapely.intersects(gdf.geometry.to_numpy(), shapely.box(*bbox))
+    box = shapely.box(*bbox)
+    if crs is not None:
+        span = max(bbox[2] - bbox[0], bbox[3] - bbox[1])
+        box = gpd.GeoSeries([shapely.segmentize(box, span / 64 or 1.0)], crs=crs).to_crs(WGS84)[0]
+    hit = shapely.intersects(gdf.geometry.to_numpy(), box)
     return gdf[np.asarray(hit, dtype=bool)]
 
 

@@ -163,6 +163,7 @@ class Collection(BaseModel):
     description: str
     itemType: Literal["feature"] = "feature"
     crs: list[str] = ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]
+    storageCrs: str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     extent: Extent | None = None
     links: list[Link]
 

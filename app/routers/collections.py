@@ -12,10 +12,10 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from accessibility.layout import EDGES_PREFIX
-from app import layers
+from app import layers, ogc_crs
 from app.deps import AllFiltersDep, BuildDep, PageDep, UnknownParametersDep
-from app.errors import error_responses
-from app.formats import ItemsFormatDep, render
+from app.errors import InvalidParameterError, error_responses
+from app.formats import ItemsFormatDep, OutputFormat, render
 from app.geojson import (
     CSV_MEDIA_TYPE,
     GEOJSON_MEDIA_TYPE,
@@ -41,6 +41,7 @@ router = APIRouter(tags=["collections (OGC API Features)"], dependencies=[Unknow
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]  # not oas30: FastAPI writes OpenAPI 3.1 (the landing page's service-desc says so)
 
 CollectionId = Annotated[
@@ -48,6 +49,17 @@ CollectionId = Annotated[
     Path(alias="collectionId",
          description="villages, facilities, municipalities, white_areas or edges_<profile>",
          examples=["villages"], max_length=100),
+]  # fmt: skip
+OutCrs = Annotated[
+    str | None,
+    Query(description="CRS of the returned geometries (OGC API Features Part 2): a URI the "
+          "collection lists in `crs`, e.g. http://www.opengis.net/def/crs/EPSG/0/28992 (RD "
+          "New, metres) or EPSG:28992; default CRS84 (WGS84 lon/lat)", max_length=200),
+]  # fmt: skip
+BboxCrs = Annotated[
+    str | None,
+    Query(alias="bbox-crs", description="CRS of `bbox` (as `crs`); default CRS84",
+          max_length=200),
 ]  # fmt: skip
 Bbox = Annotated[
     str | None,
@@ -83,6 +95,7 @@ def _collection(request: Request, sb: ServedBuild, info: layers.CollectionInfo) 
         bbox = layers.bounds(layers.collection_frame(sb, info.id))
     return Collection(
         id=info.id, title=info.title, description=info.description,
+        crs=ogc_crs.offered(layers.build_crs(sb)), storageCrs=ogc_crs.CRS84,
         extent=Extent(spatial=SpatialExtent(bbox=[bbox])) if bbox else None,
         links=[link(request, base, "self", JSON, info.title),
                link(request, f"{base}/items", "items", GEOJSON_MEDIA_TYPE, "Items (GeoJSON)"),
@@ -124,6 +137,8 @@ def list_items(
     request: Request,
     collection_id: CollectionId,
     bbox: Bbox = None,
+    bbox_crs: BboxCrs = None,
+    crs: OutCrs = None,
     filters: AllFiltersDep,
     fmt: ItemsFormatDep,
     sb: BuildDep,
@@ -136,14 +151,32 @@ def list_items(
     ``white`` and ``double_disadvantage`` (villages of builds with broadband coverage).
     """
     info = layers.collection_info(sb, collection_id)
+    out = _output_crs(sb, crs, fmt)
+    area = ogc_crs.parse(bbox_crs, layers.build_crs(sb), name="bbox-crs")
     gdf = layers.collection_frame(sb, collection_id, filters)
-    gdf = layers.within_bbox(gdf, layers.parse_bbox(bbox))
+    gdf = layers.within_bbox(gdf, layers.parse_bbox(bbox, area.crs), area.crs)
     sel = gdf.iloc[page.offset : page.offset + page.limit]
     members = {"numberMatched": len(gdf), "numberReturned": len(sel),
                "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
                "links": page_links(request, page, len(gdf))}  # fmt: skip
-    return render(sel, fmt, id_column=info.id_column, filename=f"{collection_id}.csv",
-                  members=members)  # fmt: skip
+    response = render(sel, fmt, id_column=info.id_column, filename=f"{collection_id}.csv",
+                      members=members, **_geometry_options(out))  # fmt: skip
+    response.headers["Content-Crs"] = f"<{out.uri}>"
+    return response
+
+
+def _output_crs(sb: ServedBuild, crs: str | None, fmt: OutputFormat) -> ogc_crs.OutputCrs:
+    out = ogc_crs.parse(crs, layers.build_crs(sb))
+    if not out.is_crs84 and fmt is OutputFormat.csv:
+        msg = "crs applies to GeoJSON; CSV gives lon/lat (WGS84): leave out crs or f=csv"
+        raise InvalidParameterError(msg)
+    return out
+
+
+def _geometry_options(out: ogc_crs.OutputCrs) -> dict:
+    if out.is_crs84:
+        return {}
+    return {"crs": out.crs, "decimals": ogc_crs.METRIC_DECIMALS}
 
 
 @router.get(
@@ -165,11 +198,17 @@ def get_item(
             examples=["node/240079149"],
         ),
     ],
+    crs: OutCrs = None,
 ) -> Response:
     """Return one GeoJSON Feature with links to its collection."""
     info = layers.collection_info(sb, collection_id)
+    out = ogc_crs.parse(crs, layers.build_crs(sb))
     row = layers.find_feature(layers.collection_frame(sb, collection_id), info, feature_id)
     base = f"/collections/{collection_id}"
     links = [{"href": str(request.url), "rel": "self", "type": GEOJSON_MEDIA_TYPE},
              link(request, base, "collection", JSON)]  # fmt: skip
-    return geojson_response(feature_text(row, id_column=info.id_column, members={"links": links}))
+    text = feature_text(row, id_column=info.id_column, members={"links": links},
+                        **_geometry_options(out))  # fmt: skip
+    response = geojson_response(text)
+    response.headers["Content-Crs"] = f"<{out.uri}>"
+    return response

@@ -440,7 +440,7 @@ def test_list_routes_document_only_their_filters(client):
     assert query_names("/municipalities") == ["category", "profile", "method", "f", "build"]
     assert query_names("/double-disadvantage") == ["f", "build"]
     assert query_names("/collections/{collectionId}/items") == [
-        "bbox", "municipality", "category", "profile", "method", "white",
+        "bbox", "bbox-crs", "crs", "municipality", "category", "profile", "method", "white",
         "double_disadvantage", "f", "build", "limit", "offset"]  # fmt: skip
     ops = [paths[p]["get"]["operationId"] for p in
            ("/villages", "/facilities", "/municipalities", "/double-disadvantage")]  # fmt: skip
@@ -491,3 +491,56 @@ def test_served_figures_are_rounded_at_the_edge(client):
     assert all("." not in r["population"] for r in rows)
     d = rows[0]["supermarket_car_distance_m"]
     assert d == "" or len(d.split(".")[-1]) <= 1
+
+
+RD = "http://www.opengis.net/def/crs/EPSG/0/28992"
+
+
+def test_items_in_rd_new_on_request(client):
+    """OGC API Features Part 2: crs=RD New gives metres (checked against pyproj), says so
+    in Content-Crs, and bbox-crs takes a box in metres."""
+    from pyproj import Transformer
+
+    coll = client.get("/collections/villages").json()
+    assert RD in coll["crs"] and coll["crs"][0].endswith("CRS84")
+    assert coll["storageCrs"].endswith("CRS84")
+    wgs = client.get("/collections/villages/items").json()
+    assert client.get("/collections/villages/items").headers["content-crs"].endswith("CRS84>")
+    r = client.get("/collections/villages/items", params={"crs": RD})
+    assert r.status_code == 200 and r.headers["content-crs"] == f"<{RD}>"
+    rd = r.json()
+    to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
+    for a, b in zip(wgs["features"], rd["features"], strict=True):
+        assert a["id"] == b["id"]
+        x, y = to_rd.transform(*a["geometry"]["coordinates"])
+        assert b["geometry"]["coordinates"] == pytest.approx([x, y], abs=0.1)
+    short = client.get("/collections/villages/items", params={"crs": "EPSG:28992"}).json()
+    assert short["features"] == rd["features"]
+    # a box in RD New metres around Vaduz's village point
+    vaduz = next(f for f in rd["features"] if f["properties"]["village_name"] == "Vaduz")
+    x, y = vaduz["geometry"]["coordinates"]
+    box = f"{x - 500},{y - 500},{x + 500},{y + 500}"
+    hit = client.get("/collections/villages/items",
+                     params={"bbox": box, "bbox-crs": RD}).json()  # fmt: skip
+    assert [f["properties"]["village_name"] for f in hit["features"]] == ["Vaduz"]
+    poly = client.get("/collections/municipalities/items", params={"crs": RD, "limit": 1}).json()
+    assert_geojson_metric(poly)
+
+
+def assert_geojson_metric(fc):
+    for f in fc["features"]:
+        if f["geometry"] is not None:
+            from app_helpers import assert_ring_orientation, coordinates
+
+            assert all(round(v, 2) == v for v in coordinates(f["geometry"]))
+            assert max(coordinates(f["geometry"])) > 1000  # metres, not degrees
+            assert_ring_orientation(f["geometry"])
+
+
+@pytest.mark.parametrize(("params", "word"), [
+    ({"crs": "EPSG:3857"}, "crs"), ({"crs": "EPSG:28992", "f": "csv"}, "CSV"),
+    ({"bbox": "1,2,3,4", "bbox-crs": "nonsense"}, "bbox-crs"),
+])  # fmt: skip
+def test_crs_not_offered_is_400(client, params, word):
+    r = client.get("/collections/villages/items", params=params)
+    assert r.status_code == 400 and word in r.json()["detail"]
