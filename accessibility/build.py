@@ -66,6 +66,7 @@ from accessibility.writer import (
     BuildTables,
     gpkg_layer,
     points,
+    write_csv,
     write_nabijheid,
     write_persons,
     write_tables,
@@ -372,8 +373,8 @@ class _BroadbandResult:
     def write(self, lay: BuildLayout) -> None:
         self.white_areas.to_parquet(lay.white_areas)
         gpkg_layer(self.white_areas, lay.geopackage, "white_areas")
-        self.double_disadvantage.to_csv(lay.double_disadvantage, index=False)
-        self.municipalities.to_csv(lay.municipalities_broadband)
+        write_csv(self.double_disadvantage, lay.double_disadvantage)
+        write_csv(self.municipalities, lay.municipalities_broadband, index=True)
 
 
 def _broadband(

@@ -19,6 +19,7 @@ from accessibility.crs import WGS84
 from accessibility.errors import NoCrsError
 from accessibility.layout import BuildLayout, edges_layer
 from accessibility.network import Network
+from accessibility.precision import round_frame
 from accessibility.profiles import preferred_profile
 from accessibility.qgis_style import graduated_qml
 from accessibility.wide import municipalities_wide, villages_wide, wide_column
@@ -48,8 +49,8 @@ class BuildTables:
 def write_persons(lay: BuildLayout, figures, *, crs: str) -> None:
     """Write the figures over persons (:class:`accessibility.residents.ResidentFigures`)."""
     figures.grid_table(crs=crs).to_parquet(lay.persons_grid)
-    figures.village_table().to_csv(lay.persons_villages, index=False)
-    figures.municipality_table().to_csv(lay.persons_municipalities, index=False)
+    write_csv(figures.village_table(), lay.persons_villages)
+    write_csv(figures.municipality_table(), lay.persons_municipalities)
     addresses = figures.address_table()
     addresses.to_parquet(lay.addresses)
     if figures.address_outputs != "none":
@@ -67,17 +68,17 @@ def write_nabijheid(lay: BuildLayout, place: pd.DataFrame, figures=None) -> None
     """
     place = place.copy()
     place.insert(place.columns.get_loc("population"), "method", "place_point")
-    place.to_csv(lay.nabijheid_place_point, index=False)
+    write_csv(place, lay.nabijheid_place_point)
     if figures is None:
-        place.to_csv(lay.nabijheid, index=False)
+        write_csv(place, lay.nabijheid)
         return
     persons = figures.nabijheid("village")
     rest = place[~place["village_id"].isin(persons["village_id"])]
     rest = rest.rename(columns={"population": "weight"})
     both = pd.concat([persons, rest[[c for c in persons.columns if c in rest.columns]]],
                      ignore_index=True)  # fmt: skip
-    both.to_csv(lay.nabijheid, index=False)
-    figures.nabijheid("municipality").to_csv(lay.nabijheid_municipalities, index=False)
+    write_csv(both, lay.nabijheid)
+    write_csv(figures.nabijheid("municipality"), lay.nabijheid_municipalities)
 
 
 def points(df: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -96,15 +97,15 @@ def write_tables(lay: BuildLayout, t: BuildTables) -> None:
     gf = points(t.facilities)
     gv.to_parquet(lay.villages)
     wide = villages_wide(t.villages, t.indicators)
-    wide.to_csv(lay.villages_csv, index=False)
+    write_csv(wide, lay.villages_csv)
     gf.to_parquet(lay.facilities)
     if t.village_polygons is not None:
         t.village_polygons.to_parquet(lay.village_polygons)
     if len(t.boundaries):
         t.boundaries.to_parquet(lay.municipality_polygons)
     t.indicators.to_parquet(lay.indicators, index=False)
-    t.indicators.to_csv(lay.indicators_csv, index=False)
-    t.municipalities.to_csv(lay.municipalities, index=False)
+    write_csv(t.indicators, lay.indicators_csv)
+    write_csv(t.municipalities, lay.municipalities)
     for p, net in t.networks.items():
         net.save(lay.network(p))
     _write_geopackage(lay, t, points(wide), gf)
@@ -238,6 +239,15 @@ def write_network_geopackage(net: Network, path: str | Path) -> tuple[int, int]:
     return len(nodes), len(edges)
 
 
+def write_csv(df: pd.DataFrame, path: str | Path, *, index: bool = False) -> None:
+    """Write a table as CSV with its figures rounded by column name (0.1 m, 0.1 s, ...).
+
+    See :mod:`accessibility.precision`; the Parquet files the service reads keep full
+    precision.
+    """
+    round_frame(df).to_csv(path, index=index)
+
+
 def gpkg_layer(df: pd.DataFrame, path: str | Path, layer: str, *, crs: str | None = WGS84) -> None:
     """Write one GeoPackage layer (through Arrow: several times faster than row by row).
 
@@ -247,6 +257,7 @@ def gpkg_layer(df: pd.DataFrame, path: str | Path, layer: str, *, crs: str | Non
     open without a warning; the version is set when the first layer creates the file.
     """
     options: dict[str, str] = {}
+    df = round_frame(df)  # figures as in every output (accessibility.precision)
     if isinstance(df, gpd.GeoDataFrame):
         if df.crs is None:
             msg = f"layer {layer!r} has no CRS; set one before writing it to {path}"

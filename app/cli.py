@@ -584,6 +584,7 @@ def _parse_open(text: str):
 
 def _print_changes(changes, output: Path | None, profile: str) -> None:
     from accessibility.scenarios import change_summary
+    from accessibility.writer import write_csv
 
     summary = change_summary(changes, profile=profile)
     cols = [
@@ -600,7 +601,7 @@ def _print_changes(changes, output: Path | None, profile: str) -> None:
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         tmp = output.with_name(output.name + ".tmp")
-        changes.to_csv(tmp, index=False)
+        write_csv(changes, tmp)  # figures rounded as in every output
         tmp.replace(output)
         print(f"wrote {output} ({len(changes)} rows)")
 

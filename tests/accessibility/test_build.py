@@ -184,7 +184,8 @@ def test_municipality_aggregates(demo_build):
     # only Triesenberg itself has a population: the weighted mean is its distance
     known = sub[sub["population"].notna()]
     assert len(known) == 1
-    assert row["mean_distance_m"] == pytest.approx(known["distance_m"].iloc[0])
+    # municipalities.csv holds figures to 0.1 m (accessibility.precision)
+    assert row["mean_distance_m"] == pytest.approx(known["distance_m"].iloc[0], abs=0.05)
     assert row["weighting"] == "population"
     assert row["worst_village_name"] == sub.loc[sub["distance_m"].idxmax(), "village_name"]
     assert row["share_beyond_5km"] == 0.0

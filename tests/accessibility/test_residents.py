@@ -236,15 +236,17 @@ def test_sample_build_has_figures_over_persons(demo_build):
     car = v[(v["category"] == "supermarket") & (v["profile"] == "car")]
     # every origin is in exactly one village or buitengebied; weights add up
     assert car["origins"].sum() == o["origins"]
-    assert car["weight"].sum() == pytest.approx(o["weight"], abs=0.1)
+    # the tables hold weights to 0.1 (accessibility.precision): the sum drifts by at most
+    # 0.05 a row
+    assert car["weight"].sum() == pytest.approx(o["weight"], abs=0.1 + 0.05 * len(car))
     m = b.persons_municipalities
     mcar = m[(m["category"] == "supermarket") & (m["profile"] == "car")]
-    assert mcar["weight"].sum() == pytest.approx(o["weight"], abs=0.1)
+    assert mcar["weight"].sum() == pytest.approx(o["weight"], abs=0.1 + 0.05 * len(mcar))
     # the municipality mean is the weighted mean of its villages' means
     for mun, grp in car.groupby(car["municipality"].fillna("(outside municipalities)")):
         row = mcar[mcar["municipality"] == mun].iloc[0]
         expect = np.average(grp["mean_distance_m"], weights=grp["weight"])
-        assert row["mean_distance_m"] == pytest.approx(expect)
+        assert row["mean_distance_m"] == pytest.approx(expect, abs=0.15)  # both to 0.1 m
     # nabijheid.csv: CBS's figure over persons where a village has origins, else its place
     # point (method says which); every village and buitengebied exactly once
     nab = pd.read_csv(b.path / "nabijheid.csv").set_index("village_id")
