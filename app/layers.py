@@ -433,9 +433,29 @@ def collection_frame(
     """
     layer = collection_info(sb, collection_id).id
     gdf = layer_frame(sb, layer, filters)
-    if layer in WIDE_LAYERS and (filters is None or filters.category is None):
+    one_category = filters is not None and filters.category is not None
+    if layer in WIDE_LAYERS and not one_category:
         gdf = _with_wide(sb, layer, gdf)
+    if layer == "facilities" and not one_category:
+        gdf = _one_per_facility(gdf)
     return gdf
+
+
+def _one_per_facility(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One feature per facility: an OGC feature id is unique in its collection.
+
+    A place in several categories (a restaurant that is also a hotel) is one row per
+    category in the build's table; here its categories are joined (``restaurant;hotel``).
+    """
+    dup = gdf["facility_id"].duplicated(keep=False)
+    if not dup.any():
+        return gdf
+    joined = gdf.groupby("facility_id", sort=False)["category"].agg(
+        lambda c: ";".join(dict.fromkeys(c.astype(str)))
+    )
+    first = gdf.drop_duplicates("facility_id").copy()
+    first["category"] = first["facility_id"].map(joined)
+    return _geo(first)
 
 
 #: collections served with every indicator as a column (no category filter given)

@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     field_validator,
     model_validator,
@@ -28,11 +29,14 @@ PROFILE_DESCRIPTION = (
 )
 Direction = Literal["from", "to"]
 
-Lon = Annotated[float, Field(ge=-180.0, le=180.0, description="Longitude (WGS84)")]
-Lat = Annotated[float, Field(ge=-90.0, le=90.0, description="Latitude (WGS84)")]
+# Body numbers are strict: a JSON number only (an int is fine), never true/false or "9.5"
+# (pydantic's lax mode would read false as 0.0, a point off Africa; JSON bodies only: query
+# parameters arrive as text and use plain floats)
+Lon = Annotated[float, Strict(), Field(ge=-180.0, le=180.0, description="Longitude (WGS84)")]
+Lat = Annotated[float, Strict(), Field(ge=-90.0, le=90.0, description="Latitude (WGS84)")]
 LonLat = tuple[Lon, Lat]
-PositiveMinutes = Annotated[float, Field(gt=0, description="Minutes of travel time")]
-PositiveMeters = Annotated[float, Field(gt=0, description="Metres of network distance")]
+PositiveMinutes = Annotated[float, Strict(), Field(gt=0, description="Minutes of travel time")]
+PositiveMeters = Annotated[float, Strict(), Field(gt=0, description="Metres of network distance")]
 
 
 # --- common ------------------------------------------------------------------------------------

@@ -544,3 +544,15 @@ def assert_geojson_metric(fc):
 def test_crs_not_offered_is_400(client, params, word):
     r = client.get("/collections/villages/items", params=params)
     assert r.status_code == 400 and word in r.json()["detail"]
+
+
+def test_ogc_facilities_have_unique_ids(client):
+    """A place in two categories is one feature with both (OGC ids are unique)."""
+    fc = client.get("/collections/facilities/items").json()
+    ids = [f["id"] for f in fc["features"]]
+    assert len(ids) == len(set(ids)) == fc["numberMatched"] == 248
+    dux = client.get("/collections/facilities/items/way/318292118").json()
+    assert dux["properties"]["category"] == "restaurant;hotel"
+    hotels = client.get("/collections/facilities/items", params={"category": "hotel"}).json()
+    assert "way/318292118" in [f["id"] for f in hotels["features"]]
+    assert len(client.get("/facilities").json()["features"]) == 249  # one row per category

@@ -279,3 +279,13 @@ def test_matrix_limit_and_errors(client):
     assert r.status_code == 422 and "max_matrix_cells" in r.json()["detail"]
     r = client.post("/matrix", json={"profile": "car", "sources": []})
     assert r.status_code == 422 and "destinations" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("bad", [False, True, "9.5", None])
+def test_body_coordinates_must_be_json_numbers(client, bad):
+    """false is not 0.0 (pydantic's lax mode would place the point off Africa)."""
+    body = {"profile": "car", "sources": [[9.5228, 47.1393]], "destinations": [[9.52, bad]]}
+    r = client.post("/matrix", json=body)
+    assert r.status_code == 422 and "destinations" in r.json()["detail"]
+    r = client.post("/matrix", json={**body, "destinations": [[9, 47]]})  # ints are numbers
+    assert r.status_code == 200

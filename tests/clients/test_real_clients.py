@@ -268,14 +268,9 @@ def test_qgis_reads_every_feature(qgis, served):
         assert layer["features_read"] == served.number_matched(name), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bereik bug: feature ids of the facilities collection are not unique (one feature "
-    "per facility and category, id = facility_id: way/318292118 is both a restaurant and a "
-    "hotel); QGIS's OAPIF provider keys features by id and reads 248 of numberMatched 249, "
-    "and /collections/facilities/items/way/318292118 returns only the restaurant",
-)
 def test_qgis_reads_every_facility(qgis, served):
+    # QGIS keys OAPIF features by id: a place in two categories (way/318292118, restaurant
+    # and hotel) is one feature with unique id, or QGIS would read 248 of 249
     layer = qgis["results"]["oapif:facilities"]
     assert layer["features_read"] == served.number_matched("facilities")
 
