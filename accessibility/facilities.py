@@ -34,6 +34,8 @@ class Category:
     cbs_radii_km: tuple[float, ...] = ()
     rules: tuple[dict[str, object], ...] = ()
     exclude: tuple[dict[str, object], ...] = ()
+    #: the Dutch label (the web map's default language); empty when the file gives none
+    label_nl: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def load_categories(path: str | Path | None = None) -> CategoryRules:
         out[name] = Category(
             name=name,
             label=str(spec.get("label", name)),
+            label_nl=str(spec.get("label_nl", "")),
             cbs=str(spec.get("cbs", "")),
             cbs_radii_km=tuple(float(r) for r in spec.get("cbs_radii_km", [])),
             rules=tuple(rules),
