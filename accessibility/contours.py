@@ -28,6 +28,7 @@ from rasterio.features import shapes
 from scipy import ndimage
 
 from accessibility.crs import to_wgs84
+from accessibility.errors import RequestTooLargeError
 
 #: Reached cells grow by this many cells (4-neighbour steps): the land along a road.
 GROW_CELLS = 1
@@ -157,7 +158,7 @@ def check_grid(nrows: int, ncols: int, cell_m: float) -> None:
 
     Raises
     ------
-    ValueError
+    RequestTooLargeError
         When ``nrows * ncols`` exceeds :data:`MAX_GRID_CELLS` (``cell_m`` too small for the
         extent).
     """
@@ -166,7 +167,19 @@ def check_grid(nrows: int, ncols: int, cell_m: float) -> None:
             f"the isochrone needs a {nrows} x {ncols} grid, more than {MAX_GRID_CELLS} cells; "
             f"got cell_m={cell_m:g}, expected a larger cell size for this extent"
         )
-        raise ValueError(msg)
+        raise RequestTooLargeError(msg)
+
+
+def fit_cell(width_m: float, height_m: float, cell_m: float) -> float:
+    """Return ``cell_m``, or the smallest doubling of it whose grid over the extent fits.
+
+    A contour over a large reached area (a catchment of a province) is drawn coarser
+    rather than refused; the margin cells of :func:`contour_polygons` are counted.
+    """
+    margin = 2 * (GROW_CELLS + CLOSE_CELLS + 3)
+    while (width_m / cell_m + margin) * (height_m / cell_m + margin) > MAX_GRID_CELLS:
+        cell_m *= 2
+    return cell_m
 
 
 def contour_polygons(

@@ -69,3 +69,7 @@ class BuildNotFoundError(FileNotFoundError, AccessibilityError):
 
 class WideTableError(ValueError, AccessibilityError):
     """A long table that cannot be made wide (a row twice, or two columns of one name)."""
+
+
+class RequestTooLargeError(ValueError, AccessibilityError):
+    """A request would need more memory than its limits allow, even at the coarsest grid."""

@@ -36,11 +36,11 @@ import pyproj
 import shapely
 from geopandas.array import from_shapely
 
-from accessibility.contours import check_grid, contour_polygons, polygons_to_wgs84
+from accessibility.contours import contour_polygons, fit_cell, polygons_to_wgs84
 from accessibility.crs import WGS84, to_metric
 from accessibility.defaults import DEFAULT_CELL_M, DEFAULT_MAX_SNAP_M
 from accessibility.engine import VirtualGraph
-from accessibility.errors import PointOutsideNetworkError
+from accessibility.errors import PointOutsideNetworkError, RequestTooLargeError
 from accessibility.network import Network
 from accessibility.routing import router_for
 from accessibility.snapping import Snapped, check_max_snap, locate, lonlat_table
@@ -216,7 +216,7 @@ def _samples(
             f"the reached roads would need {int(n.sum())} samples, more than {MAX_SAMPLES}; "
             f"got cell_m={2 * step_m:g}, expected a larger cell size for this extent"
         )
-        raise ValueError(msg)
+        raise RequestTooLargeError(msg)
     rep = np.repeat(np.arange(len(n)), n)
     j = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
     frac = j / np.maximum(n - 1, 1)[rep]
@@ -334,6 +334,30 @@ def _check_request(
     return unit, values, _check_direction(direction), _check_cell(cell_m)
 
 
+def _fit_samples(
+    net: Network,
+    pieces: dict[str, np.ndarray],
+    cost: np.ndarray,
+    *,
+    limit: float,
+    direction: str,
+    cell_m: float,
+) -> float:
+    """Return ``cell_m``, or the smallest doubling of it whose samples fit ``MAX_SAMPLES``.
+
+    Counted from the length of the pieces with a reached end, an upper bound of what
+    :func:`_samples` places every ``cell_m / 2``.
+    """
+    ca, cb = _end_costs(net, pieces, cost, direction)
+    reached = (ca <= limit) | (cb <= limit)
+    length = float((pieces["b_m"] - pieces["a_m"])[reached].sum())
+    n_pieces = int(reached.sum())
+    # a piece holds at most two reached intervals, each ceil(len / step) + 1 samples
+    while 4 * n_pieces + 2 * length / cell_m > MAX_SAMPLES and cell_m < CELL_M_RANGE[1]:
+        cell_m *= 2
+    return cell_m
+
+
 def _bounded_polygons(
     net: Network,
     snapped: Snapped,
@@ -344,20 +368,26 @@ def _bounded_polygons(
     cell_m: float,
     fill_holes: bool = True,
     targets: Snapped | None = None,
-) -> tuple[list[shapely.Geometry], np.ndarray | None]:
-    """Contour polygons (metric CRS), and the cost of each target (contour units)."""
+) -> tuple[list[shapely.Geometry], np.ndarray | None, float]:
+    """Contour polygons (metric CRS), the cost of each target (contour units), the cell used.
+
+    A reached area too large for ``cell_m`` (grid or samples over their limits) is drawn
+    with the smallest doubling of ``cell_m`` that fits, never refused.
+    """
     weight, factor = UNITS[unit]
     limits = values * factor
     router = router_for(net, [snapped])
     sources = router.nodes(0, len(snapped))[snapped.ok]
     limit = float(limits[-1])
     cost = router.within(sources, weight=weight, limit=limit, reverse=direction == "to")
-    # refuse a huge grid before sampling: the reached nodes alone span at least this much
+    # a large reached area is drawn coarser, not refused: the grid over the reached nodes'
+    # extent must fit, and the samples along the reached roads (two per cell)
     reached = np.isfinite(cost[: net.n_nodes])
     if reached.any():
         xs, ys = net.node_x[reached], net.node_y[reached]
-        check_grid(int(np.ptp(ys) // cell_m) + 1, int(np.ptp(xs) // cell_m) + 1, cell_m)
+        cell_m = fit_cell(float(np.ptp(xs)), float(np.ptp(ys)), cell_m)
     pieces = _pieces(net, router.graph)
+    cell_m = _fit_samples(net, pieces, cost, limit=limit, direction=direction, cell_m=cell_m)
     x, y, c = _samples(
         net, pieces, cost, weight=weight, limit=limit, direction=direction, step_m=cell_m / 2
     )
@@ -368,9 +398,9 @@ def _bounded_polygons(
     c = np.concatenate([c, np.zeros(int(ok.sum()))])
     polygons = contour_polygons(x, y, c, limits, cell_m=cell_m, fill_holes=fill_holes)
     if targets is None:
-        return polygons, None
+        return polygons, None, cell_m
     at = _costs_at(net, pieces, cost, targets, weight=weight, direction=direction)
-    return polygons, np.where(at <= limit, at / factor, np.inf)
+    return polygons, np.where(at <= limit, at / factor, np.inf), cell_m
 
 
 def _contour_frame(
@@ -393,7 +423,7 @@ def _contour_frame(
         pts = lonlat_table(targets, name="targets")
         at = locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="target",
                     require=False)  # fmt: skip
-    geoms, target_cost = _bounded_polygons(
+    geoms, target_cost, cell_used = _bounded_polygons(
         net,
         snapped,
         unit=unit,
@@ -413,6 +443,7 @@ def _contour_frame(
         "direction": direction,
         "area_m2": shapely.area(metric),
         "snap_distance_m": float(snap_distance_m),
+        "cell_m": float(cell_used),
     }
     if extra:
         data.update(extra)

@@ -59,6 +59,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     acc.UnknownProfileError: 422,  # a profile value the build has no network for
     acc.UnknownMethodError: 422,  # persons without origins in the build
     acc.PointOutsideNetworkError: 422,
+    acc.RequestTooLargeError: 422,  # even the coarsest drawing would not fit its limits
     acc.InputFileError: 422,
     acc.EmptyNetworkError: 422,
     acc.BuildNotFoundError: 503,

@@ -37,7 +37,7 @@ from app.state import ServedBuild
 ISOCHRONE_COLUMNS = [
     "location_index", "lon", "lat", "profile", "direction", "contour", "unit", "minutes",
     "meters", "area_m2", "population", "villages", "villages_without_population",
-    "snap_distance_m", "geometry",
+    "snap_distance_m", "cell_m", "geometry",
 ]  # fmt: skip
 
 
@@ -104,6 +104,7 @@ def isochrone_frame(
                 "meters": value if unit == "meters" else None,
                 "area_m2": float(g["area_m2"].iloc[k]),
                 "snap_distance_m": float(g["snap_distance_m"].iloc[k]),
+                "cell_m": float(g["cell_m"].iloc[k]),
                 "geometry": g.geometry.iloc[k],
                 **{c: inside[c].iloc[k] for c in
                    ("population", "villages", "villages_without_population")},
@@ -137,8 +138,9 @@ def catchment_frame(
         used = int(poly["points_used"].iloc[0])
         cost_min = poly["target_cost"].iloc[0]
         area, geom = float(poly["area_m2"].iloc[0]), poly.geometry.iloc[0]
+        cell = float(poly["cell_m"].iloc[0])
     else:
-        used, area, geom = 0, 0.0, None
+        used, area, geom, cell = 0, 0.0, None, None
         cost_min = np.full(len(sb.build.villages), np.inf)
     v = sb.build.villages
     inside = np.isfinite(cost_min)
@@ -149,6 +151,7 @@ def catchment_frame(
         "facilities": used, "villages_inside": int(inside.sum()),
         "villages_outside": int((~inside).sum()),
         "population_inside": _sum(pop[inside]), "population_outside": _sum(pop[~inside]),
+        "cell_m": cell,
     }  # fmt: skip
     villages = pd.DataFrame({
         "kind": "village", "village_id": v["village_id"].to_numpy(),

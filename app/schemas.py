@@ -259,6 +259,11 @@ class IsochroneProperties(BaseModel):
     population: float | None = Field(description="Population of the villages inside")
     villages: int = Field(description="Number of villages inside")
     snap_distance_m: float = Field(description="Distance from the location to the road")
+    cell_m: float | None = Field(
+        default=None,
+        description="Grid cell of the polygon (m): the setting, or coarser when the reached "
+        "area is too large for it (drawn coarser, never refused)",
+    )
 
 
 class CatchmentProperties(BaseModel):
@@ -275,6 +280,7 @@ class CatchmentProperties(BaseModel):
     villages_outside: int
     population_inside: float | None
     population_outside: float | None
+    cell_m: float | None = Field(default=None, description="Grid cell of the polygon (m)")
 
 
 class CatchmentVillageProperties(BaseModel):

@@ -11,6 +11,7 @@ import shapely
 
 from accessibility.areas import points_within
 from accessibility.crs import to_wgs84
+from accessibility.defaults import DEFAULT_CELL_M
 from accessibility.errors import NoCrsError, PointOutsideNetworkError
 from accessibility.isochrones import MAX_CONTOURS, catchment, isochrones
 from accessibility.routing import travel_matrix
@@ -92,6 +93,7 @@ def test_columns_and_types(toy):
         "direction",
         "area_m2",
         "snap_distance_m",
+        "cell_m",
         "geometry",
     ]
     assert gdf.contour.tolist() == [1.0, 2.0, 3.0]  # sorted ascending
@@ -331,9 +333,12 @@ def test_population_within_ten_minutes(demo_build, vaduz):
     assert fifteen["weight_sum"] >= ten["weight_sum"] > 0
 
 
-def test_grid_too_large_is_refused(car):
-    with pytest.raises(ValueError, match="larger cell size"):
-        isochrones(car, *VADUZ, minutes=[60], cell_m=1)
+def test_a_grid_too_fine_for_the_reach_is_coarsened(car):
+    # 60 min by car at 1 m cells would be a grid of about 400M cells: drawn on the
+    # smallest doubling of 1 m that fits instead (the cell used is reported)
+    g = isochrones(car, *VADUZ, minutes=[60], cell_m=1)
+    assert g["cell_m"].iloc[0] in {2.0**k for k in range(1, 12)}
+    assert g.geometry.iloc[0].is_valid and g.area_m2.iloc[0] > 20e6
 
 
 def test_catchment_of_supermarkets(demo_build, car):
@@ -389,3 +394,29 @@ def test_points_within_xy_matches_points_within():
             b["count"], b["weight_sum"], b["weight_unknown"])  # fmt: skip
     assert fast[0]["index"].tolist() == [0, 1, 2]  # the boundary point (10, 5) counts
     assert fast[0]["weight_sum"] == 15.0 and fast[0]["weight_unknown"] == 1
+
+
+def test_a_large_reach_is_drawn_coarser_not_refused(demo_build, car, monkeypatch):
+    """A catchment over more road than the sample or grid limits allow at the asked cell
+    (as at country scale) comes back drawn on a coarser grid, with the same villages."""
+    import accessibility.contours as contours_mod
+    import accessibility.isochrones as iso_mod
+
+    fac = demo_build.facilities
+    pts = fac.loc[fac["category"] == "supermarket", ["lon", "lat"]].to_numpy()
+    v = demo_build.villages
+    targets = np.column_stack([v.geometry.x, v.geometry.y])
+    fine = catchment(car, pts, minutes=10, targets=targets)
+    assert fine["cell_m"].iloc[0] == DEFAULT_CELL_M
+    monkeypatch.setattr(iso_mod, "MAX_SAMPLES", 20_000)
+    coarse = catchment(car, pts, minutes=10, targets=targets)
+    assert coarse["cell_m"].iloc[0] >= 4 * DEFAULT_CELL_M and coarse.geometry.iloc[0].is_valid
+    # the coarser grid covers more land beside the roads (one coarse cell each side)
+    assert fine.area_m2.iloc[0] < coarse.area_m2.iloc[0] < 3 * fine.area_m2.iloc[0]
+    assert [w.tolist() for w in coarse["targets_within"]] == [
+        w.tolist() for w in fine["targets_within"]
+    ]  # membership is by network cost, not by the drawing
+    monkeypatch.setattr(iso_mod, "MAX_SAMPLES", 8_000_000)
+    monkeypatch.setattr(contours_mod, "MAX_GRID_CELLS", 2_000)
+    grid = catchment(car, pts, minutes=10)
+    assert grid["cell_m"].iloc[0] > DEFAULT_CELL_M and grid.geometry.iloc[0].is_valid
