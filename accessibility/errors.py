@@ -73,3 +73,14 @@ class WideTableError(ValueError, AccessibilityError):
 
 class RequestTooLargeError(ValueError, AccessibilityError):
     """A request would need more memory than its limits allow, even at the coarsest grid."""
+
+
+class UnknownMunicipalityError(KeyError, AccessibilityError):
+    """A municipality that is not in the build."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ReportUnavailableError(RuntimeError, AccessibilityError):
+    """A report format that cannot be made here (the PDF without WeasyPrint's libraries)."""

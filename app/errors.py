@@ -56,6 +56,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     acc.UnknownVillageError: 404,
     acc.UnknownCategoryError: 404,  # a category the build does not define
     acc.UnknownFacilityError: 404,
+    acc.UnknownMunicipalityError: 404,
     acc.UnknownProfileError: 422,  # a profile value the build has no network for
     acc.UnknownMethodError: 422,  # persons without origins in the build
     acc.PointOutsideNetworkError: 422,
@@ -63,6 +64,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     acc.InputFileError: 422,
     acc.EmptyNetworkError: 422,
     acc.BuildNotFoundError: 503,
+    acc.ReportUnavailableError: 503,  # a PDF without WeasyPrint's system libraries
     # broadband
     bb.BroadbandError: 500,
     bb.ThresholdError: 422,
