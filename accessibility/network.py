@@ -26,7 +26,13 @@ from accessibility.errors import EmptyNetworkError
 from accessibility.osm import OsmData
 from accessibility.profiles import Profile, resolve_profile, way_class
 
-NETWORK_FORMAT_VERSION = 2  # 2: per-direction speeds, turn restrictions (split junctions)
+NETWORK_FORMAT_VERSION = 3  # 2: per-direction speeds, turn restrictions; 3: compact file
+#: text columns stored as a table of distinct values and int32 codes (format 3): a road
+#: name repeats along its edges, and fixed-width UTF-32 text was 59 % of the file
+_TEXT = ("edge_highway", "edge_name")
+#: index arrays stored as int32 when they fit (format 3), read back as int64
+_INDEX = ("edge_u", "edge_v", "edge_geom_start", "edge_geom_end", "node_copy_of",
+          "turn_tail", "turn_edge", "turn_head", "redirect_edge", "redirect_head")  # fmt: skip
 MIN_ARC_WEIGHT = 1e-9  # scipy csgraph treats a 0 entry as "no arc": keep zero-length arcs
 
 
@@ -230,10 +236,19 @@ class Network:
     )
 
     def save(self, path: str | Path) -> None:
-        """Write the network to one ``.npz`` file (loads in milliseconds)."""
+        """Write the network to one ``.npz`` file (loads in milliseconds).
+
+        Compact (format 3): text as distinct values plus int32 codes, index arrays as int32
+        when they fit; :meth:`load` gives back the same arrays.
+        """
         arrays = {k: getattr(self, k) for k in self._ARRAYS + self._OPTIONAL}
-        arrays["edge_highway"] = arrays["edge_highway"].astype(str)
-        arrays["edge_name"] = arrays["edge_name"].astype(str)
+        for k in _TEXT:
+            values, codes = np.unique(arrays.pop(k).astype(str), return_inverse=True)
+            arrays[f"{k}__values"], arrays[f"{k}__codes"] = values, codes.astype(np.int32)
+        for k in _INDEX:
+            a = arrays[k]
+            if len(a) == 0 or (a.min() >= 0 and a.max() < np.iinfo(np.int32).max):
+                arrays[k] = a.astype(np.int32)
         meta = {
             "profile": self.profile,
             "crs": self.crs,
@@ -248,8 +263,14 @@ class Network:
         """Read a network written by :meth:`save`."""
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            arrays = {k: z[k] for k in cls._ARRAYS}
+            # format 3 keeps text as distinct values and codes; format 2 the text itself
+            text = {k: z[f"{k}__values"][z[f"{k}__codes"]] for k in _TEXT
+                    if f"{k}__codes" in z.files}  # fmt: skip
+            arrays = {k: text[k] if k in text else z[k] for k in cls._ARRAYS}
             arrays.update({k: z[k] for k in cls._OPTIONAL if k in z.files})
+        for k in _INDEX:
+            if k in arrays:
+                arrays[k] = arrays[k].astype(np.int64)
         return cls(profile=meta["profile"], crs=meta["crs"], stats=meta.get("stats", {}), **arrays)
 
     # --- interop --------------------------------------------------------------------------
