@@ -55,6 +55,12 @@ class CategoryInfo(BaseModel):
 
     id: str = Field(examples=["gp"])
     label: str = Field(examples=["GP practice (huisartsenpraktijk)"])
+    label_nl: str | None = Field(
+        None,
+        description="Dutch label (label_nl of the categories file; the web map's default "
+        "language); null when the build's categories file gives none",
+        examples=["Huisartsenpraktijk"],
+    )
     cbs: str | None = Field(None, description="CBS Nabijheid code (AF_<code>)", examples=["ARTSPR"])
     facilities: int = Field(description="Number of facilities of this category in the build")
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from fastapi import APIRouter
 
+from accessibility.facilities import load_categories
 from app import __version__
 from app.deps import RegistryDep, SettingsDep
 from app.errors import BuildUnavailableError, error_responses
@@ -29,6 +32,24 @@ def health(registry: RegistryDep) -> Health:
                   default_build=registry.default, missing=registry.missing)  # fmt: skip
 
 
+@cache
+def _bundled_labels() -> dict[str, tuple[str, str]]:
+    """Return the bundled categories' (label, label_nl) by id."""
+    return {n: (c.label, c.label_nl) for n, c in load_categories().categories.items()}
+
+
+def _label_nl(category: str, spec: dict) -> str | None:
+    """Return the Dutch label of a build's category.
+
+    The build's own, else the bundled table's when the build's category is the bundled one
+    (the same English label); None otherwise (the map then shows the English label).
+    """
+    if spec.get("label_nl"):
+        return str(spec["label_nl"])
+    label, label_nl = _bundled_labels().get(category, (None, ""))
+    return (label_nl or None) if label == spec.get("label", category) else None
+
+
 def _info(sb: ServedBuild, *, default: bool) -> BuildInfo:
     b, m = sb.build, sb.build.manifest
     counts = b.facilities["category"].value_counts()
@@ -36,6 +57,7 @@ def _info(sb: ServedBuild, *, default: bool) -> BuildInfo:
         CategoryInfo(
             id=c,
             label=v.get("label", c),
+            label_nl=_label_nl(c, v),
             cbs=v.get("cbs") or None,
             facilities=int(counts.get(c, 0)),
         )
