@@ -125,6 +125,12 @@ class BuildLayout:
         """Broadband shares per municipality (CSV)."""
         return self.root / "municipalities_broadband.csv"
 
+    # --- the basemap (the web map's offline background) ----------------------------------------
+    @property
+    def basemap(self) -> Path:
+        """Water, land use, built-up areas and place names of the extract (GeoParquet, WGS84)."""
+        return self.root / "basemap.parquet"
+
     # --- networks and the GeoPackage -----------------------------------------------------------
     def network(self, profile: str) -> Path:
         """Return the routable network file of ``profile`` (arrays, load in milliseconds)."""
