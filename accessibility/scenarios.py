@@ -234,8 +234,8 @@ def compare_builds(old: Build, new: Build, *, method: str | None = None) -> pd.D
     Villages are matched by id, so compare builds made with the same villages file (or of
     the same OSM places). Rows present in one build only have a null other side.
     ``method``: ``persons`` (the default when both builds have origins) compares the means
-    over persons, buitengebied included, and counts persons; ``place_point`` the villages'
-    points.
+    over persons, buitengebied included, and counts persons (a village without any origin
+    keeps its point's figure, as the API serves it); ``place_point`` the villages' points.
     """
     both = old.has_persons and new.has_persons
     method = method or ("persons" if both else "place_point")
@@ -243,7 +243,8 @@ def compare_builds(old: Build, new: Build, *, method: str | None = None) -> pd.D
         return _changes(old.indicators, new.indicators)
     for b in (old, new):
         b.pick_method(method)  # one message for a build without origins
-    return _changes(as_long_table(old.persons_villages), as_long_table(new.persons_villages))
+    return _changes(as_long_table(old.persons_villages, old.indicators),
+                    as_long_table(new.persons_villages, new.indicators))  # fmt: skip
 
 
 def change_summary(changes: pd.DataFrame, *, profile: str = "car") -> pd.DataFrame:

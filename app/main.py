@@ -22,6 +22,7 @@ from app.routers import (
     broadband,
     catchments,
     collections,
+    compare,
     docs,
     facilities,
     health,
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     add_exception_handlers(app)
     for module in (web, docs, health, collections, villages, facilities, municipalities,
-                   isochrones, catchments, matrix, scenarios, broadband):  # fmt: skip
+                   isochrones, catchments, matrix, scenarios, compare, broadband):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(HeadAsGet)

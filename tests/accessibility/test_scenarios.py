@@ -86,9 +86,13 @@ def test_scenario_errors(demo_build):
 def test_compare_a_build_with_itself_and_status_rules(demo_build):
     ch = compare_builds(demo_build, demo_build, method="place_point")
     assert (ch["status"] == "same").all() and len(ch) == len(demo_build.indicators)
-    # with origins, the default compares the means over persons (buitengebied included)
+    # with origins, the default compares the means over persons (buitengebied included);
+    # a village without any origin (Malbun) keeps its point's figure
     ch = compare_builds(demo_build, demo_build)
-    assert (ch["status"] == "same").all() and len(ch) == len(demo_build.persons_villages)
+    pv = demo_build.persons_villages
+    alone = demo_build.indicators[~demo_build.indicators["village_id"].isin(pv["village_id"])]
+    assert (ch["status"] == "same").all() and len(ch) == len(pv) + len(alone) > len(pv)
+    assert "Malbun" in set(ch["village_name"])
     before = pd.DataFrame({
         "village_id": list("abcde"), "village_name": list("ABCDE"), "municipality": "M",
         "population": [10.0, 20.0, 30.0, 40.0, 50.0], "category": "gp", "profile": "car",

@@ -15,7 +15,7 @@ import pytest
 from app_helpers import TestClient, make_settings
 
 from accessibility.build import run_build
-from accessibility.params import BuildParams
+from accessibility.params import BuildParams, FacilityFile
 from app.config import Settings
 from app.main import create_app
 
@@ -30,6 +30,19 @@ def app_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ``bereik build`` makes it) built once into a temp folder named ``demo``."""
     out = tmp_path_factory.mktemp("app_builds") / "demo"
     run_build(BuildParams(extract=EXTRACT, coverage=COVERAGE), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def plus_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample as ``app_build_dir`` plus one supermarket opened in Gamprin, built into a
+    folder named ``plus``: the new side of build comparisons (``GET /compare``, the map)."""
+    root = tmp_path_factory.mktemp("plus_build")
+    csv = root / "new_supermarket.csv"
+    csv.write_text("category,lon,lat,id,name\nsupermarket,9.5102,47.2191,1,Gamprin Markt\n")
+    out = root / "plus"
+    run_build(BuildParams(extract=EXTRACT, coverage=COVERAGE,
+                          facilities=(FacilityFile(csv),)), out)  # fmt: skip
     return out
 
 
