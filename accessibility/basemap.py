@@ -148,8 +148,11 @@ class Basemap:
     def write(self, lay: BuildLayout) -> None:
         """Write ``basemap.parquet`` and the GeoPackage layers :data:`GPKG_LAYERS`.
 
-        A layer without features is not written (the Heidelberg extract has no lines).
+        A layer without features is not written (the Heidelberg extract has no lines); a
+        basemap that failed is not written at all (the service says the build has none).
         """
+        if "failed" in self.stats:
+            return
         f = self.features
         f.to_parquet(lay.basemap)
         types = f.geom_type.to_numpy()

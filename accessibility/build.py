@@ -1,7 +1,8 @@
 """The pipeline of `bereik build`: from an OSM extract (and user files) to a build folder.
 
 Stages: read OSM (one pyosmium pass) -> networks per profile -> facilities -> villages and
-municipalities -> snapping and indicators -> (broadband) -> write (:mod:`accessibility.writer`,
+municipalities -> snapping and indicators -> (broadband) -> basemap (a second, lighter pass
+for the web map's background; never fails the build) -> write (:mod:`accessibility.writer`,
 into the files :class:`accessibility.layout.BuildLayout` names). The read model of a finished
 build is :mod:`accessibility.model`.
 """
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from accessibility.area import Area, clip_osm, resolve_area
+from accessibility.basemap import Basemap, build_basemap, empty_basemap
 from accessibility.crs import WGS84, choose_metric_crs
 from accessibility.errors import InputFileError
 from accessibility.facilities import (
@@ -108,6 +110,7 @@ def run_build(
         names.insert(4, "origins")
     if params.coverage is not None:
         names.insert(-1, "broadband")
+    names.insert(-1, "basemap")
     with _Stages(names, progress=progress) as stages:
         return _run_stages(params, out, key, hashes, stages)
 
@@ -177,11 +180,14 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
             remote = ind if figures is None else as_long_table(figures.village_table(), ind)
             broadband = _broadband(params, villages, village_polys, remote)
             villages = broadband.villages
+    with stages.stage("basemap"):
+        basemap = _basemap(params, crs, area)
     with stages.stage("write"):
         manifest = _manifest(params, out, key, hashes, osm, crs, rules, networks, facilities,
                              villages, ind, reports)  # fmt: skip
         if broadband is not None:
             manifest["broadband"] = broadband.manifest
+        manifest["counts"]["basemap"] = basemap.manifest()
         if figures is not None:
             manifest["origins"] = _origins_manifest(params, figures)
         if params.facilities_within is not None:
@@ -199,10 +205,25 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
                 write_persons(lay, figures, crs=crs)
             if broadband is not None:
                 broadband.write(lay)
+            basemap.write(lay)
             manifest["timings_s"] = stages.timings
             write_json_atomic(lay.manifest, manifest)
     write_json_atomic(BuildLayout(out).manifest, manifest)  # with the write stage's timing
     return BuildResult(path=out, manifest=manifest, indicators=ind, timings_s=stages.timings)
+
+
+def _basemap(params: BuildParams, crs: str, area: Area | None) -> Basemap:
+    """Return the extract's basemap (the area's, with its buffer).
+
+    Never fails the build: whatever goes wrong leaves the basemap empty, with a warning and
+    the reason in the manifest (``counts.basemap.failed``).
+    """
+    try:
+        return build_basemap(params.extract, crs=crs,
+                             within=None if area is None else area.buffered)  # fmt: skip
+    except Exception as exc:  # a background map is not worth a failed build
+        warnings.warn(f"basemap left out: {exc}", stacklevel=2)
+        return Basemap(empty_basemap(), {"failed": str(exc)})
 
 
 def _indicators(params, networks, villages, facilities, rules, figures=None):

@@ -260,3 +260,38 @@ def test_small_slivers_and_holes_are_dropped(liechtenstein):
     holes = [shapely.Polygon(r) for p in parts for r in p.interiors]
     assert not holes or min(h.area for h in holes) >= MIN_AREA_M2
     assert np.isin(f["kind"], KINDS).all()
+
+
+# --- the build stage ----------------------------------------------------------------------------
+def test_the_build_writes_the_basemap(demo_build):
+    lay = BuildLayout(demo_build.path)
+    f = load_basemap(lay.basemap)
+    counts = demo_build.manifest["counts"]["basemap"]
+    assert counts["features"] == f["kind"].value_counts().reindex(KINDS, fill_value=0).to_dict()
+    assert counts["features"]["place"] == 19 and counts["areas_broken"] == 3
+    assert "basemap" in demo_build.manifest["timings_s"]
+    layers = dict(pyogrio.list_layers(lay.geopackage))
+    assert {k: layers[k] for k in ("basemap_areas", "basemap_lines", "basemap_places")} == {
+        "basemap_areas": "MultiPolygon",
+        "basemap_lines": "LineString",
+        "basemap_places": "Point",
+    }
+    places = pyogrio.read_dataframe(lay.geopackage, layer="basemap_places")
+    assert len(places) == 19 and places.crs == WGS84
+
+
+def test_a_failing_basemap_does_not_fail_the_build(tmp_path, monkeypatch):
+    import accessibility.build as build_mod
+    from accessibility.build import run_build
+    from accessibility.params import BuildParams
+
+    def boom(*args, **kwargs):
+        msg = "broken geometry library"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr(build_mod, "build_basemap", boom)
+    with pytest.warns(UserWarning, match="basemap left out: broken geometry library"):
+        res = run_build(BuildParams(extract=LIECHTENSTEIN, profiles=("car",)), tmp_path / "b")
+    assert res.manifest["counts"]["basemap"]["failed"] == "broken geometry library"
+    assert not (tmp_path / "b" / "basemap.parquet").exists()
+    assert len(res.indicators) > 0

@@ -87,6 +87,9 @@ def test_build_outputs_and_manifest(demo_build):
         "white_areas",
         "residents",  # the addresses with their weights and car distances (origins)
         "layer_styles",  # the villages' QGIS style
+        "basemap_areas",  # the basemap (tests/accessibility/test_basemap.py)
+        "basemap_lines",
+        "basemap_places",
     }
 
 

@@ -27,7 +27,7 @@ GPKG_1_2 = 10200
 SYSTEM_PYTHON = Path("/usr/bin/python3")  # QGIS's Python bindings live in the system Python
 FEATURE_LAYERS = {
     "villages", "facilities", "municipalities", "edges_car", "edges_bike", "edges_walk",
-    "residents", "white_areas",
+    "residents", "white_areas", "basemap_areas", "basemap_lines", "basemap_places",
 }  # fmt: skip
 ATTRIBUTE_TABLES = {"indicators", "municipality_indicators", "layer_styles"}
 
