@@ -19,6 +19,7 @@ from app.config import Settings
 from app.errors import add_exception_handlers, is_ogc_path
 from app.middleware import HeadAsGet
 from app.routers import (
+    basemap,
     broadband,
     catchments,
     collections,
@@ -92,7 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     add_exception_handlers(app)
     for module in (web, docs, health, collections, villages, facilities, municipalities,
-                   isochrones, catchments, matrix, scenarios, compare, broadband):  # fmt: skip
+                   isochrones, catchments, matrix, scenarios, compare, broadband,
+                   basemap):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(HeadAsGet)
