@@ -7,6 +7,8 @@ profiles and categories it has, with one message each for a name it lacks.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,40 @@ from accessibility.store import read_manifest
 METHODS = ("persons", "place_point")
 
 
+class LazyNetworks(Mapping[str, Network]):
+    """The networks of a build by profile, each read from its file on first use.
+
+    A service answering only car requests never reads the bike and walk networks, and a
+    large build starts in the time of its tables. The files are checked when the build is
+    loaded (present, every array named), so a damaged build is still found at once.
+    """
+
+    def __init__(self, paths: dict[str, Path]) -> None:
+        self._paths = dict(paths)
+        self._loaded: dict[str, Network] = {}
+        self._lock = threading.Lock()
+        for path in self._paths.values():
+            Network.check_file(path)
+
+    def __getitem__(self, profile: str) -> Network:
+        if profile not in self._paths:
+            raise KeyError(profile)
+        with self._lock:
+            if profile not in self._loaded:
+                self._loaded[profile] = Network.load(self._paths[profile])
+            return self._loaded[profile]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def loaded(self) -> list[str]:
+        """Return the profiles read so far."""
+        return list(self._loaded)
+
+
 @dataclass(frozen=True, eq=False)
 class Build:
     """A build folder loaded read-only (what the API and the CLI serve from)."""
@@ -40,7 +76,7 @@ class Build:
     indicators: pd.DataFrame
     municipalities: pd.DataFrame
     municipality_polygons: gpd.GeoDataFrame | None
-    networks: dict[str, Network]
+    networks: Mapping[str, Network]
     white_areas: gpd.GeoDataFrame | None = None
     double_disadvantage: pd.DataFrame | None = None
     persons_villages: pd.DataFrame | None = None
@@ -153,9 +189,9 @@ def load_build(path: str | Path, *, name: str | None = None) -> Build:
             indicators=pd.read_parquet(lay.indicators),
             municipalities=pd.read_csv(lay.municipalities),
             municipality_polygons=_optional(gpd.read_parquet, lay.municipality_polygons),
-            networks={
-                prof: Network.load(lay.network(prof)) for prof in manifest["parameters"]["profiles"]
-            },
+            networks=LazyNetworks(
+                {prof: lay.network(prof) for prof in manifest["parameters"]["profiles"]}
+            ),
             white_areas=_optional(gpd.read_parquet, lay.white_areas),
             double_disadvantage=_optional(
                 lambda p: pd.read_csv(p, dtype={"village_id": str}), lay.double_disadvantage

@@ -13,6 +13,7 @@ exports (GraphML, GeoPackage); routing never goes through networkx.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -257,6 +258,27 @@ class Network:
         }
         with Path(path).open("wb") as fh:
             np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+
+    @classmethod
+    def check_file(cls, path: str | Path) -> None:
+        """Check that ``path`` is a network file with every array, without reading them.
+
+        Raises
+        ------
+        OSError, ValueError
+            When the file is missing, not an ``.npz`` archive, or lacks an array.
+        """
+        try:
+            with Path(path).open("rb") as fh, np.load(fh, allow_pickle=False) as z:
+                names = set(z.files)
+        except zipfile.BadZipFile as exc:
+            msg = f"{path}: not a network file ({exc})"
+            raise ValueError(msg) from exc
+        text = {k for k in _TEXT if f"{k}__codes" in names and f"{k}__values" in names}
+        missing = [k for k in ("meta", *cls._ARRAYS) if k not in names and k not in text]
+        if missing:
+            msg = f"{path}: not a complete network file (missing {', '.join(missing)})"
+            raise ValueError(msg)
 
     @classmethod
     def load(cls, path: str | Path) -> Network:

@@ -92,9 +92,12 @@ class ServedBuild:
             return self._cache[key]
 
     def warm_up(self) -> None:
-        """Build the spatial indexes now, so the first request is not the slow one."""
-        for net in self.build.networks.values():
-            _ = net.edge_tree, net.arcs
+        """Read the default profile's network and build its indexes now.
+
+        The first request is then not the slow one; the other profiles load on theirs.
+        """
+        net = self.build.network()
+        _ = net.edge_tree, net.arcs
 
 
 @dataclass

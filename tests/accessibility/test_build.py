@@ -357,3 +357,21 @@ def test_broadband_in_the_build_is_labelled_synthetic(demo_build):
     wa = gpd.read_parquet(b.path / "white_areas.parquet")
     assert wa["synthetic"].all() and wa.crs.to_epsg() == 4326
     assert wa["area_m2"].sum() / 1e6 == pytest.approx(bb["white_area_km2"], rel=1e-3)
+
+
+def test_networks_load_on_first_use_and_damage_is_found_at_once(demo_build, tmp_path):
+    import shutil
+
+    from accessibility.errors import BuildNotFoundError
+    from accessibility.model import load_build
+
+    b = load_build(demo_build.path)
+    assert list(b.networks) == ["car", "bike", "walk"] and b.networks.loaded() == []
+    assert b.network("car").n_nodes == demo_build.networks["car"].n_nodes
+    assert b.networks.loaded() == ["car"]  # bike and walk still unread
+    copy = tmp_path / "copy"
+    shutil.copytree(demo_build.path, copy)
+    walk = copy / "network_walk.npz"
+    walk.write_bytes(walk.read_bytes()[:1000])  # truncated
+    with pytest.raises(BuildNotFoundError, match="damaged"):
+        load_build(copy)
