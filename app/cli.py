@@ -383,6 +383,37 @@ def _compare_arguments(p: argparse.ArgumentParser) -> None:
     _builds_dir(p)
 
 
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("build", help="build name or folder")
+    p.add_argument(
+        "--municipality",
+        default=None,
+        metavar="NAME",
+        help="only this municipality's villages (case-insensitive; default: the whole build)",
+    )
+    p.add_argument(
+        "--compare",
+        default=None,
+        metavar="OTHER_BUILD",
+        help="another build (an earlier year, name or folder): the change per village and "
+        "the 'at least the same' verdict per category",
+    )
+    p.add_argument("--lang", choices=["nl", "en"], default="nl", help="Dutch (default) or English")
+    p.add_argument(
+        "--profile",
+        default=None,
+        help="profile of the figures (default: car if built, else the first)",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        help="rapport.html (self-contained: CSS inline, images as data URIs) or rapport.pdf "
+        "(A4, WeasyPrint)",
+    )
+    _builds_dir(p)
+
+
 def _serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--build",
@@ -647,6 +678,58 @@ def _run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+#: the report's formats by the output's file suffix
+REPORT_FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from accessibility.errors import InputFileError
+    from accessibility.model import load_build
+    from accessibility.report import render_pdf, render_report
+    from accessibility.report.figures import resolve_municipality
+    from accessibility.store import resolve_build
+
+    fmt = REPORT_FORMATS.get(args.output.suffix.lower())
+    if fmt is None:
+        msg = f"--output must end in .html or .pdf; got {str(args.output)!r}"
+        raise InputFileError(msg)
+    if not _writable(args.output):
+        return 2
+    build = load_build(resolve_build(args.build, args.builds_dir))
+    resolve_municipality(build, args.municipality)  # an unknown name fails before the work
+    other = load_build(resolve_build(args.compare, args.builds_dir)) if args.compare else None
+    html = render_report(build, municipality=args.municipality, compare=other, lang=args.lang,
+                         profile=args.profile)  # fmt: skip
+    data = render_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+    tmp = args.output.with_name(f"{args.output.stem}.tmp{args.output.suffix}")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(args.output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        print(f"bereik: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output} ({fmt.upper()}, {len(data) / 1e6:.1f} MB)")
+    return 0
+
+
+def _writable(output: Path) -> bool:
+    """Tell whether ``output`` can be written (its folder made); else print why."""
+    try:
+        if output.is_dir():
+            msg = "is a folder"
+        elif output.parent.exists() and not output.parent.is_dir():
+            msg = f"{output.parent} is not a folder"
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            msg = "" if os.access(output.parent, os.W_OK) else "folder not writable"
+    except OSError as exc:
+        msg = exc.strerror or str(exc)
+    if msg:
+        print(f"bereik: error: cannot write {output}: {msg}", file=sys.stderr)
+    return not msg
+
+
 def _build_default(path: Path) -> None:
     """Build the embedded sample with `bereik build`'s own defaults (startup, not a request)."""
     print(f"bereik: building the embedded sample into {path} (first start)", file=sys.stderr)
@@ -752,6 +835,17 @@ COMMANDS = (
         "province's test that proximity 'at least stayed the same'.",
         _compare_arguments,
         _run_compare,
+    ),
+    Command(
+        "report",
+        "the report for the council: maps, charts, tables (HTML or PDF, Dutch or English)",
+        "Write a self-contained report of a build, or of one municipality: a map per key "
+        "facility, the distribution of distances, the share beyond the CBS rings, the "
+        "farthest villages, the double-disadvantage list, method and sources; with "
+        "--compare the change per village and the 'at least the same' verdict. The output's "
+        "suffix picks HTML or PDF.",
+        _report_arguments,
+        _run_report,
     ),
     Command(
         "serve",

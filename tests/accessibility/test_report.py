@@ -245,3 +245,30 @@ def test_pdf_has_several_pages(nl_html):
     pdf = render_pdf(nl_html)
     assert pdf.startswith(b"%PDF")
     assert _pdf_pages(pdf) > 1
+
+
+def test_cli_report(demo_build, tmp_path, capsys):
+    from app.cli import main as cli_main
+
+    out = tmp_path / "new" / "rapport.html"
+    assert cli_main(["report", str(demo_build.path), "--municipality", "vaduz", "--output",
+                     str(out)]) == 0  # fmt: skip
+    html = out.read_text(encoding="utf-8")
+    assert "Gemeente Vaduz" in html and '<html lang="nl">' in html
+    assert [p.name for p in out.parent.iterdir()] == ["rapport.html"]  # no temporary file left
+    assert "wrote" in capsys.readouterr().out
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    cases = {
+        "unknown municipality 'Nowhere'": ["--municipality", "Nowhere", "--output",
+                                           str(tmp_path / "x.html")],
+        "is not a folder": ["--output", str(a_file / "x.pdf")],
+        "must end in .html or .pdf": ["--output", str(tmp_path / "x.docx")],
+    }  # fmt: skip
+    for message, extra in cases.items():
+        assert cli_main(["report", str(demo_build.path), *extra]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    assert cli_main(["report", str(tmp_path / "missing"), "--output", str(out)]) == 2
+    assert "no build at" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
