@@ -30,6 +30,7 @@ from app.routers import (
     isochrones,
     matrix,
     municipalities,
+    report,
     scenarios,
     villages,
     web,
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_exception_handlers(app)
     for module in (web, docs, health, collections, villages, facilities, municipalities,
                    isochrones, catchments, matrix, scenarios, compare, broadband,
-                   basemap):  # fmt: skip
+                   basemap, report):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(HeadAsGet)

@@ -143,7 +143,7 @@ def test_openapi_has_stable_operation_ids_and_documents_every_response(client):
                 "list_villages", "get_village", "list_facilities", "list_municipalities",
                 "get_isochrones", "post_isochrones", "get_catchment", "post_matrix",
                 "post_scenario", "compare_builds",
-                "list_double_disadvantage", "get_basemap"}  # fmt: skip
+                "list_double_disadvantage", "get_basemap", "get_report"}  # fmt: skip
     assert set(ids) == expected
     for path, method, op in ops:
         ok = op["responses"]["200"]
