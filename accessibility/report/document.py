@@ -61,7 +61,9 @@ th, td { border-bottom: 0.5pt solid #c9d1da; padding: 1mm 1.5mm; text-align: lef
 th { background: #e8eef5; font-weight: bold; }
 td.n, th.n { text-align: right; }
 td.n { white-space: nowrap; }
-table.verdicts th { font-size: 7.5pt; }
+table.verdicts { font-size: 7.8pt; }
+table.verdicts th { font-size: 7.3pt; }
+table.verdicts th, table.verdicts td { padding: 0.8mm 1mm; }
 tr { break-inside: avoid; }
 table.facts { width: auto; }
 table.facts th { background: none; font-weight: normal; color: #555; padding-right: 6mm; }
