@@ -1,11 +1,19 @@
-"""The web map in a real (headless) browser: it loads, draws the villages, and a click on
-the map draws isochrone polygons. Chromium comes from Debian (``/usr/bin/chromium``), the
-driver from the ``playwright`` Python package; ``playwright install`` is never needed.
+"""The web map in a real (headless) browser: villages, labels, legends, isochrones, what-if,
+the comparison of two builds, the language switch, the basemap and the API docs.
+
+Chromium comes from Debian (``/usr/bin/chromium``), the driver from the ``playwright``
+Python package; ``playwright install`` is never needed. One server per module serves two
+builds: the sample (``demo``) and the sample with one more supermarket (``plus``). Each
+state worth showing is saved under ``docs/screenshots/map-*.png`` (the README shows some),
+so a test run regenerates them.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import math
+import re
 import shutil
 import socket
 import threading
@@ -20,11 +28,17 @@ from app_helpers import make_settings
 
 from app.main import create_app
 
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "docs" / "screenshots"
+MAP_JS = ROOT / "app" / "static" / "map.js"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
+VIEWPORT = {"width": 1280, "height": 860}
+READY = "document.documentElement.dataset.mapState === 'ready'"
+DENNER = "node/761534771"  # the supermarket of Triesenberg: closing it moves 4 villages
 
 if not (CHROMIUM.exists() or shutil.which("chromium")):
     pytest.skip(
@@ -74,47 +88,94 @@ def browser():
         b.close()
 
 
-def _open_page(browser, url: str):
-    """A page with the map at ``url``; JS errors are collected in ``page.errors``."""
-    pg = browser.new_page(viewport={"width": 1200, "height": 900})
-    pg.errors = []
-    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
-    pg.route(lambda u: not u.startswith(url), lambda route: route.abort())
-    pg.goto(url)
-    return pg
-
-
 @pytest.fixture(scope="module")
-def server_url(app_settings) -> Iterator[str]:
-    """The sample build served on a free localhost port."""
-    with _serve(app_settings) as url:
+def server_url(app_build_dir, plus_build_dir) -> Iterator[str]:
+    """The sample (``demo``, the default) and the sample plus a supermarket (``plus``)."""
+    settings = make_settings(builds=f"demo={app_build_dir},plus={plus_build_dir}")
+    with _serve(settings) as url:
         yield url
 
 
-@pytest.fixture(scope="module")
+def _open_page(browser, url: str, query: str = "lang=en"):
+    """A page (own context: empty localStorage) with the map at ``url?query``, loaded.
+
+    JS errors are collected in ``page.errors``; requests elsewhere than ``url`` are refused.
+    """
+    pg = browser.new_page(viewport=VIEWPORT)
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    pg.route(lambda u: not u.startswith(url), lambda route: route.abort())
+    pg.goto(url + (f"?{query}" if query else ""))
+    _wait_ready(pg)
+    return pg
+
+
+def _wait_ready(pg, condition: str = "true") -> None:
+    """Wait until the map has drawn its villages, is idle, and ``condition`` holds."""
+    pg.wait_for_function(
+        f"document.querySelectorAll('path.village-marker').length > 0 && {READY} && ({condition})",
+        timeout=30_000,
+    )
+
+
+@pytest.fixture
 def page(browser, server_url):
-    """A Chromium page with the map loaded; JS errors are collected in ``page.errors``."""
+    """The map of the sample in English, loaded."""
     pg = _open_page(browser, server_url)
     yield pg
+    assert pg.errors == []
     pg.close()
 
 
-def test_the_map_draws_the_villages(page, client):
-    n = len(client.get("/villages").json()["features"])
-    page.wait_for_function(
-        f"document.querySelectorAll('path.village-marker').length === {n}", timeout=30_000
+def _shot(pg, name: str) -> None:
+    """Save the page as docs/screenshots/``name`` (after labels and animations settle).
+
+    Reduced to 256 colours (Pillow, which matplotlib brings) to keep the repository small.
+    """
+    pg.mouse.move(VIEWPORT["width"] / 2, VIEWPORT["height"] - 2)  # no tooltip in the picture
+    pg.wait_for_timeout(400)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    png = pg.screenshot()
+    try:
+        from PIL import Image
+    except ImportError:
+        (SHOTS / name).write_bytes(png)
+        return
+    with Image.open(io.BytesIO(png)) as im:
+        rgb = im.convert("RGB")
+        # every colour map.js names is kept exactly; the octree picks the others
+        named = sorted(set(re.findall(r"#[0-9a-fA-F]{6}\b", MAP_JS.read_text())))[:96]
+        octree = rgb.quantize(colors=256 - len(named), method=Image.Quantize.FASTOCTREE)
+        palette = (octree.getpalette() or [])[: 3 * (256 - len(named))]
+        palette += [int(c[i : i + 2], 16) for c in named for i in (1, 3, 5)]
+        holder = Image.new("P", (1, 1))
+        holder.putpalette(palette)
+        small = rgb.quantize(palette=holder, dither=Image.Dither.NONE)
+        small.save(SHOTS / name, optimize=True)
+
+
+def _click_lonlat(pg, lon: float, lat: float) -> None:
+    pt = pg.evaluate(f"window.bereik.map.latLngToContainerPoint([{lat}, {lon}])")
+    box = pg.locator("#map").bounding_box()
+    pg.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+
+
+def _click_facility(pg, facility_id: str) -> None:
+    r = pg.evaluate(
+        "id => window.bereik.facilityLayer.getLayers().find(m => m.bereikId === id)"
+        ".getElement().getBoundingClientRect().toJSON()",
+        facility_id,
     )
-    assert page.locator("path.village-marker").count() == n
-    page.wait_for_function("document.querySelector('#status').textContent.includes('villages')")
-    assert page.locator("path.facility-marker").count() > 0
-    assert "OpenStreetMap" in page.locator(".leaflet-control-attribution").inner_text()
-    assert "Distance to nearest facility" in page.locator("#legend").inner_text()
-    # double-disadvantage villages (remote and in a white area) are marked
-    dd = client.get("/villages", params={"double_disadvantage": "true"}).json()["features"]
-    assert len(dd) >= 1
-    assert page.locator("path.double-disadvantage").count() == len(dd)
-    assert "double disadvantage" in page.locator("#legend").inner_text()
-    assert page.errors == []
+    pg.mouse.click(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2)
+
+
+def _classes(pg, prefix: str) -> list[str]:
+    """The class (starting with ``prefix``) of every village marker."""
+    return pg.evaluate(
+        "p => Array.from(document.querySelectorAll('path.village-marker')).map(e =>"
+        " Array.from(e.classList).find(c => c.startsWith(p)) || '')",
+        prefix,
+    )
 
 
 def _open_road_point(client) -> tuple[float, float]:
@@ -132,76 +193,353 @@ def _open_road_point(client) -> tuple[float, float]:
     pytest.fail("no road point away from the markers")
 
 
-def test_a_click_draws_isochrones(page, client):
-    page.wait_for_function("document.querySelectorAll('path.village-marker').length > 0")
-    lon, lat = _open_road_point(client)
-    pt = page.evaluate(f"window.bereik.map.latLngToContainerPoint([{lat}, {lon}])")
-    box = page.locator("#map").bounding_box()
-    page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
-    page.wait_for_function("document.querySelectorAll('path.isochrone').length >= 1",
-                           timeout=30_000)  # fmt: skip
-    assert page.locator("path.isochrone").count() >= 1
-    page.wait_for_function("document.querySelector('#status').textContent.includes('isochrone')")
-    assert "error" not in (page.locator("#status").get_attribute("class") or "")
-    assert page.errors == []
+# --- the accessibility view ------------------------------------------------------------------
+def test_the_map_draws_villages_facilities_and_labels(browser, server_url, client):
+    n = len(client.get("/villages").json()["features"])
+    pg = _open_page(browser, server_url, "lang=en&category=supermarket")
+    assert pg.locator("path.village-marker").count() == n
+    assert pg.locator(".facility-marker").count() == 11
+    # facilities are drawn above the villages (their pane is higher)
+    z = pg.evaluate("['villages', 'labels', 'facilities'].map(p =>"
+                    " +window.bereik.map.getPane(p).style.zIndex)")  # fmt: skip
+    assert z[0] < z[1] < z[2]
+    labels = pg.locator(".village-label").all_inner_texts()
+    assert "Schaan" in labels and "Vaduz" in labels
+    assert "OpenStreetMap" in pg.locator(".leaflet-control-attribution").inner_text()
+    assert "SYNTHETIC" in pg.locator(".leaflet-control-attribution").inner_text()
+    assert "villages, 11 \u00d7 Supermarket" in pg.locator("#status").inner_text()
+    # double-disadvantage villages (remote and in a white area) are marked
+    dd = client.get("/villages", params={"double_disadvantage": "true"}).json()["features"]
+    assert len(dd) >= 1
+    assert pg.locator("path.double-disadvantage").count() == len(dd)
+    _shot(pg, "map-overview.png")
+    assert pg.errors == []
+    pg.close()
 
 
-def test_switching_category_recolours(page):
-    page.wait_for_function("document.querySelectorAll('path.village-marker').length > 0")
-    page.select_option("#category", "gp")  # no GP in the sample: every village grey
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('path.village-marker'))"
-        ".every(p => p.getAttribute('fill') === '#9e9e9e')",
-        timeout=30_000,
+def _label_boxes(pg) -> list[dict]:
+    return pg.evaluate("Array.from(document.querySelectorAll('.village-label'))"
+                       ".map(e => e.getBoundingClientRect().toJSON())")  # fmt: skip
+
+
+def test_labels_declutter_with_zoom(page):
+    z = page.evaluate("window.bereik.map.getZoom()")
+    near = len(_label_boxes(page))
+    page.evaluate(f"void window.bereik.map.setZoom({z - 2}, {{animate: false}})")
+    page.wait_for_timeout(300)
+    far = _label_boxes(page)
+    assert 1 <= len(far) < near, "zoomed out, fewer names fit"
+    assert "Schaan" in page.locator(".village-label").all_inner_texts()  # the largest first
+    for i, a in enumerate(far):  # no two names overlap
+        for b in far[i + 1 :]:
+            overlap = (a["left"] < b["right"] and b["left"] < a["right"]
+                       and a["top"] < b["bottom"] and b["top"] < a["bottom"])  # fmt: skip
+            assert not overlap, (a, b)
+    page.evaluate(f"void window.bereik.map.setZoom({z}, {{animate: false}})")
+    page.wait_for_timeout(300)
+    assert len(_label_boxes(page)) == near  # zoomed in again, the names come back
+    # the names can be switched off
+    page.locator("#layers label", has_text="Village names").locator("input").uncheck()
+    assert page.locator(".village-label").count() == 0
+
+
+def test_legend_has_every_symbol_and_colours_by_time(page):
+    legend = page.locator("#legend")
+    keys = set(legend.locator(".legend-entry").evaluate_all("es => es.map(e => e.dataset.key)"))
+    assert {"class-0", "class-4", "reason-no_facility", "reason-unreachable",
+            "reason-not_on_network", "size", "facility", "roads",
+            "double-disadvantage"} <= keys  # fmt: skip
+    text = legend.inner_text()
+    assert "Circle = residents" in text and "1 - 3 km" in text
+    assert "none in the data" in text and "unreachable" in text and "not on the road" in text
+    before = page.evaluate("Array.from(document.querySelectorAll('path.village-marker'))"
+                           ".map(e => e.getAttribute('fill'))")  # fmt: skip
+    page.select_option("#measure", "time")
+    page.wait_for_function("document.querySelector('#legend').textContent.includes('< 5 min')")
+    assert "Travel time to the nearest" in legend.inner_text()
+    after = page.evaluate("Array.from(document.querySelectorAll('path.village-marker'))"
+                          ".map(e => e.getAttribute('fill'))")  # fmt: skip
+    assert len(after) == len(before) and after != before
+
+
+def test_none_in_the_data_is_said_plainly(page):
+    page.select_option("#category", "gp")  # no GP practice in the sample's OSM data
+    _wait_ready(page, "!!document.querySelector('#notice')")
+    assert "This extract has no GP practice (huisartsenpraktijk) at all" in (
+        page.locator("#notice").inner_text()
     )
-    assert page.errors == []
+    assert set(_classes(page, "reason-")) == {"reason-no_facility"}
+    entry = page.locator("#legend .legend-entry[data-key='reason-no_facility']")
+    assert "highlight" in (entry.get_attribute("class") or "")
+    assert "no GP practice" in page.locator("#status").inner_text()
+    assert "none in the data" in page.locator("#category option[value='gp']").inner_text()
+    page.click("#lang-nl")
+    assert "Dit extract heeft geen enkele huisartsenpraktijk" in (
+        page.locator("#notice").inner_text()
+    )
+    _shot(page, "map-none-in-data.png")
 
 
+def test_isochrones_with_chosen_minutes_metres_and_from_a_village(page, client):
+    page.fill("#iso-values", "4, 8")
+    lon, lat = _open_road_point(client)
+    _click_lonlat(page, lon, lat)
+    _wait_ready(page, "document.querySelectorAll('path.isochrone').length === 2")
+    legend = page.locator("#legend")
+    assert legend.locator("[data-key='isochrone-4']").count() == 1
+    assert "isochrone 8 minutes" in legend.inner_text()
+    assert "2 isochrones: 4, 8 minutes by Car (auto)" in page.locator("#status").inner_text()
+    page.select_option("#iso-unit", "meters")  # by road distance
+    page.fill("#iso-values", "500,1500,3000")
+    _click_lonlat(page, lon, lat)
+    _wait_ready(page, "!!document.querySelector(\"[data-key='isochrone-3000']\")")
+    assert page.locator("path.isochrone").count() == 3
+    assert "isochrone 1,500 metres" in legend.inner_text()
+    # from a village: its popup's button
+    ruggell = page.evaluate("window.bereik.map.latLngToContainerPoint("
+                            "window.bereik.markers['node/240120066'].getLatLng())")  # fmt: skip
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + ruggell["x"], box["y"] + ruggell["y"])
+    assert "Ruggell" in page.locator(".leaflet-popup").inner_text()
+    page.locator(".leaflet-popup button.iso-here").click()
+    page.wait_for_function("document.querySelector('#status').textContent.includes('isochrones')")
+    _wait_ready(page)
+    assert page.locator("path.isochrone").count() == 3
+    _shot(page, "map-isochrones.png")
+    page.click("#iso-clear")
+    assert page.locator("path.isochrone").count() == 0
+
+
+# --- what if ---------------------------------------------------------------------------------
+def test_what_if_closing_a_facility_recolours_and_summarises(browser, server_url):
+    pg = _open_page(browser, server_url, "lang=en&category=supermarket")
+    pg.click("#mode-whatif")
+    assert "Click a facility to close it" in pg.locator("#mode-panel").inner_text()
+    _click_facility(pg, DENNER)
+    _wait_ready(pg, "document.querySelectorAll('path.change-worse, path.change-much_worse')"
+                    ".length > 0")  # fmt: skip
+    changes = _classes(pg, "change-")
+    assert len(changes) == 19 and set(changes) <= {"change-same", "change-worse",
+                                                   "change-much_worse"}  # fmt: skip
+    summary = pg.locator("#whatif-summary").inner_text()
+    assert "villages farther" in summary and "Proximity got worse" in summary
+    assert "residents farther" in summary and "no longer within 5 km" in summary
+    assert pg.locator(".facility-marker.closed").count() == 1
+    assert "closed: Denner" in pg.locator("#whatif-changes").inner_text()
+    # a click on a panel (the tab above, redrawn under the pointer) opens nothing
+    assert pg.locator(".facility-new").count() == 0
+    assert "error" not in (pg.locator("#status").get_attribute("class") or "")
+    legend = pg.locator("#legend").inner_text()
+    assert "What if: change of the road distance" in legend and "loses access" in legend
+    _shot(pg, "map-whatif.png")
+    pg.click("#whatif-reset")
+    _wait_ready(pg, "document.querySelectorAll('path.change-worse').length === 0")
+    assert set(_classes(pg, "change-")) == {""}
+    assert pg.locator(".facility-marker.closed").count() == 0
+    assert pg.errors == []
+    pg.close()
+
+
+def test_what_if_opening_a_facility_where_there_is_none(browser, server_url, client):
+    pg = _open_page(browser, server_url, "lang=en&category=gp")
+    pg.click("#mode-whatif")
+    lon, lat = _open_road_point(client)
+    _click_lonlat(pg, lon, lat)
+    _wait_ready(pg, "document.querySelectorAll('path.change-gained').length > 0")
+    assert set(_classes(pg, "change-")) == {"change-gained"}
+    assert pg.locator(".facility-new").count() == 1
+    summary = pg.locator("#whatif-summary").inner_text()
+    assert "19 villages gain access" in summary and "at least stayed the same" in summary
+    pg.locator(".facility-new").click()  # a click on the new one takes it back
+    _wait_ready(pg, "document.querySelectorAll('path.change-gained').length === 0")
+    assert set(_classes(pg, "reason-")) == {"reason-no_facility"}
+    assert pg.errors == []
+    pg.close()
+
+
+# --- compare two builds ------------------------------------------------------------------
+def test_compare_two_builds(browser, server_url):
+    pg = _open_page(browser, server_url, "lang=en&category=supermarket")
+    pg.click("#mode-compare")
+    assert pg.locator("#compare-old").input_value() == "demo"
+    assert pg.locator("#compare-new").input_value() == "plus"
+    _wait_ready(pg, "document.querySelectorAll('path.change-better, path.change-much_better')"
+                    ".length > 0")  # fmt: skip
+    changes = _classes(pg, "change-")
+    assert len(changes) == 19 and "change-worse" not in changes
+    gamprin = pg.evaluate("Array.from(window.bereik.markers['node/240080206']"
+                          ".getElement().classList)")  # fmt: skip
+    assert {"change-better", "change-much_better"} & set(gamprin)
+    summary = pg.locator("#compare-summary").inner_text()
+    assert "villages closer" in summary and "Proximity at least stayed the same" in summary
+    assert "Change of the road distance: demo → plus" in pg.locator("#legend").inner_text()
+    _shot(pg, "map-compare.png")
+    pg.select_option("#compare-old", "plus")  # the other way round: it closed
+    pg.select_option("#compare-new", "demo")
+    _wait_ready(pg, "document.querySelectorAll('path.change-worse, path.change-much_worse')"
+                    ".length > 0")  # fmt: skip
+    assert "Proximity got worse" in pg.locator("#compare-summary").inner_text()
+    assert pg.errors == []
+    pg.close()
+
+
+# --- language ------------------------------------------------------------------------------
+def test_dutch_by_default_english_on_request_and_remembered(browser, server_url):
+    pg = _open_page(browser, server_url, "category=supermarket")  # no lang=: Dutch
+    assert pg.evaluate("document.documentElement.lang") == "nl"
+    assert pg.locator("label[for='category']").inner_text() == "Voorziening"
+    assert pg.locator("#category option[value='supermarket']").inner_text() == "Supermarkt (11)"
+    assert pg.locator("#category option[value='gp']").inner_text() == (
+        "Huisartsenpraktijk \u2013 geen in de data"
+    )
+    assert pg.locator("#profile option").all_inner_texts() == ["Auto", "Fiets", "Lopen"]
+    assert "Afstand tot de dichtstbijzijnde supermarkt" in pg.locator("#legend").inner_text()
+    assert "Witte vlekken (breedband) \u2013 SYNTHETISCH" in pg.locator("#layers").inner_text()
+    assert "dorpen" in pg.locator("#status").inner_text()
+    _shot(pg, "map-nl.png")
+    pg.click("#lang-en")
+    assert pg.locator("label[for='category']").inner_text() == "Facility"
+    assert "Distance to the nearest supermarket" in pg.locator("#legend").inner_text()
+    assert pg.evaluate("document.documentElement.lang") == "en"
+    pg.reload()
+    _wait_ready(pg)
+    assert pg.locator("label[for='category']").inner_text() == "Facility"  # remembered
+    pg.click("#lang-nl")
+    assert pg.locator("#mode-whatif").inner_text() == "Wat als?"
+    assert pg.evaluate("localStorage.getItem('bereik.lang')") == "nl"
+    assert pg.errors == []
+    pg.close()
+
+
+# --- overlays and panels --------------------------------------------------------------------
 def test_white_areas_overlay(page):
-    page.wait_for_function("document.querySelectorAll('path.village-marker').length > 0")
-    label = page.locator(".leaflet-control-layers-overlays label", has_text="White areas")
+    label = page.locator("#layers label", has_text="White areas")
     assert "SYNTHETIC" in label.inner_text()
     label.locator("input").check()
     page.wait_for_function(
         "document.querySelectorAll('path.white-area').length > 0", timeout=30_000
     )
-    assert page.errors == []
-
-
-def test_the_map_offers_the_profiles_of_the_build(browser, ebike_build_dir):
-    """A profile from a user file (the e-bike) is in the mode list, by its label, and works."""
-    with _serve(make_settings(build=str(ebike_build_dir))) as url:
-        pg = _open_page(browser, url)
-        pg.wait_for_function("document.querySelectorAll('path.village-marker').length > 0",
-                             timeout=30_000)  # fmt: skip
-        options = pg.locator("#profile option")
-        assert options.all_inner_texts() == [
-            "Car (auto)", "Bicycle (fiets)", "E-bike (e-fiets, 20 km/h)"]  # fmt: skip
-        pg.select_option("#category", "supermarket")
-        pg.select_option("#profile", "ebike")
-        pg.wait_for_function(
-            "document.querySelector('#status').textContent.includes('villages')"
-            " && !document.querySelector('#status').textContent.includes('loading')",
-            timeout=30_000,
-        )
-        assert "error" not in (pg.locator("#status").get_attribute("class") or "")
-        assert pg.errors == []
+    assert "white area: broadband below 30 Mbit/s (SYNTHETIC)" in (
+        page.locator("#legend").inner_text()
+    )
 
 
 def test_persons_grid_overlay(page, client):
     """The residents grid: a cell per populated 250 m square, coloured by mean distance."""
-    page.wait_for_function("document.querySelectorAll('path.village-marker').length > 0")
     assert "mean over the residents" in page.locator("#legend-method").inner_text()
-    label = page.locator(".leaflet-control-layers-overlays label", has_text="residents live")
+    label = page.locator("#layers label", has_text="residents live")
     label.locator("input").check()
     n = client.get("/collections/persons_grid/items", params={"limit": 1}).json()["numberMatched"]
     page.wait_for_function(
         f"document.querySelectorAll('path.persons-cell').length === {n}", timeout=30_000
     )
+    assert page.locator("#legend [data-key='grid']").count() == 1
     label.locator("input").uncheck()
-    assert page.errors == []
 
 
+def test_double_disadvantage_list_zooms_to_the_village(page, client):
+    dd = client.get("/double-disadvantage").json()["features"]
+    page.wait_for_function("document.querySelectorAll('.dd-entry').length > 0")
+    assert page.locator(".dd-entry").count() == len(dd)
+    assert "Double disadvantage (SYNTHETIC)" in page.locator("#dd-panel").inner_text()
+    page.locator(".dd-entry").first.click()
+    page.wait_for_function("window.bereik.map.getZoom() >= 13")
+    page.locator(".leaflet-popup").wait_for()
+    assert dd[0]["properties"]["village_name"] in page.locator(".leaflet-popup").inner_text()
+
+
+BASEMAP = {
+    "type": "FeatureCollection",
+    "features": [
+        {"type": "Feature", "properties": {"kind": "water", "name": "Rhein", "rank": None},
+         "geometry": {"type": "Polygon", "coordinates": [[[9.49, 47.10], [9.50, 47.10],
+                                                          [9.51, 47.20], [9.50, 47.20],
+                                                          [9.49, 47.10]]]}},
+        {"type": "Feature", "properties": {"kind": "forest", "name": None, "rank": None},
+         "geometry": {"type": "Polygon", "coordinates": [[[9.55, 47.15], [9.58, 47.15],
+                                                          [9.58, 47.17], [9.55, 47.17],
+                                                          [9.55, 47.15]]]}},
+        {"type": "Feature", "properties": {"kind": "waterway", "name": "Binnenkanal",
+                                           "rank": None},
+         "geometry": {"type": "LineString", "coordinates": [[9.51, 47.10], [9.52, 47.22]]}},
+        {"type": "Feature", "properties": {"kind": "place", "name": "Sevelen", "rank": 3},
+         "geometry": {"type": "Point", "coordinates": [9.4867, 47.1217]}},
+        {"type": "Feature", "properties": {"kind": "place", "name": "Vaduz", "rank": 3},
+         "geometry": {"type": "Point", "coordinates": [9.5215, 47.1415]}},
+    ],
+}  # fmt: skip
+
+
+def test_basemap_when_the_service_has_one(browser, server_url):
+    """GET /basemap drawn under everything, its place names beside the villages' (not
+    twice), its kinds in the legend; a 404 (no basemap) is skipped silently."""
+    pg = browser.new_page(viewport=VIEWPORT)
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    pg.route(
+        "**/basemap?**",
+        lambda route: route.fulfill(
+            status=200, content_type="application/geo+json", body=json.dumps(BASEMAP)
+        ),
+    )
+    pg.goto(server_url + "?lang=en")
+    _wait_ready(pg)
+    keys = pg.locator("#legend .legend-entry").evaluate_all("es => es.map(e => e.dataset.key)")
+    assert {"basemap-water", "basemap-forest", "basemap-waterway", "basemap-place"} <= set(keys)
+    assert "Background map (from the extract)" in pg.locator("#layers").inner_text()
+    assert pg.locator(".place-label").all_inner_texts() == ["Sevelen"]  # Vaduz is a village
+    assert pg.evaluate("window.bereik.map.getPane('basemap').querySelectorAll('canvas').length")
+    assert pg.errors == []
+    pg.close()
+    pg = browser.new_page(viewport=VIEWPORT)
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    pg.route(
+        "**/basemap?**",
+        lambda route: route.fulfill(
+            status=404, content_type="application/json", body='{"detail": "no basemap"}'
+        ),
+    )
+    pg.goto(server_url + "?lang=en")
+    _wait_ready(pg)
+    assert "Background map" not in pg.locator("#layers").inner_text()
+    assert "error" not in (pg.locator("#status").get_attribute("class") or "")
+    assert pg.locator(".place-label").count() == 0
+    assert pg.errors == []
+    pg.close()
+
+
+def test_the_map_offers_the_profiles_of_the_build(browser, ebike_build_dir):
+    """A profile from a user file (the e-bike) is in the mode list, by its label, and works.
+
+    With BEREIK_TILE_URL set (here tiles from this service) the tiles are the background,
+    not the build's basemap; a single build has nothing to compare.
+    """
+    tiles = "static/vendor/leaflet/images/layers.png?z={z}&x={x}&y={y}"
+    with _serve(make_settings(build=str(ebike_build_dir), tile_url=tiles)) as url:
+        pg = _open_page(browser, url)
+        assert pg.locator(".leaflet-tile").count() > 0
+        assert "Background tiles" in pg.locator("#layers").inner_text()
+        assert "Background map" not in pg.locator("#layers").inner_text()
+        options = pg.locator("#profile option")
+        assert options.all_inner_texts() == [
+            "Car (auto)", "Bicycle (fiets)", "E-bike (e-fiets, 20 km/h)"]  # fmt: skip
+        pg.select_option("#category", "supermarket")
+        _wait_ready(pg)
+        pg.select_option("#profile", "ebike")
+        pg.wait_for_function(
+            f"document.querySelector('#status').textContent.includes('villages') && {READY}",
+            timeout=30_000,
+        )
+        assert "error" not in (pg.locator("#status").get_attribute("class") or "")
+        assert pg.locator("#mode-compare").count() == 1
+        pg.click("#mode-compare")  # one build only: says how to serve two
+        assert "--build a --build b" in pg.locator("#mode-panel").inner_text()
+        assert pg.errors == []
+        pg.close()
+
+
+# --- the API documentation, offline -------------------------------------------------------
 def _open_offline(browser, server_url: str, path: str):
     """A page at ``server_url + path`` with every request elsewhere blocked and recorded
     (in ``page.blocked``), as on a machine without internet."""
