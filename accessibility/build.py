@@ -256,7 +256,10 @@ def _manifest(params, out, key, hashes, osm, crs, rules, networks, facilities, v
         "parameters": params.parameters(),
         "osm_replication_timestamp": osm.replication_timestamp,
         "crs": crs,
-        "categories": {n: {"label": c.label, "cbs": c.cbs} for n, c in rules.categories.items()},
+        "categories": {
+            n: {"label": c.label, "label_nl": c.label_nl, "cbs": c.cbs}
+            for n, c in rules.categories.items()
+        },
         "profiles": {p.name: p.as_dict() for p in params.selected_profiles},
         "counts": {
             "osm": osm.stats,
