@@ -826,16 +826,20 @@
 
   let panelDiv = null;
   let modeDiv = null;
+  // a Leaflet control holding one panel div (clicks and scrolls stay in the panel)
+  function addPanelControl(position, className, id) {
+    const div = L.DomUtil.create("div", className);
+    div.id = id;
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    const c = L.control({ position: position });
+    c.onAdd = function () { return div; };
+    c.addTo(map);
+    return div;
+  }
+
   function addPanel() {
-    const panel = L.control({ position: "topright" });
-    panel.onAdd = function () {
-      panelDiv = L.DomUtil.create("div", "panel main-panel");
-      panelDiv.id = "panel";
-      L.DomEvent.disableClickPropagation(panelDiv);
-      L.DomEvent.disableScrollPropagation(panelDiv);
-      return panelDiv;
-    };
-    panel.addTo(map);
+    panelDiv = addPanelControl("topright", "panel main-panel", "panel");
   }
 
   function renderPanel() {
@@ -1028,15 +1032,7 @@
 
   let legendDiv = null;
   function addLegend() {
-    const legend = L.control({ position: "bottomleft" });
-    legend.onAdd = function () {
-      legendDiv = L.DomUtil.create("div", "panel legend");
-      legendDiv.id = "legend";
-      L.DomEvent.disableClickPropagation(legendDiv);
-      L.DomEvent.disableScrollPropagation(legendDiv);
-      return legendDiv;
-    };
-    legend.addTo(map);
+    legendDiv = addPanelControl("bottomleft", "panel legend", "legend");
   }
 
   function renderLegend() {
@@ -1152,15 +1148,7 @@
   let ddDiv = null;
   function addDoubleDisadvantage() {
     if (!state.meta.broadband) return;
-    const c = L.control({ position: "bottomright" });
-    c.onAdd = function () {
-      ddDiv = L.DomUtil.create("div", "panel dd-panel");
-      ddDiv.id = "dd-panel";
-      L.DomEvent.disableClickPropagation(ddDiv);
-      L.DomEvent.disableScrollPropagation(ddDiv);
-      return ddDiv;
-    };
-    c.addTo(map);
+    ddDiv = addPanelControl("bottomright", "panel dd-panel", "dd-panel");
   }
 
   function renderDoubleDisadvantage() {
