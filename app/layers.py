@@ -75,19 +75,23 @@ def collections(sb: ServedBuild) -> list[CollectionInfo]:
     out = [
         CollectionInfo(
             "villages", "Villages",
-            "Villages (OSM places or the user's file) with population and municipality; "
-            "filter with municipality=, attach one indicator with category= and profile=.",
+            "Villages (OSM places or the user's file) with population, municipality and every "
+            "indicator as a column (<category>_<profile>_distance_m, _travel_time_s, "
+            "_count_<r>km); filter with municipality=, or one indicator with category= and "
+            "profile=.",
             "village_id", "Point",
         ),
         CollectionInfo(
             "facilities", "Facilities",
-            "Facilities by category (GP, school, supermarket, ...); filter with category=.",
+            "Facilities (GP, school, supermarket, ...), one feature each (a place in two "
+            "categories lists both: restaurant;hotel); filter with category=.",
             "facility_id", "Point",
         ),
         CollectionInfo(
             "municipalities", "Municipalities",
-            "Municipality polygons with their number of villages and population; attach the "
-            "population-weighted mean distance of one category with category= and profile=.",
+            "Municipality polygons with their number of villages, population and every figure "
+            "as a column (<category>_<profile>_mean_distance_m, _share_beyond_<r>km, ...); "
+            "or one category with category= and profile=.",
             "municipality", "MultiPolygon",
         ),
     ]  # fmt: skip
