@@ -132,7 +132,7 @@ def _write_geopackage(
         gm = t.boundaries.rename(columns={"name": "municipality"}).merge(wide, on="municipality")
         gpkg_layer(gm, gpkg, "municipalities")
     for p, net in t.networks.items():
-        gpkg_layer(network_edges(net), gpkg, edges_layer(p))  # reprojected to WGS84
+        gpkg_layer(network_edges(net, wgs84=True), gpkg, edges_layer(p))
 
 
 def _style_column(villages: pd.DataFrame, indicators: pd.DataFrame) -> str:
@@ -148,8 +148,12 @@ def _style_column(villages: pd.DataFrame, indicators: pd.DataFrame) -> str:
     return (present or columns or ["distance_m"])[0]
 
 
-def network_edges(net: Network) -> gpd.GeoDataFrame:
-    """Return the edges of a network as a table with geometry (the network's metric CRS)."""
+def network_edges(net: Network, *, wgs84: bool = False) -> gpd.GeoDataFrame:
+    """Return the edges of a network as a table with geometry.
+
+    In the network's metric CRS, or (``wgs84``) in WGS84 reprojected from the coordinate
+    arrays.
+    """
     return gpd.GeoDataFrame(
         {
             "u": net.node_osmid[net.edge_u],
@@ -169,8 +173,8 @@ def network_edges(net: Network) -> gpd.GeoDataFrame:
             "forward": net.edge_forward,
             "backward": net.edge_backward,
         },
-        geometry=net.edge_lines,
-        crs=net.crs,
+        geometry=net.edge_lines_wgs84() if wgs84 else net.edge_lines,
+        crs=WGS84 if wgs84 else net.crs,
     )
 
 

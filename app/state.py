@@ -67,9 +67,9 @@ class ServedBuild:
                         "travel_time_backward_s": net.edge_time_backward_s,
                         "oneway": ~(net.edge_forward & net.edge_backward),
                     },
-                    geometry=net.edge_lines,
-                    crs=net.crs,
-                ).to_crs(WGS84)
+                    geometry=net.edge_lines_wgs84(),
+                    crs=WGS84,
+                )
             return self._cache[key]
 
     def cached(self, key: str, make: Callable[[], Any]) -> Any:
