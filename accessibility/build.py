@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +25,7 @@ import pandas as pd
 from accessibility.area import Area, clip_osm, resolve_area
 from accessibility.basemap import Basemap, build_basemap, empty_basemap
 from accessibility.crs import WGS84, choose_metric_crs
+from accessibility.defaults import GPKG_EDGES_AUTO_MAX, GPKG_EDGES_CHOICES
 from accessibility.errors import InputFileError
 from accessibility.facilities import (
     FACILITY_COLUMNS,
@@ -39,7 +40,7 @@ from accessibility.indicators import (
     village_indicators,
 )
 from accessibility.layout import BuildLayout
-from accessibility.network import build_network, project_osm
+from accessibility.network import Network, build_network, project_osm
 from accessibility.osm import read_osm
 from accessibility.params import BuildParams
 from accessibility.profiles import preferred_profile
@@ -195,8 +196,10 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
         if area is not None:
             manifest["area"] = {"name": area.name, "buffer_km": area.buffer_km,
                                 "bounds": [round(v, 6) for v in area.polygon.bounds]}  # fmt: skip
+        edges = gpkg_edges_wanted(params.gpkg_edges, networks)
+        manifest["counts"]["gpkg_edges"] = edges  # False: `bereik export` gives the roads
         tables = BuildTables(villages, village_polys, facilities, ind, mun, boundaries,
-                             networks)  # fmt: skip
+                             networks, gpkg_edges=edges)  # fmt: skip
         with AtomicBuildDir(out) as tmp:
             lay = BuildLayout(tmp)
             write_tables(lay, tables)
@@ -240,6 +243,20 @@ def _indicators(params, networks, villages, facilities, rules, figures=None):
     for r in reports:
         facilities[f"snap_distance_m_{r.profile}"] = r.facility_snap_distance_m
     return ind, mun, nabij, reports
+
+
+def gpkg_edges_wanted(choice: str, networks: Mapping[str, Network]) -> bool:
+    """Whether bereik.gpkg gets the edges_<profile> layers (``--gpkg-edges``).
+
+    ``auto``: yes up to :data:`GPKG_EDGES_AUTO_MAX` edges over all profiles (the sample,
+    a municipality), no beyond (a province, where they would be most of the write time).
+    """
+    if choice not in GPKG_EDGES_CHOICES:
+        msg = f"gpkg_edges must be one of {', '.join(GPKG_EDGES_CHOICES)}, got {choice!r}"
+        raise InputFileError(msg)
+    if choice != "auto":
+        return choice == "yes"
+    return sum(net.n_edges for net in networks.values()) <= GPKG_EDGES_AUTO_MAX
 
 
 def _manifest(params, out, key, hashes, osm, crs, rules, networks, facilities, villages, ind,

@@ -41,6 +41,12 @@ DEFAULT_CELL_M = 50.0
 DEFAULT_ASSIGN_RADIUS_KM = 2.0
 #: per-address distances in addresses.parquet: none, car (CBS's network) or all profiles
 DEFAULT_ADDRESS_OUTPUTS = "car"
+#: the road network layers (edges_<profile>) in bereik.gpkg: yes, no, or auto (yes up to
+#: GPKG_EDGES_AUTO_MAX edges over all profiles; a province's roads would be most of the
+#: build's write time: `bereik export` gives them on request)
+DEFAULT_GPKG_EDGES = "auto"
+GPKG_EDGES_CHOICES = ("auto", "yes", "no")
+GPKG_EDGES_AUTO_MAX = 300_000
 #: with --area: roads and facilities this far beyond the area are kept (km), so that a
 #: border village finds its GP across the border
 DEFAULT_BUFFER_KM = 20.0

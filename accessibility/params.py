@@ -17,6 +17,7 @@ from accessibility.defaults import (
     DEFAULT_ASSIGN_RADIUS_KM,
     DEFAULT_BUFFER_KM,
     DEFAULT_CATEGORIES_FILE,
+    DEFAULT_GPKG_EDGES,
     DEFAULT_MAX_SNAP_M,
     DEFAULT_PROFILES_FILE,
     DEFAULT_RADII_KM,
@@ -72,6 +73,7 @@ class BuildParams:
     population: Path | None = None
     assign_radius_km: float = DEFAULT_ASSIGN_RADIUS_KM
     address_outputs: str = DEFAULT_ADDRESS_OUTPUTS
+    gpkg_edges: str = DEFAULT_GPKG_EDGES
     area: str | None = None
     buffer_km: float = DEFAULT_BUFFER_KM
     facilities_within: str | None = None
@@ -150,6 +152,7 @@ class BuildParams:
             "residents_column": self.residents_column,
             "assign_radius_km": self.assign_radius_km,
             "address_outputs": self.address_outputs,
+            "gpkg_edges": self.gpkg_edges,
             "area": _spec(self.area),
             "buffer_km": self.buffer_km if self.area is not None else None,
             "facilities_within": _spec(self.facilities_within),

@@ -6,6 +6,7 @@ temporary folder that :class:`accessibility.store.AtomicBuildDir` renames into p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,8 @@ class BuildTables:
     indicators: pd.DataFrame
     municipalities: pd.DataFrame
     boundaries: gpd.GeoDataFrame
-    networks: dict[str, Network]
+    networks: Mapping[str, Network]
+    gpkg_edges: bool = True  # the edges_<profile> layers in bereik.gpkg
 
 
 def write_persons(lay: BuildLayout, figures, *, crs: str) -> None:
@@ -131,7 +133,7 @@ def _write_geopackage(
         wide = municipalities_wide(t.municipalities, categories=cats, profiles=profs)
         gm = t.boundaries.rename(columns={"name": "municipality"}).merge(wide, on="municipality")
         gpkg_layer(gm, gpkg, "municipalities")
-    for p, net in t.networks.items():
+    for p, net in t.networks.items() if t.gpkg_edges else ():
         gpkg_layer(network_edges(net, wgs84=True), gpkg, edges_layer(p))
 
 

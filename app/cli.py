@@ -26,10 +26,13 @@ from accessibility.defaults import (
     DEFAULT_BUILDS_DIR,
     DEFAULT_COVERAGE,
     DEFAULT_EXTRACT,
+    DEFAULT_GPKG_EDGES,
     DEFAULT_MAX_SNAP_M,
     DEFAULT_NAME,
     DEFAULT_RADII_KM,
     DEFAULT_THRESHOLDS_MBPS,
+    GPKG_EDGES_AUTO_MAX,
+    GPKG_EDGES_CHOICES,
 )
 
 Handler = Callable[[argparse.Namespace], int]
@@ -258,6 +261,15 @@ def _origin_arguments(g: argparse._ArgumentGroup) -> None:
         default=DEFAULT_ADDRESS_OUTPUTS,
         help="per-address distances in addresses.parquet and the GeoPackage's residents layer: "
         f"none, car (CBS's network) or all profiles (default {DEFAULT_ADDRESS_OUTPUTS})",
+    )
+    g.add_argument(
+        "--gpkg-edges",
+        choices=GPKG_EDGES_CHOICES,
+        default=DEFAULT_GPKG_EDGES,
+        help="the road network layers (edges_<profile>) in bereik.gpkg: yes, no, or auto: yes "
+        f"up to {GPKG_EDGES_AUTO_MAX:,} edges over all profiles (a province's roads would be "
+        "most of the write time; `bereik export` gives them) "
+        f"(default {DEFAULT_GPKG_EDGES})",
     )
 
 
@@ -509,6 +521,7 @@ def _build_params(args: argparse.Namespace):
         population=args.population,
         assign_radius_km=args.assign_radius_km,
         address_outputs=args.address_outputs,
+        gpkg_edges=args.gpkg_edges,
         area=args.area,
         buffer_km=args.buffer_km,
         facilities_within=args.facilities_within,

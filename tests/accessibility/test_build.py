@@ -375,3 +375,29 @@ def test_networks_load_on_first_use_and_damage_is_found_at_once(demo_build, tmp_
     walk.write_bytes(walk.read_bytes()[:1000])  # truncated
     with pytest.raises(BuildNotFoundError, match="damaged"):
         load_build(copy)
+
+
+def test_gpkg_edges_option(tmp_path):
+    """--gpkg-edges: auto keeps the road layers up to GPKG_EDGES_AUTO_MAX edges (the
+    sample), no leaves them out (the manifest says so), yes forces them."""
+    from types import SimpleNamespace
+
+    import pyogrio
+
+    from accessibility.build import gpkg_edges_wanted, run_build
+    from accessibility.defaults import GPKG_EDGES_AUTO_MAX
+    from accessibility.errors import InputFileError
+    from accessibility.params import BuildParams
+
+    small = {"car": SimpleNamespace(n_edges=GPKG_EDGES_AUTO_MAX // 2)}
+    big = {**small, "walk": SimpleNamespace(n_edges=GPKG_EDGES_AUTO_MAX)}
+    assert gpkg_edges_wanted("auto", small) and not gpkg_edges_wanted("auto", big)
+    assert gpkg_edges_wanted("yes", big) and not gpkg_edges_wanted("no", small)
+    with pytest.raises(InputFileError, match="gpkg_edges"):
+        gpkg_edges_wanted("maybe", small)
+    out = tmp_path / "no-edges"
+    run_build(BuildParams(extract=LIECHTENSTEIN, profiles=("car",), origins=False,
+                          gpkg_edges="no"), out)  # fmt: skip
+    layers = set(pyogrio.list_layers(out / "bereik.gpkg")[:, 0])
+    assert "villages" in layers and "edges_car" not in layers
+    assert json.loads((out / "manifest.json").read_text())["counts"]["gpkg_edges"] is False
