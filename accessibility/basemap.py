@@ -35,7 +35,7 @@ import shapely
 from accessibility.crs import WGS84, choose_metric_crs, to_metric, to_wgs84
 from accessibility.errors import OsmReadError
 from accessibility.layout import BuildLayout
-from accessibility.osm import check_extract
+from accessibility.osm import check_extract, feed
 from accessibility.writer import gpkg_layer
 
 log = logging.getLogger(__name__)
@@ -331,17 +331,8 @@ def _read(path: Path, bbox: tuple[float, float, float, float] | None) -> _Basema
         .with_filter(osmium.filter.TagFilter(*pairs))
     )
     c = _BasemapCollector(bbox)
-    node, way, area, relation = c.node, c.way, c.area, c.relation
     try:
-        for obj in fp:
-            if obj.is_node():
-                node(obj)
-            elif obj.is_way():
-                way(obj)
-            elif obj.is_area():
-                area(obj)
-            elif obj.is_relation():
-                relation(obj)
+        feed(fp, c)
     except (RuntimeError, ValueError, OSError) as exc:
         msg = f"{path}: cannot read the OSM data for the basemap ({exc})"
         raise OsmReadError(msg) from exc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -591,6 +592,30 @@ def _file_processor(p: Path, poi_keys: tuple[str, ...], *, buildings: bool = Fal
     )
 
 
+def feed(fp: Any, handler: Any, *, bar: Any = None) -> int:
+    """Hand every object of a pyosmium ``FileProcessor`` to its ``handler`` method.
+
+    ``handler`` has ``node``, ``way``, ``area`` and ``relation``; ``bar`` (tqdm) advances
+    every :data:`_PROGRESS_STEP` objects. Returns how many objects were read.
+    """
+    node, way, area = handler.node, handler.way, handler.area  # bound once, not per object
+    relation = handler.relation
+    n_obj = 0
+    for obj in fp:
+        n_obj += 1
+        if bar is not None and n_obj % _PROGRESS_STEP == 0:
+            bar.update(_PROGRESS_STEP)
+        if obj.is_node():
+            node(obj)
+        elif obj.is_way():
+            way(obj)
+        elif obj.is_area():
+            area(obj)
+        elif obj.is_relation():
+            relation(obj)
+    return n_obj
+
+
 def read_osm(
     path: str | Path,
     *,
@@ -622,24 +647,11 @@ def read_osm(
     p = check_extract(path)
     timestamp = _header(p).get("osmosis_replication_timestamp") or None
     collector = _OsmCollector(poi_keys, place_types, buildings=buildings)
-    node, way, area = collector.node, collector.way, collector.area  # bound once, not per object
-    relation = collector.relation
     bar = _progress_bar() if progress else None
     fp = _file_processor(p, poi_keys, buildings=buildings)
     n_obj = 0
     try:
-        for obj in fp:
-            n_obj += 1
-            if bar is not None and n_obj % _PROGRESS_STEP == 0:
-                bar.update(_PROGRESS_STEP)
-            if obj.is_node():
-                node(obj)
-            elif obj.is_way():
-                way(obj)
-            elif obj.is_area():
-                area(obj)
-            elif obj.is_relation():
-                relation(obj)
+        n_obj = feed(fp, collector, bar=bar)
     except (RuntimeError, ValueError, OSError) as exc:
         msg = f"{p}: cannot read the OSM data, the file looks truncated or corrupt ({exc})"
         raise OsmReadError(msg) from exc
