@@ -28,6 +28,12 @@ def get_registry(request: Request) -> BuildRegistry:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+#: ``bbox`` of the layer routes (parsed by :func:`app.layers.parse_bbox`)
+Bbox = Annotated[
+    str | None,
+    Query(description="minlon,minlat,maxlon,maxlat (WGS84): features intersecting it",
+          examples=["9.47,47.04,9.64,47.27"], max_length=200),
+]  # fmt: skip
 RegistryDep = Annotated[BuildRegistry, Depends(get_registry)]
 
 

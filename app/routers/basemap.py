@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from accessibility.basemap import KINDS, basemap_mask, load_basemap
 from app import layers
-from app.deps import BuildDep
+from app.deps import Bbox, BuildDep
 from app.errors import InvalidParameterError, error_responses
 from app.geojson import GeoJSONResponse, collection_text, features, geojson_response
 from app.schemas import geojson_200
@@ -32,11 +32,6 @@ Kinds = Annotated[
     str | None,
     Query(description=f"Only these kinds, comma-separated: {', '.join(KINDS)}",
           examples=["water,waterway,place"], max_length=300),
-]  # fmt: skip
-Bbox = Annotated[
-    str | None,
-    Query(description="minlon,minlat,maxlon,maxlat (WGS84): features touching it",
-          examples=["9.47,47.04,9.64,47.27"], max_length=200),
 ]  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from accessibility.layout import EDGES_PREFIX
 from app import layers, ogc_crs
-from app.deps import AllFiltersDep, BuildDep, PageDep, UnknownParametersDep
+from app.deps import AllFiltersDep, Bbox, BuildDep, PageDep, UnknownParametersDep
 from app.errors import InvalidParameterError, error_responses
 from app.formats import ItemsFormatDep, OutputFormat, render
 from app.geojson import (
@@ -61,12 +61,6 @@ BboxCrs = Annotated[
     Query(alias="bbox-crs", description="CRS of `bbox` (as `crs`); default CRS84",
           max_length=200),
 ]  # fmt: skip
-Bbox = Annotated[
-    str | None,
-    Query(description="minlon,minlat,maxlon,maxlat (WGS84): features intersecting it",
-          examples=["9.47,47.04,9.64,47.27"], max_length=200),
-]  # fmt: skip
-
 ITEMS_EXAMPLE = {
     "type": "FeatureCollection",
     "features": [{"type": "Feature", "id": "node/240079149",
