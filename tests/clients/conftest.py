@@ -7,19 +7,17 @@ wrapper records every HTTP request it sees, so a test can count a client's reque
 from __future__ import annotations
 
 import json
-import socket
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 
 from app.config import Settings
 from app.main import create_app
+from tests.serving import serve
 
 
 class RequestLog:
@@ -67,29 +65,9 @@ class Served:
         return self._matched[collection]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(demo_build) -> Iterator[Served]:
     """The session's sample build (tests/conftest.py's ``demo_build``) served by uvicorn."""
     app = RequestLog(create_app(Settings(_env_file=None, build=str(demo_build.path))))
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Served(url=f"http://127.0.0.1:{port}", requests=app)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(app) as url:
+        yield Served(url=url, requests=app)
