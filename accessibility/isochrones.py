@@ -176,18 +176,20 @@ def _samples(
     limit: float,
     direction: str,
     step_m: float,
+    ends: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Points every <= ``step_m`` along the reached parts of the pieces, with their cost.
 
     A position ``s`` of a piece ``a -> b`` is reached through end ``a`` at cost
     ``cost[a] + c * (s - a)`` when travel from ``a`` towards ``b`` is allowed (forward for
     ``"from"``; for ``"to"`` the path runs from ``s`` to ``a``, so backward), likewise
-    through ``b``; ``c`` is the edge's cost per metre.
+    through ``b``; ``c`` is the edge's cost per metre. ``ends``: the pieces' end costs
+    (:func:`_end_costs`) when the caller has them.
     """
     gi = _geom_index(net)
     e = pieces["edge"]
     a, b = pieces["a_m"], pieces["b_m"]
-    ca, cb = _end_costs(net, pieces, cost, direction)
+    ca, cb = _end_costs(net, pieces, cost, direction) if ends is None else ends
     fwd, bwd = net.edge_forward[e], net.edge_backward[e]
     ok_a, ok_b = (fwd, bwd) if direction == "from" else (bwd, fwd)
     ok_a = ok_a & (ca <= limit)
@@ -335,20 +337,18 @@ def _check_request(
 
 
 def _fit_samples(
-    net: Network,
     pieces: dict[str, np.ndarray],
-    cost: np.ndarray,
+    ends: tuple[np.ndarray, np.ndarray],
     *,
     limit: float,
-    direction: str,
     cell_m: float,
 ) -> float:
     """Return ``cell_m``, or the smallest doubling of it whose samples fit ``MAX_SAMPLES``.
 
-    Counted from the length of the pieces with a reached end, an upper bound of what
-    :func:`_samples` places every ``cell_m / 2``.
+    Counted from the length of the pieces with a reached end (``ends``: their end costs),
+    an upper bound of what :func:`_samples` places every ``cell_m / 2``.
     """
-    ca, cb = _end_costs(net, pieces, cost, direction)
+    ca, cb = ends
     reached = (ca <= limit) | (cb <= limit)
     length = float((pieces["b_m"] - pieces["a_m"])[reached].sum())
     n_pieces = int(reached.sum())
@@ -387,10 +387,10 @@ def _bounded_polygons(
         xs, ys = net.node_x[reached], net.node_y[reached]
         cell_m = fit_cell(float(np.ptp(xs)), float(np.ptp(ys)), cell_m)
     pieces = _pieces(net, router.graph)
-    cell_m = _fit_samples(net, pieces, cost, limit=limit, direction=direction, cell_m=cell_m)
-    x, y, c = _samples(
-        net, pieces, cost, weight=weight, limit=limit, direction=direction, step_m=cell_m / 2
-    )
+    ends = _end_costs(net, pieces, cost, direction)  # once, for the fit and the samples
+    cell_m = _fit_samples(pieces, ends, limit=limit, cell_m=cell_m)
+    x, y, c = _samples(net, pieces, cost, weight=weight, limit=limit, direction=direction,
+                       step_m=cell_m / 2, ends=ends)  # fmt: skip
     # the snapped locations themselves (cost 0), so a contour is never empty
     ok = snapped.ok
     x = np.concatenate([x, snapped.x[ok]])
