@@ -84,6 +84,8 @@ SEED_ISO, SEED_SRC, SEED_DST = 20261127, 1, 2
 #: the matrix limit of the bereik server started here (its default, 2500, is below 100x100)
 MATRIX_CELLS = 10_000
 HTTP_TIMEOUT_S = 120.0
+#: Valhalla's costing for each bereik profile
+VALHALLA_COSTING = {"car": "auto", "bike": "bicycle", "walk": "pedestrian"}
 
 
 @dataclasses.dataclass
@@ -194,15 +196,16 @@ def machine() -> dict:
     }
 
 
-def rss_mb(pid: int) -> float | None:
-    """Resident memory (MB) of a process and its children, from /proc (None elsewhere)."""
+def rss_mb(pid: int, key: str = "VmRSS") -> float | None:
+    """Resident memory (MB) of a process and its children, from /proc (None elsewhere);
+    ``key="VmHWM"`` gives each process's peak instead."""
     total = 0
     todo = [pid]
     try:
         while todo:
             p = todo.pop()
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS"):
+                if line.startswith(key):
                     total += int(line.split()[1])
             for task in Path(f"/proc/{p}/task").iterdir():
                 kids = (task / "children").read_text().split()
@@ -358,9 +361,40 @@ def peer(py: Path, cmd: str, spec: dict) -> dict:
     return json.loads(out_path.read_text())
 
 
+def bereik_service(build_dir: Path, name: str = "bereik", env: dict | None = None) -> Service:
+    """``bereik serve`` of one build on a free 127.0.0.1 port, one uvicorn worker (not yet
+    started)."""
+    port = free_port()
+    cmd = [str(BEREIK), "serve", "--build", str(build_dir), "--host", "127.0.0.1",
+           "--port", str(port), "--workers", "1", "--log-level", "warning"]  # fmt: skip
+    return Service(name, cmd, f"http://127.0.0.1:{port}", "/health", env=env)
+
+
+def valhalla_service(py: Path) -> tuple[Service, dict]:
+    """Valhalla tiles of the extract (``valhalla_build_tiles``) and its HTTP server
+    ``valhalla_service`` on a free port, one worker thread (not yet started)."""
+    port = free_port()
+    spec = {"pbf": str(EXTRACT), "workdir": str(WORK / "valhalla"), "port": port, "threads": 1}
+    prep = peer(py, "valhalla-prepare", spec)
+    cmd = [prep["service_bin"], prep["config"], "1"]
+    return Service("valhalla", cmd, f"http://127.0.0.1:{port}", "/status"), prep
+
+
+def osrm_service(py: Path) -> tuple[Service, dict]:
+    """OSRM's MLD preprocessing of the extract and ``osrm-routed`` on a free port, one
+    thread (not yet started)."""
+    spec = {"pbf": str(EXTRACT), "workdir": str(WORK / "osrm"), "threads": 1}
+    prep = peer(py, "osrm-prepare", spec)
+    port = free_port()
+    cmd = [prep["routed_bin"], prep["base"], "-a", "MLD", "-i", "127.0.0.1", "-p", str(port),
+           "-t", "1", "--max-table-size", "1000"]  # fmt: skip
+    ready = "/nearest/v1/driving/9.5209,47.1410"
+    return Service("osrm", cmd, f"http://127.0.0.1:{port}", ready), prep
+
+
 # --- bereik -------------------------------------------------------------------------------------
-def build_bereik() -> tuple[Path, float]:
-    """``bereik build`` of the car network of the extract into the work folder (timed)."""
+def build_bereik(profiles: str = "car") -> tuple[Path, float]:
+    """``bereik build`` of the extract with ``profiles`` into the work folder (timed)."""
     out = WORK / "build"
     t = time.perf_counter()
     proc = subprocess.run(
@@ -371,7 +405,7 @@ def build_bereik() -> tuple[Path, float]:
             "--out",
             str(out),
             "--profiles",
-            "car",
+            profiles,
             "--no-coverage",
             "--force",
             "--quiet",
@@ -479,11 +513,13 @@ def isochrone_pass(
     vsvc,
     app: AppLayer | None,
     actor: ActorLoop | None,
+    profile: str = "car",
 ) -> list[dict]:
     """For every point, in turn: bereik and Valhalla over HTTP (alternating which goes
     first), then the engines in-process (bereik's engine, its app layer, Valhalla's Actor),
     so that every figure of a point is taken within the same second of a shared machine.
-    Geometries are kept from the first round; times from all rounds."""
+    Geometries are kept from the first round; times from all rounds. ``app`` and ``actor``
+    are car only."""
     rows = [{"i": i} for i in range(len(points))]
     mins = ",".join(f"{m:g}" for m in minutes)
     for rnd in range(rounds):
@@ -498,13 +534,12 @@ def isochrone_pass(
                         bsvc,
                         "GET",
                         "/isochrones",
-                        params={"lon": lon, "lat": lat, "profile": "car", "minutes": mins},
+                        params={"lon": lon, "lat": lat, "profile": profile, "minutes": mins},
                     )
                     parse = _bereik_geoms
                 elif cv is not None:
-                    r, dt = call(
-                        cv, vsvc, "POST", "/isochrone", json=valhalla_body(lon, lat, minutes)
-                    )
+                    body = valhalla_body(lon, lat, minutes, costing=VALHALLA_COSTING[profile])
+                    r, dt = call(cv, vsvc, "POST", "/isochrone", json=body)
                     parse = _valhalla_geoms
                 else:
                     continue
@@ -527,17 +562,18 @@ def isochrone_pass(
     return rows
 
 
-def warm_up(points, cb, bsvc, cv, vsvc, n: int) -> None:
+def warm_up(points, cb, bsvc, cv, vsvc, n: int, profile: str = "car") -> None:
     for lon, lat in points[:n]:
         call(
             cb,
             bsvc,
             "GET",
             "/isochrones",
-            params={"lon": lon, "lat": lat, "profile": "car", "minutes": "10"},
+            params={"lon": lon, "lat": lat, "profile": profile, "minutes": "10"},
         )
         if cv is not None:
-            call(cv, vsvc, "POST", "/isochrone", json=valhalla_body(lon, lat, [10]))
+            body = valhalla_body(lon, lat, [10], costing=VALHALLA_COSTING[profile])
+            call(cv, vsvc, "POST", "/isochrone", json=body)
 
 
 def http_floor(client: httpx.Client, svc: Service, path: str, n: int = 30) -> dict:
@@ -991,82 +1027,20 @@ def main(argv: list[str] | None = None) -> int:
 
     services: list[Service] = []
     try:
-        bport = free_port()
         env = {**os.environ, "BEREIK_MAX_MATRIX_CELLS": str(MATRIX_CELLS)}
-        bsvc = Service(
-            "bereik",
-            [
-                str(BEREIK),
-                "serve",
-                "--build",
-                str(build_dir),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(bport),
-                "--workers",
-                "1",
-                "--log-level",
-                "warning",
-            ],
-            f"http://127.0.0.1:{bport}",
-            "/health",
-            env=env,
-        )
+        bsvc = bereik_service(build_dir, env=env)
         log("starting bereik serve")
         bsvc.start()
         services.append(bsvc)
         vsvc = osvc = None
         if has_v:
             log("valhalla_build_tiles + valhalla_service")
-            vport = free_port()
-            vprep = peer(
-                py,
-                "valhalla-prepare",
-                {
-                    "pbf": str(EXTRACT),
-                    "workdir": str(WORK / "valhalla"),
-                    "port": vport,
-                    "threads": 1,
-                },
-            )
-            res["valhalla_prepare"] = vprep
-            vsvc = Service(
-                "valhalla",
-                [vprep["service_bin"], vprep["config"], "1"],
-                f"http://127.0.0.1:{vport}",
-                "/status",
-            )
+            vsvc, res["valhalla_prepare"] = valhalla_service(py)
             vsvc.start()
             services.append(vsvc)
         if has_o:
             log("osrm-extract/partition/customize + osrm-routed")
-            oprep = peer(
-                py,
-                "osrm-prepare",
-                {"pbf": str(EXTRACT), "workdir": str(WORK / "osrm"), "threads": 1},
-            )
-            res["osrm_prepare"] = oprep
-            oport = free_port()
-            osvc = Service(
-                "osrm",
-                [
-                    oprep["routed_bin"],
-                    oprep["base"],
-                    "-a",
-                    "MLD",
-                    "-i",
-                    "127.0.0.1",
-                    "-p",
-                    str(oport),
-                    "-t",
-                    "1",
-                    "--max-table-size",
-                    "1000",
-                ],
-                f"http://127.0.0.1:{oport}",
-                "/nearest/v1/driving/9.5209,47.1410",
-            )
+            osvc, res["osrm_prepare"] = osrm_service(py)
             osvc.start()
             services.append(osvc)
         res["ready_s"] = {s.name: s.ready_s for s in services}
