@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from accessibility.network import Network, arcs_to_csr, arcs_to_csr_multi
+from accessibility.reach import Reached, bounded_search, metres_per_cost
 from accessibility.snapping import Snapped
 
 WEIGHTS = ("length_m", "travel_time_s")
@@ -333,16 +334,95 @@ class StreetRouter:
         return dijkstra(self.csr(weight, reverse=reverse), directed=True, indices=origins,
                         limit=limit, min_only=True)  # fmt: skip
 
+    def reach(
+        self, origins: np.ndarray, *, weight: str, limit: float, reverse: bool = False
+    ) -> Reached:
+        """Return the nodes within ``limit`` of the nearest origin (``reverse``: to it), and costs.
+
+        On large networks the search runs on the part of the network the limit can reach
+        (:func:`accessibility.reach.bounded_search`): its cost grows with the answer, not
+        with the network.
+        """
+        origins = np.asarray(origins, dtype=np.int64)
+        if self.graph.net.n_nodes >= LOCAL_MIN_NODES:
+            base = base_csr(self.graph.net, weight, reverse=reverse)
+            found = bounded_search(self.graph, base, origins, self.xy_of(origins),
+                                   weight=weight, limit=limit, reverse=reverse)  # fmt: skip
+            if found is not None:
+                return found
+        return Reached.from_dense(self.within(origins, weight=weight, limit=limit,
+                                              reverse=reverse))  # fmt: skip
+
+    def xy_of(self, ids: np.ndarray) -> np.ndarray:
+        """Metric x, y of node ids (network nodes and placed points; NaN: not placed)."""
+        net = self.graph.net
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.full((len(ids), 2), np.nan)
+        own = ids < net.n_nodes
+        out[own, 0], out[own, 1] = net.node_x[ids[own]], net.node_y[ids[own]]
+        if self.point_xy is not None and (~own).any():
+            out[~own] = self.point_xy[ids[~own] - net.n_nodes]
+        return out
+
     def one_to_many(
         self, origins: np.ndarray, targets: np.ndarray, *, weight: str, limit: float = np.inf
     ) -> np.ndarray:
         """``origins x targets`` costs (inf unreachable or beyond ``limit``), from the smaller side.
 
-        Memory is ``min(origins, targets) x nodes`` floats, in batches (:func:`costs_within`).
+        On large networks one bounded search per source, its bound doubled until every
+        target is reached (:meth:`_many_local`); otherwise batched whole-graph searches
+        (memory ``min(origins, targets) x nodes`` floats, :func:`costs_within`).
         """
-        if len(origins) <= len(targets):
-            return costs_within(self.csr(weight), origins, targets, limit=limit)
-        return costs_within(self.csr(weight, reverse=True), targets, origins, limit=limit).T
+        forward = len(origins) <= len(targets)
+        sources, others = (origins, targets) if forward else (targets, origins)
+        if self.graph.net.n_nodes >= LOCAL_MIN_NODES:
+            out = self._many_local(sources, others, weight=weight, limit=limit,
+                                   reverse=not forward)  # fmt: skip
+        else:
+            out = costs_within(self.csr(weight, reverse=not forward), sources, others, limit=limit)
+        return out if forward else out.T
+
+    def _many_local(
+        self, sources: np.ndarray, others: np.ndarray, *, weight: str, limit: float, reverse: bool
+    ) -> np.ndarray:
+        """Costs ``sources x others`` by bounded searches whose bound grows until all are found.
+
+        The first bound is a little more than the farthest straight line at the network's top
+        speed (lengths: than the straight line); while a target is not reached the search runs
+        again with a larger bound, until it covers most of the graph (then one whole-graph
+        search) or reaches ``limit``.
+        """
+        sources = np.asarray(sources, dtype=np.int64)
+        others = np.asarray(others, dtype=np.int64)
+        out = np.full((len(sources), len(others)), np.inf)
+        if len(sources) == 0 or len(others) == 0:
+            return out
+        net = self.graph.net
+        base = base_csr(net, weight, reverse=reverse)
+        mpc = metres_per_cost(net, weight)
+        oxy = self.xy_of(others)
+        placed = np.isfinite(oxy).all(axis=1)
+        whole = []  # sources whose searches would cover most of the graph
+        for i, s in enumerate(sources):
+            sxy = self.xy_of(s[None])
+            if not np.isfinite(sxy).all():
+                continue
+            far = np.hypot(*(oxy[placed] - sxy).T).max() if placed.any() else 0.0
+            bound = min(max(_FIRST_BOUND * far / mpc, 1.0), limit)
+            while True:
+                found = bounded_search(self.graph, base, s[None], sxy, weight=weight,
+                                       limit=bound, reverse=reverse)  # fmt: skip
+                if found is None:
+                    whole.append(i)
+                    break
+                out[i] = found[others]
+                if np.isfinite(out[i][placed]).all() or bound >= limit:
+                    break
+                bound = min(_GROW_BOUND * bound, limit)
+        if whole:  # batched whole-graph searches (dense rows, MAX_DIJKSTRA_CELLS at a time)
+            out[whole] = costs_within(self.csr(weight, reverse=reverse), sources[whole], others,
+                                      limit=limit)  # fmt: skip
+        return out
 
     def counts_within(
         self, origins: np.ndarray, targets: np.ndarray, *, weight: str, limits: Sequence[float]
@@ -427,6 +507,8 @@ def costs_within(
     return out
 
 
+#: first bound of a matrix search, in straight-line costs at top speed, and its growth
+_FIRST_BOUND, _GROW_BOUND = 1.2, 1.5
 #: graphs this large count within rings by local searches (see :func:`count_within`)
 LOCAL_MIN_NODES = 50_000
 #: where unplaced points sit for the local searches: outside every circle (metres)

@@ -42,6 +42,7 @@ from accessibility.defaults import DEFAULT_CELL_M, DEFAULT_MAX_SNAP_M
 from accessibility.engine import VirtualGraph
 from accessibility.errors import PointOutsideNetworkError, RequestTooLargeError
 from accessibility.network import Network
+from accessibility.reach import incident_edges
 from accessibility.routing import router_for
 from accessibility.snapping import Snapped, check_max_snap, locate, lonlat_table
 
@@ -153,11 +154,9 @@ def _interpolate(
 
 
 # --- reached edge parts -> cost samples ---------------------------------------------------------
-def _pieces(net: Network, vg: VirtualGraph) -> dict[str, np.ndarray]:
-    """Every piece of the augmented graph: unsplit edges ``u -> v`` and the split ones."""
-    plain = np.ones(net.n_edges, dtype=bool)
-    plain[vg.piece_edge] = False
-    pe = np.flatnonzero(plain)
+def _pieces(net: Network, vg: VirtualGraph, edges: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the pieces of ``edges`` (unsplit: ``u -> v``) and every piece of a split edge."""
+    pe = edges[~np.isin(edges, vg.piece_edge, kind="table")] if len(vg.piece_edge) else edges
     return {
         "edge": np.concatenate([pe, vg.piece_edge]),
         "a_m": np.concatenate([np.zeros(len(pe)), vg.piece_a_m]),
@@ -254,11 +253,26 @@ def _end_costs(
     ca, cb = cost[na], cost[nb]
     ct, ce, cf = net.copy_tails
     for fwd, at, out in ((True, at_u, ca), (False, at_v, cb)):
-        best = np.full(net.n_edges, np.inf)
-        sel = cf == fwd
-        np.minimum.at(best, ce[sel], cost[ct[sel]])
-        np.minimum(out, np.where(at, best[e], np.inf), out=out)
+        np.minimum(out, np.where(at, _best_copy(e, ct[cf == fwd], ce[cf == fwd], cost), np.inf),
+                   out=out)  # fmt: skip
     return ca, cb
+
+
+def _best_copy(e: np.ndarray, copy: np.ndarray, copy_edge: np.ndarray, cost) -> np.ndarray:
+    """Per piece edge ``e``, the cost of the cheapest reached copy that leaves along it."""
+    out = np.full(len(e), np.inf)
+    c = cost[copy]
+    hit = np.isfinite(c)
+    c, ce = c[hit], copy_edge[hit]
+    if len(c) == 0 or len(e) == 0:
+        return out
+    order = np.argsort(e, kind="stable")
+    lo = np.searchsorted(e[order], ce, side="left")
+    hi = np.searchsorted(e[order], ce, side="right")
+    lens = hi - lo
+    idx = np.repeat(lo - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(lens.sum())
+    np.minimum.at(out, order[idx], np.repeat(c, lens))
+    return out
 
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -267,7 +281,7 @@ def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _piece_of(pieces: dict[str, np.ndarray], edge: np.ndarray, offset_m: np.ndarray) -> np.ndarray:
-    """Index of the piece holding each position (edge, metres from its node u)."""
+    """Index of the piece holding each position (edge, metres from its node u); -1: none."""
     order = np.lexsort((pieces["a_m"], pieces["edge"]))
     pe, pa = pieces["edge"][order], pieces["a_m"][order]
     lo = np.searchsorted(pe, edge, side="left")
@@ -278,7 +292,7 @@ def _piece_of(pieces: dict[str, np.ndarray], edge: np.ndarray, offset_m: np.ndar
         nxt = np.minimum(lo + step, len(pa) - 1)
         at = np.where(more & (pa[nxt] <= offset_m), lo + step, at)
         step += 1
-    return order[at]
+    return np.where(lo < hi, order[np.minimum(at, len(order) - 1)], -1)
 
 
 def _costs_at(
@@ -296,10 +310,11 @@ def _costs_at(
     """
     out = np.full(len(targets), np.inf)
     ok = np.flatnonzero(targets.ok)
-    if len(ok) == 0:
+    if len(ok) == 0 or len(pieces["edge"]) == 0:
         return out
+    pc = _piece_of(pieces, targets.edge[ok], targets.offset_m[ok])
+    ok, pc = ok[pc >= 0], pc[pc >= 0]  # on a road no search reached
     s = targets.offset_m[ok]
-    pc = _piece_of(pieces, targets.edge[ok], s)
     sub = {k: v[pc] for k, v in pieces.items()}
     ca, cb = _end_costs(net, sub, cost, direction)
     e, a, b = sub["edge"], sub["a_m"], sub["b_m"]
@@ -379,14 +394,14 @@ def _bounded_polygons(
     router = router_for(net, [snapped])
     sources = router.nodes(0, len(snapped))[snapped.ok]
     limit = float(limits[-1])
-    cost = router.within(sources, weight=weight, limit=limit, reverse=direction == "to")
+    cost = router.reach(sources, weight=weight, limit=limit, reverse=direction == "to")
     # a large reached area is drawn coarser, not refused: the grid over the reached nodes'
     # extent must fit, and the samples along the reached roads (two per cell)
-    reached = np.isfinite(cost[: net.n_nodes])
-    if reached.any():
+    reached = cost.nodes[cost.nodes < net.n_nodes]
+    if len(reached):
         xs, ys = net.node_x[reached], net.node_y[reached]
         cell_m = fit_cell(float(np.ptp(xs)), float(np.ptp(ys)), cell_m)
-    pieces = _pieces(net, router.graph)
+    pieces = _pieces(net, router.graph, incident_edges(net, reached))
     ends = _end_costs(net, pieces, cost, direction)  # once, for the fit and the samples
     cell_m = _fit_samples(pieces, ends, limit=limit, cell_m=cell_m)
     x, y, c = _samples(net, pieces, cost, weight=weight, limit=limit, direction=direction,

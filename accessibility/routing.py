@@ -2,10 +2,11 @@
 
 Indicators, matrices, isochrones, catchments and scenarios do not call a shortest-path
 library: they place their points on a mode's network with :func:`router_for` and ask the
-:class:`Router` (nearest source per node, costs within a bound, one-to-many, counts within
-bounds). The street network answers today (:class:`accessibility.engine.StreetRouter`,
-compiled ``scipy.sparse.csgraph`` searches); a public-transport engine implements the same
-protocol next, and every consumer takes ``profile=transit`` unchanged.
+:class:`Router` (nearest source per node, costs within a bound, the reached nodes within a
+bound, one-to-many, counts within bounds). The street network answers today
+(:class:`accessibility.engine.StreetRouter`, compiled ``scipy.sparse.csgraph`` searches); a
+public-transport engine implements the same protocol next, and every consumer takes
+``profile=transit`` unchanged.
 
 :func:`travel_matrix` is what OSRM's *Table* service does: sources and destinations become
 nodes of one router (so a source and a destination on one street are routed along it) and
@@ -25,6 +26,7 @@ import numpy as np
 from accessibility.defaults import DEFAULT_MAX_SNAP_M
 from accessibility.engine import WEIGHTS, StreetRouter
 from accessibility.network import Network
+from accessibility.reach import Reached
 from accessibility.snapping import Snapped, locate, lonlat_table, snapped_lonlat
 
 #: Costs below this are artefacts of zero-length virtual arcs (``MIN_ARC_WEIGHT`` each).
@@ -61,6 +63,14 @@ class Router(Protocol):
         self, origins: np.ndarray, *, weight: str, limit: float, reverse: bool = False
     ) -> np.ndarray:
         """Cost from the nearest origin to every node (``reverse``: to it), inf beyond limit."""
+
+    def reach(
+        self, origins: np.ndarray, *, weight: str, limit: float, reverse: bool = False
+    ) -> Reached:
+        """Return the nodes within ``limit`` of the nearest origin and their costs (sparse).
+
+        On large networks its cost is in proportion to the answer, not to the network.
+        """
 
     def one_to_many(
         self, origins: np.ndarray, targets: np.ndarray, *, weight: str, limit: float = np.inf

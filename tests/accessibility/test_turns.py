@@ -431,7 +431,8 @@ def test_isochrone_samples_honour_the_ban(tmp_path):
     src = router.nodes(0, 1)
     limit = 10_000.0
     cost = router.within(src, weight="length_m", limit=limit)
-    x, y, c = _samples(net, _pieces(net, router.graph), cost, weight="length_m", limit=limit,
+    pieces = _pieces(net, router.graph, np.arange(net.n_edges))
+    x, y, c = _samples(net, pieces, cost, weight="length_m", limit=limit,
                        direction="from", step_m=5.0)  # fmt: skip
     ids = net.node_osmid[: net.n_junctions]
     nx_, ny_ = net.node_x[: net.n_junctions], net.node_y[: net.n_junctions]
@@ -450,7 +451,7 @@ def test_isochrone_samples_honour_the_ban(tmp_path):
     assert cost_near(5, 2, 0.1) == pytest.approx(half45 + 2 * L(5, 6) + 0.1 * L(5, 2), abs=3.0)
     # towards the point ("to"): from w25 one may enter w45 at 5 (no ban that way)
     cost_to = router.within(src, weight="length_m", limit=limit, reverse=True)
-    x, y, c = _samples(net, _pieces(net, router.graph), cost_to, weight="length_m",
+    x, y, c = _samples(net, pieces, cost_to, weight="length_m",
                        limit=limit, direction="to", step_m=5.0)  # fmt: skip
     assert cost_near(5, 2, 0.1) == pytest.approx(half45 + 0.1 * L(5, 2), abs=3.0)
     # from w56 into w45 (5 -> 4 after arriving from 6) is allowed too: no ban that way
