@@ -418,7 +418,25 @@ def _bounded_polygons(
     return polygons, np.where(at <= limit, at / factor, np.inf), cell_m
 
 
-def _contour_frame(
+@dataclass(frozen=True, eq=False)
+class ContourResult:
+    """Contours as plain columns (one value or list per contour) and WGS84 geometries.
+
+    What :func:`isochrones` and :func:`catchment` return as a GeoDataFrame
+    (:meth:`to_frame`); a service that writes GeoJSON itself reads the columns directly.
+    """
+
+    columns: dict[str, object]
+    geometry: np.ndarray
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        """Return the contours as a GeoDataFrame in EPSG:4326."""
+        data = dict(self.columns)
+        data["geometry"] = from_shapely(self.geometry, crs=_WGS84_CRS)
+        return gpd.GeoDataFrame(data, geometry="geometry")
+
+
+def _contour_result(
     net: Network,
     snapped: Snapped,
     *,
@@ -431,8 +449,8 @@ def _contour_frame(
     extra: dict[str, object] | None = None,
     targets: np.ndarray | None = None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
-) -> gpd.GeoDataFrame:
-    """Contours around the snapped points as the frame :func:`isochrones` returns."""
+) -> ContourResult:
+    """Contours around the snapped points, the columns :func:`isochrones` returns."""
     at = None
     if targets is not None:
         pts = lonlat_table(targets, name="targets")
@@ -451,22 +469,22 @@ def _contour_frame(
     wgs = polygons_to_wgs84(geoms, net.crs)
     # the area of the returned polygons, measured in the metric CRS of the network
     metric = shapely.transform(wgs, lambda x, y: to_metric(x, y, net.crs), interleaved=False)
-    data = {
+    n = len(values)
+    data: dict[str, object] = {
         "contour": values.astype(float),
-        "unit": unit,
-        "profile": net.profile,
-        "direction": direction,
+        "unit": [unit] * n,
+        "profile": [net.profile] * n,
+        "direction": [direction] * n,
         "area_m2": shapely.area(metric),
-        "snap_distance_m": float(snap_distance_m),
-        "cell_m": float(cell_used),
+        "snap_distance_m": np.full(n, float(snap_distance_m)),
+        "cell_m": np.full(n, float(cell_used)),
     }
-    if extra:
-        data.update(extra)
+    for k, v in (extra or {}).items():
+        data[k] = [v] * n
     if target_cost is not None:
         data["targets_within"] = [np.flatnonzero(target_cost <= v) for v in values]
-        data["target_cost"] = [target_cost] * len(values)
-    data["geometry"] = from_shapely(wgs, crs=_WGS84_CRS)
-    return gpd.GeoDataFrame(data, geometry="geometry")
+        data["target_cost"] = [target_cost] * n
+    return ContourResult(data, np.asarray(wgs, dtype=object))
 
 
 # --- public API ------------------------------------------------------------------------------
@@ -528,12 +546,32 @@ def isochrones(
         For bad contours (none, both units, empty, non-finite, <= 0, too many), direction,
         cell size or coordinates.
     """
+    return isochrone_result(
+        net, lon, lat, minutes=minutes, meters=meters, direction=direction, cell_m=cell_m,
+        max_snap_m=max_snap_m, fill_holes=fill_holes, targets=targets,
+    ).to_frame()  # fmt: skip
+
+
+def isochrone_result(
+    net: Network,
+    lon: float,
+    lat: float,
+    *,
+    minutes: Sequence[float] | None = None,
+    meters: Sequence[float] | None = None,
+    direction: str = "from",
+    cell_m: float = DEFAULT_CELL_M,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    fill_holes: bool = True,
+    targets: np.ndarray | Sequence[Sequence[float]] | None = None,
+) -> ContourResult:
+    """Compute :func:`isochrones` as plain columns (:class:`ContourResult`), no GeoDataFrame."""
     unit, values, direction, cell_m = _check_request(minutes, meters, direction, cell_m)
     snapped = locate(net, lon, lat, max_snap_m=max_snap_m, what="location")
     if len(snapped) != 1:
         msg = f"isochrones takes one location, got {len(snapped)}; use catchment for several"
         raise ValueError(msg)
-    return _contour_frame(
+    return _contour_result(
         net, snapped, unit=unit, values=values, direction=direction, cell_m=cell_m,
         fill_holes=fill_holes, snap_distance_m=float(snapped.snap_distance_m[0]),
         targets=targets, max_snap_m=max_snap_m,
@@ -594,8 +632,8 @@ def catchment(
             f"{net.profile} network; check the coordinates (lon first, WGS84)"
         )
         raise PointOutsideNetworkError(msg)
-    return _contour_frame(
+    return _contour_result(
         net, snapped, unit=unit, values=values, direction=direction, cell_m=cell_m,
         fill_holes=fill_holes, snap_distance_m=float(np.nanmax(snapped.snap_distance_m)),
         extra={"points_used": used}, targets=targets, max_snap_m=max_snap_m,
-    )  # fmt: skip
+    ).to_frame()  # fmt: skip

@@ -44,6 +44,21 @@ def round_values(values: np.ndarray, column: str) -> np.ndarray:
     return values if rule is None else np.round(values, rule[0])
 
 
+def round_scalar(value: object, column: str) -> object:
+    """Round one value as :func:`round_frame` rounds the column ``column``.
+
+    None, NaN and non-numbers pass unchanged; an integer rule gives an int.
+    """
+    rule = rounding_for(column)
+    if rule is None or isinstance(value, bool | np.bool_):
+        return value
+    if not isinstance(value, int | float | np.integer | np.floating) or not np.isfinite(value):
+        return value
+    decimals, integer = rule
+    rounded = float(np.round(float(value), decimals))  # as pandas rounds (numpy)
+    return int(rounded) if integer else rounded
+
+
 def round_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Return ``df`` with every numeric column rounded as its name says (a new frame).
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -20,7 +20,7 @@ import shapely
 from fastapi.responses import JSONResponse, Response
 
 from accessibility.crs import WGS84
-from accessibility.precision import round_frame
+from accessibility.precision import round_frame, round_scalar
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 CSV_MEDIA_TYPE = "text/csv"
@@ -149,6 +149,22 @@ def features(
     for fid, geom, p in zip(ids, geoms, records(props), strict=True):
         head = '{"type":"Feature",' + (f'"id":{dumps(fid)},' if fid is not None else "")
         out.append(f'{head}"geometry":{geom},"properties":{dumps(p)}}}')
+    return out
+
+
+def row_features(rows: Sequence[Mapping[str, Any]], geoms: Sequence[Any], *,
+                 decimals: int = DECIMALS) -> list[str]:  # fmt: skip
+    """Features from plain rows and WGS84 geometries, as :func:`features` writes a frame.
+
+    Values rounded by column name (:func:`accessibility.precision.round_scalar`), made
+    JSON-safe; no DataFrame on the way (small responses: the isochrones).
+    """
+    texts = shapely.to_geojson(round_geometries(geoms, decimals))
+    out = []
+    for geom, row in zip(texts, rows, strict=True):
+        props = {k: clean(round_scalar(v, k)) for k, v in row.items()}
+        g = "null" if geom is None else str(geom)
+        out.append(f'{{"type":"Feature","geometry":{g},"properties":{dumps(props)}}}')
     return out
 
 

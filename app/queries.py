@@ -16,13 +16,13 @@ import pandas as pd
 
 from accessibility.crs import WGS84
 from accessibility.indicators import REASON_NOT_ON_NETWORK
-from accessibility.isochrones import catchment, isochrones
+from accessibility.isochrones import catchment, isochrone_result
 from accessibility.precision import round_values
 from accessibility.routing import travel_matrix
 from accessibility.scenarios import NewFacility, change_summary, what_if
 from accessibility.snapping import locate
 from app.config import Settings
-from app.geojson import records
+from app.geojson import records, row_features
 from app.layers import facilities
 from app.limits import Contours
 from app.schemas import (
@@ -41,7 +41,7 @@ ISOCHRONE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _population(frame: gpd.GeoDataFrame, sb: ServedBuild) -> pd.DataFrame:
+def _population(targets_within: Sequence[np.ndarray], sb: ServedBuild) -> list[dict]:
     """Villages and population within each contour (population null when none is known).
 
     Membership is by network cost (``targets_within`` of the domain call, the villages as
@@ -49,7 +49,7 @@ def _population(frame: gpd.GeoDataFrame, sb: ServedBuild) -> pd.DataFrame:
     """
     _, _, pop, ids = sb.village_arrays()
     rows = []
-    for within in frame["targets_within"]:
+    for within in targets_within:
         w = pop[within]
         known = np.isfinite(w)
         rows.append({
@@ -58,7 +58,7 @@ def _population(frame: gpd.GeoDataFrame, sb: ServedBuild) -> pd.DataFrame:
             "population": float(w[known].sum()) if known.any() else None,
             "village_ids": ids[within].tolist(),
         })  # fmt: skip
-    return pd.DataFrame(rows, index=frame.index)
+    return rows
 
 
 def _village_points(sb: ServedBuild) -> np.ndarray:
@@ -66,7 +66,7 @@ def _village_points(sb: ServedBuild) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
-def isochrone_frame(
+def isochrone_features(
     sb: ServedBuild,
     settings: Settings,
     locations: Sequence[tuple[float, float]],
@@ -74,44 +74,43 @@ def isochrone_frame(
     profile: str | None,
     contours: Contours,
     direction: str,
-) -> gpd.GeoDataFrame:
-    """One row per location and contour, with the population of the villages inside.
+) -> list[str]:
+    """GeoJSON Feature texts, one per location and contour, with the villages inside.
 
-    Built from plain columns in one step (pandas per-row work costs more than the search
-    itself on a small network).
+    Written from plain rows (:func:`app.geojson.row_features`): on a small network the
+    DataFrames of the old path cost more than the search itself.
     """
     net = sb.build.network(profile)
     profile = net.profile
     pts = np.asarray(locations, dtype=float).reshape(-1, 2)
     if len(pts) > 1:  # snap all first: an error names the right location index
         locate(net, pts[:, 0], pts[:, 1], max_snap_m=settings.max_snap_m, what="location")
-    cols: dict[str, list] = {c: [] for c in ISOCHRONE_COLUMNS}
+    rows: list[dict] = []
+    geoms: list = []
     for i, (lon, lat) in enumerate(pts):
-        g = isochrones(
+        g = isochrone_result(
             net, float(lon), float(lat), minutes=contours.minutes, meters=contours.meters,
             direction=direction, cell_m=settings.isochrone_cell_m,
             fill_holes=settings.isochrone_fill_holes, max_snap_m=settings.max_snap_m,
             targets=_village_points(sb),
         )  # fmt: skip
-        inside = _population(g, sb)
-        unit = str(g["unit"].iloc[0])
-        for k in range(len(g)):
-            value = float(g["contour"].iloc[k])
-            row = {
+        c = g.columns
+        inside = _population(c["targets_within"], sb)
+        for k, value in enumerate(c["contour"]):
+            unit = c["unit"][k]
+            rows.append({
                 "location_index": i, "lon": float(lon), "lat": float(lat), "profile": profile,
-                "direction": direction, "contour": value, "unit": unit,
-                "minutes": value if unit == "minutes" else None,
-                "meters": value if unit == "meters" else None,
-                "area_m2": float(g["area_m2"].iloc[k]),
-                "snap_distance_m": float(g["snap_distance_m"].iloc[k]),
-                "cell_m": float(g["cell_m"].iloc[k]),
-                "geometry": g.geometry.iloc[k],
-                **{c: inside[c].iloc[k] for c in
-                   ("population", "villages", "villages_without_population")},
-            }  # fmt: skip
-            for c in ISOCHRONE_COLUMNS:
-                cols[c].append(row[c])
-    return gpd.GeoDataFrame(cols, geometry="geometry", crs=WGS84)
+                "direction": direction, "contour": float(value), "unit": unit,
+                "minutes": float(value) if unit == "minutes" else None,
+                "meters": float(value) if unit == "meters" else None,
+                "area_m2": float(c["area_m2"][k]),
+                "population": inside[k]["population"], "villages": inside[k]["villages"],
+                "villages_without_population": inside[k]["villages_without_population"],
+                "snap_distance_m": float(c["snap_distance_m"][k]),
+                "cell_m": float(c["cell_m"][k]),
+            })  # fmt: skip
+            geoms.append(g.geometry[k])
+    return row_features(rows, geoms)
 
 
 def catchment_frame(

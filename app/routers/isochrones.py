@@ -7,9 +7,9 @@ from fastapi.responses import Response
 
 from app.deps import BuildDep, IsochroneQueryDep, SettingsDep
 from app.errors import error_responses
-from app.geojson import GeoJSONResponse, feature_collection_text, geojson_response
+from app.geojson import GeoJSONResponse, collection_text, geojson_response
 from app.limits import check_contours, check_locations
-from app.queries import isochrone_frame
+from app.queries import isochrone_features
 from app.schemas import IsochroneCollection, IsochroneRequest, geojson_200
 
 router = APIRouter(prefix="/isochrones", tags=["isochrones"])
@@ -40,9 +40,9 @@ def get_isochrones(sb: BuildDep, settings: SettingsDep, q: IsochroneQueryDep) ->
     point to the road. Give ``minutes`` (travel time) or ``meters`` (network distance),
     comma-separated.
     """
-    gdf = isochrone_frame(sb, settings, [(q.lon, q.lat)], profile=q.profile,
-                          contours=q.contours, direction=q.direction)  # fmt: skip
-    return geojson_response(feature_collection_text(gdf))
+    texts = isochrone_features(sb, settings, [(q.lon, q.lat)], profile=q.profile,
+                               contours=q.contours, direction=q.direction)  # fmt: skip
+    return geojson_response(collection_text(texts))
 
 
 @router.post("", operation_id="post_isochrones", summary="Isochrones of several locations",
@@ -54,6 +54,6 @@ def post_isochrones(sb: BuildDep, settings: SettingsDep, body: IsochroneRequest)
     """
     check_locations(settings, len(body.locations))
     contours = check_contours(settings, minutes=body.minutes, meters=body.meters)
-    gdf = isochrone_frame(sb, settings, body.locations, profile=body.profile,
-                          contours=contours, direction=body.direction)  # fmt: skip
-    return geojson_response(feature_collection_text(gdf))
+    texts = isochrone_features(sb, settings, body.locations, profile=body.profile,
+                               contours=contours, direction=body.direction)  # fmt: skip
+    return geojson_response(collection_text(texts))

@@ -432,11 +432,11 @@ def _latency(res: dict, w) -> None:
         f"{eng / http_b:.0%} |"
     )
     w(
-        "| app layer around it: GeoDataFrame, villages and population inside "
-        f"(`app.queries.isochrone_frame` minus the engine) | {fr - eng:.4f} | "
+        "| app layer around it: villages and population inside, Feature texts "
+        f"(`app.queries.isochrone_features` minus the engine) | {fr - eng:.4f} | "
         f"{(fr - eng) / http_b:.0%} |"
     )
-    w(f"| GeoJSON text (`app.geojson.feature_collection_text`) | {tx:.4f} | {tx / http_b:.0%} |")
+    w(f"| FeatureCollection text (`app.geojson.collection_text`) | {tx:.4f} | {tx / http_b:.0%} |")
     w(
         "| the rest: HTTP server (uvicorn), FastAPI routing and validation, the hand-off to a "
         f"worker thread, transfer of the response | {rest:.4f} | {rest / http_b:.0%} |"

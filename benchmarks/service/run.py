@@ -470,18 +470,19 @@ class ActorLoop:
 
 class AppLayer:
     """bereik's own app functions, called in-process on the served build (read-only use):
-    the engine alone, the frame (the same isochrone plus villages and population inside)
-    and the GeoJSON text; None when the app's internals cannot be used."""
+    the engine alone, the features (the same isochrone plus villages and population inside,
+    as GeoJSON Feature texts) and the collection text; None when the app's internals cannot
+    be used."""
 
     def __init__(self, build_dir: Path) -> None:
         from accessibility.isochrones import isochrones
         from app.config import Settings
-        from app.geojson import feature_collection_text
+        from app.geojson import collection_text
         from app.limits import check_contours
-        from app.queries import isochrone_frame
+        from app.queries import isochrone_features
         from app.state import BuildRegistry
 
-        self._iso, self._frame, self._text = isochrones, isochrone_frame, feature_collection_text
+        self._iso, self._frame, self._text = isochrones, isochrone_features, collection_text
         self.sb = BuildRegistry.load({"bench": build_dir}).get()
         self.st = Settings()
         self.net = self.sb.build.networks["car"]

@@ -47,3 +47,17 @@ def test_round_frame_rounds_by_name_and_keeps_the_rest():
     assert out["village_id"].tolist() == ["a", "b"]
     assert df["distance_m"].iloc[0] == 604.3667041576514  # the input is left alone
     assert isinstance(round_frame(pd.DataFrame(df.drop(columns="geometry"))), pd.DataFrame)
+
+
+def test_round_scalar_rounds_as_round_frame_does():
+    from accessibility.precision import round_scalar
+
+    values = {"distance_m": 0.15, "area_m2": 812.5, "population": 5229.6, "share_x": 0.123456,
+              "lon": 9.12345678, "name": "x", "villages": 3}  # fmt: skip
+    frame = round_frame(pd.DataFrame({k: [v] for k, v in values.items()}))
+    for k, v in values.items():
+        assert round_scalar(v, k) == frame[k].iloc[0]
+    assert round_scalar(None, "distance_m") is None
+    assert np.isnan(round_scalar(float("nan"), "distance_m"))
+    assert round_scalar(True, "population") is True
+    assert isinstance(round_scalar(12.7, "population"), int)
