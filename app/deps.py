@@ -17,12 +17,12 @@ from app.schemas import PROFILE_DESCRIPTION, Direction, Profile
 from app.state import BuildRegistry, ServedBuild
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the settings the app was created with."""
     return request.app.state.settings
 
 
-def get_registry(request: Request) -> BuildRegistry:
+async def get_registry(request: Request) -> BuildRegistry:
     """Return the builds loaded at start-up."""
     return request.app.state.registry
 
@@ -37,7 +37,7 @@ Bbox = Annotated[
 RegistryDep = Annotated[BuildRegistry, Depends(get_registry)]
 
 
-def get_build(
+async def get_build(
     registry: RegistryDep,
     build: Annotated[
         str | None,
@@ -100,7 +100,7 @@ def layer_filters(*names: str) -> Callable[..., LayerFilters]:
         msg = f"unknown filter {', '.join(unknown)}; expected some of {', '.join(FILTER_PARAMS)}"
         raise ValueError(msg)
 
-    def dependency(**given: Any) -> LayerFilters:
+    async def dependency(**given: Any) -> LayerFilters:
         return LayerFilters(**given)
 
     dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -123,7 +123,7 @@ class Page:
     offset: int
 
 
-def get_page(
+async def get_page(
     settings: SettingsDep,
     limit: Annotated[
         int | None,
@@ -153,7 +153,7 @@ class IsochroneQuery:
     contours: Contours
 
 
-def get_isochrone_query(
+async def get_isochrone_query(
     *,
     settings: SettingsDep,
     lon: Annotated[
@@ -204,7 +204,7 @@ def _query_names(dependant: Any) -> set[str]:
     return names
 
 
-def reject_unknown_parameters(request: Request) -> None:
+async def reject_unknown_parameters(request: Request) -> None:
     """Refuse query parameters the route does not take (OGC API Features: a 400).
 
     A typo (``limt=5``) would otherwise be ignored silently and the client get a default.

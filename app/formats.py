@@ -100,7 +100,7 @@ def output_format(*choices: OutputFormat) -> Callable[..., OutputFormat]:
     )
     f_query = Annotated[Literal[names] | None, Query(description=description)]  # type: ignore[valid-type]
 
-    def dependency(request: Request, f: str | None = None) -> OutputFormat:
+    async def dependency(request: Request, f: str | None = None) -> OutputFormat:
         if f is not None:
             return OutputFormat(f)
         fmt = negotiate(request.headers.get("accept"))
