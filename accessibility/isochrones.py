@@ -39,10 +39,10 @@ from geopandas.array import from_shapely
 from accessibility.contours import contour_polygons, fit_cell, polygons_to_wgs84
 from accessibility.crs import WGS84, to_metric
 from accessibility.defaults import DEFAULT_CELL_M, DEFAULT_MAX_SNAP_M
-from accessibility.engine import VirtualGraph
+from accessibility.engine import VirtualGraph, base_csr
 from accessibility.errors import PointOutsideNetworkError, RequestTooLargeError
 from accessibility.network import Network
-from accessibility.reach import incident_edges
+from accessibility.reach import incident_edges, node_grid
 from accessibility.routing import router_for
 from accessibility.snapping import Snapped, check_max_snap, locate, lonlat_table
 
@@ -485,6 +485,21 @@ def _contour_result(
         data["targets_within"] = [np.flatnonzero(target_cost <= v) for v in values]
         data["target_cost"] = [target_cost] * n
     return ContourResult(data, np.asarray(wgs, dtype=object))
+
+
+def prepare_network(net: Network) -> None:
+    """Build now what requests on ``net`` build on first use.
+
+    The snapping index, the arcs, the travel-time CSR matrices both ways, the node grid
+    and incidence of the local searches, the geometry index of the sampling: a service
+    calls this once per network after start, so the first request is not the slow one.
+    """
+    _ = net.edge_tree, net.arcs
+    for reverse in (False, True):
+        base_csr(net, "travel_time_s", reverse=reverse)
+    node_grid(net)
+    incident_edges(net, np.zeros(0, dtype=np.int64))
+    _geom_index(net)
 
 
 # --- public API ------------------------------------------------------------------------------

@@ -68,9 +68,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.registry = BuildRegistry.load(settings.build_paths())
+        app.state.registry = BuildRegistry.load(settings.build_paths(), warm_up=False)
         if not app.state.registry.builds:
             logger.warning(app.state.registry.unavailable_message())
+        # start answering now: a large network loads and indexes in the background
+        app.state.registry.warm_up_in_background()
         yield
 
     app = FastAPI(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ import pandas as pd
 
 from accessibility.crs import WGS84, to_wgs84
 from accessibility.errors import AccessibilityError
+from accessibility.isochrones import prepare_network
 from accessibility.layout import edges_layer
 from accessibility.model import Build, load_build
 from app.errors import BuildUnavailableError, NotFoundError
@@ -92,12 +94,11 @@ class ServedBuild:
             return self._cache[key]
 
     def warm_up(self) -> None:
-        """Read the default profile's network and build its indexes now.
+        """Read the default profile's network and build its request indexes now.
 
         The first request is then not the slow one; the other profiles load on theirs.
         """
-        net = self.build.network()
-        _ = net.edge_tree, net.arcs
+        prepare_network(self.build.network())
 
 
 @dataclass
@@ -108,9 +109,34 @@ class BuildRegistry:
     missing: dict[str, str] = field(default_factory=dict)
     default: str | None = None
 
+    def warm_up_in_background(self) -> threading.Thread:
+        """Warm every build up (:meth:`ServedBuild.warm_up`) in a daemon thread.
+
+        The service answers at once; a request that needs a network meanwhile waits for
+        it (the network loads once, under a lock). A failure is logged, never raised.
+        """
+
+        def run() -> None:
+            for name, served in list(self.builds.items()):
+                started = time.perf_counter()
+                try:
+                    served.warm_up()
+                except Exception:  # logged: the request that needs it reports it
+                    logger.exception("warming up build %r failed", name)
+                    continue
+                logger.info("build %r warmed up in %.1f s", name, time.perf_counter() - started)
+
+        thread = threading.Thread(target=run, name="bereik-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     @classmethod
     def load(cls, paths: dict[str, Path], *, warm_up: bool = True) -> BuildRegistry:
-        """Load every build of ``paths`` (name -> folder); failures are recorded, not raised."""
+        """Load every build of ``paths`` (name -> folder); failures are recorded, not raised.
+
+        ``warm_up=False`` leaves the networks for :meth:`warm_up_in_background` (the
+        service) or for the first request.
+        """
         reg = cls()
         for name, path in paths.items():
             try:
