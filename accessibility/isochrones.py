@@ -142,8 +142,11 @@ def _interpolate(
     start = net.edge_geom_start[edge]
     end = net.edge_geom_end[edge]
     target = gi.cum_m[start] + offset_m * gi.scale[edge]
-    p = np.searchsorted(gi.cum_m, target, side="right") - 1
-    p = np.clip(p, start, np.maximum(end - 1, start))
+    p = start.copy()  # a straight edge (two points) has one segment: no search
+    bent = np.flatnonzero(end - start > 1)
+    if len(bent):
+        found = np.searchsorted(gi.cum_m, target[bent], side="right") - 1
+        p[bent] = np.clip(found, start[bent], end[bent] - 1)
     q = np.minimum(p + 1, len(gi.cum_m) - 1)
     seg = gi.seg_m[p]
     frac = np.divide(target - gi.cum_m[p], seg, out=np.zeros_like(target), where=seg > 0)

@@ -53,15 +53,20 @@ class Reached:
 
     nodes: np.ndarray
     cost: np.ndarray
+    #: the dense row it was made from, if any (a whole-graph search): lookups index it
+    row: np.ndarray | None = None
 
     @classmethod
     def from_dense(cls, cost: np.ndarray) -> Reached:
-        """Keep the finite entries of a dense cost row."""
+        """Keep the finite entries of a dense cost row (and the row, for lookups)."""
+        cost = np.asarray(cost)
         nodes = np.flatnonzero(np.isfinite(cost))
-        return cls(nodes, np.asarray(cost)[nodes])
+        return cls(nodes, cost[nodes], cost)
 
     def __getitem__(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)
+        if self.row is not None:
+            return self.row[ids]
         if len(self.nodes) == 0:
             return np.full(ids.shape, np.inf)
         at = np.minimum(np.searchsorted(self.nodes, ids), len(self.nodes) - 1)
