@@ -76,6 +76,8 @@ CATCHMENT = {"category": "gp", "profile": "car", "minutes": 10}
 REF_NODES = 40_000
 TARGET_ISO_GROWTH = 1.5
 TARGET_MATRIX_S = 1.0
+#: side of the square of the regional matrix (metres): about a Drenthe municipality
+REGION_M = 10_000.0
 TARGET_SCENARIO_S = 1.0
 TARGET_CATCHMENT_S = 2.0
 TARGET_PEER_RATIO = 1.0
@@ -115,6 +117,7 @@ KINDS = (
     Kind("iso30", "isochrone 30 min", 10, 3),
     Kind("matrix10", "matrix 10x10", 20, 5),
     Kind("matrix50", "matrix 50x50", 10, 3),
+    Kind("matrix50r", "matrix 50x50 in 10 km", 10, 3),
     Kind("scenario", "scenario: 1 GP closed", 10, 3),
     Kind("catchment", "catchment GP 10 min", 10, 3),
 )
@@ -236,6 +239,15 @@ class Requests:
     def points(self, k: int) -> list[list[float]]:
         return np.round(self.rng.uniform(self.lo, self.hi, size=(k, 2)), 6).tolist()
 
+    def region(self, k: int, side_m: float = REGION_M) -> list[list[float]]:
+        """``k`` points in a square of ``side_m`` (a municipality) at a random place."""
+        lat = (self.lo[1] + self.hi[1]) / 2
+        deg = side_m / 2 / 111_320.0  # metres -> degrees of latitude
+        half = np.array([deg / np.cos(np.radians(lat)), deg])
+        lo, hi = np.array(self.lo) + half, np.array(self.hi) - half
+        centre = self.rng.uniform(lo, np.maximum(hi, lo))
+        return np.round(self.rng.uniform(centre - half, centre + half, size=(k, 2)), 6).tolist()
+
     def make(self, key: str) -> tuple[str, str, dict]:
         if key in ("iso10", "iso30"):
             (lon, lat), = self.points(1)  # fmt: skip
@@ -244,6 +256,10 @@ class Requests:
         if key in ("matrix10", "matrix50"):
             k = int(key[6:])
             body = {"profile": "car", "sources": self.points(k), "destinations": self.points(k)}
+            return "POST", "/matrix", {"json": body}
+        if key == "matrix50r":  # a planner's matrix: the villages and practices of one area
+            pts = self.region(100)
+            body = {"profile": "car", "sources": pts[:50], "destinations": pts[50:]}
             return "POST", "/matrix", {"json": body}
         if key == "scenario":
             fid = str(self.rng.choice(self.facility_ids)) if self.facility_ids else "none"
@@ -467,6 +483,8 @@ def targets(res: dict) -> list[dict]:
             "note": "the largest grid is the reference: no test" if same else "",
         })  # fmt: skip
         for key, what, limit in (("matrix50", "50x50 car matrix", TARGET_MATRIX_S),
+                                 ("matrix50r", "50x50 car matrix within 10 km x 10 km (not an "
+                                  "issue target: a planner's area)", TARGET_MATRIX_S),
                                  ("scenario", "scenario closing one facility", TARGET_SCENARIO_S),
                                  ("catchment", "catchment of one category (GP, 10 min car)",
                                   TARGET_CATCHMENT_S)):  # fmt: skip
