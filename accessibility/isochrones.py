@@ -29,6 +29,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -506,20 +507,11 @@ def prepare_network(net: Network) -> None:
 
 
 # --- public API ------------------------------------------------------------------------------
-def isochrones(
-    net: Network,
-    lon: float,
-    lat: float,
-    *,
-    minutes: Sequence[float] | None = None,
-    meters: Sequence[float] | None = None,
-    direction: str = "from",
-    cell_m: float = DEFAULT_CELL_M,
-    max_snap_m: float = DEFAULT_MAX_SNAP_M,
-    fill_holes: bool = True,
-    targets: np.ndarray | Sequence[Sequence[float]] | None = None,
-) -> gpd.GeoDataFrame:
+def isochrones(net: Network, lon: float, lat: float, **options: Any) -> gpd.GeoDataFrame:
     """Nested contour polygons of what is reachable from (or can reach) one location.
+
+    The options are keywords, those of :func:`isochrone_result` (which gives the same
+    contours as plain columns).
 
     Parameters
     ----------
@@ -564,10 +556,7 @@ def isochrones(
         For bad contours (none, both units, empty, non-finite, <= 0, too many), direction,
         cell size or coordinates.
     """
-    return isochrone_result(
-        net, lon, lat, minutes=minutes, meters=meters, direction=direction, cell_m=cell_m,
-        max_snap_m=max_snap_m, fill_holes=fill_holes, targets=targets,
-    ).to_frame()  # fmt: skip
+    return isochrone_result(net, lon, lat, **options).to_frame()
 
 
 def isochrone_result(
@@ -583,7 +572,10 @@ def isochrone_result(
     fill_holes: bool = True,
     targets: np.ndarray | Sequence[Sequence[float]] | None = None,
 ) -> ContourResult:
-    """Compute :func:`isochrones` as plain columns (:class:`ContourResult`), no GeoDataFrame."""
+    """Compute :func:`isochrones` as plain columns (:class:`ContourResult`), no GeoDataFrame.
+
+    Parameters, errors and columns as :func:`isochrones` documents them.
+    """
     unit, values, direction, cell_m = _check_request(minutes, meters, direction, cell_m)
     snapped = locate(net, lon, lat, max_snap_m=max_snap_m, what="location")
     if len(snapped) != 1:

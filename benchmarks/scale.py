@@ -62,7 +62,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work" / "scale"
-GRID_SCRIPT = ROOT / "scripts" / "make_synthetic_grid.py"
 DOC = ROOT / "docs" / "benchmarks-scale.md"
 QUICK_DOC = ROOT / "benchmarks" / ".work" / "benchmarks-scale-quick.md"
 PROFILES = ("car", "bike", "walk")
@@ -150,14 +149,8 @@ def log(msg: str) -> None:
 
 
 # --- the grids: build ---------------------------------------------------------------------------
-def grid_path(side: int) -> Path:
-    """Make (once) and return the SYNTHETIC ``side x side`` grid."""
-    p = WORK / "grids" / f"synthetic-grid-{side}x{side}.osm.pbf"
-    if not p.exists():
-        log(f"making {p.name} (SYNTHETIC)")
-        subprocess.run([sys.executable, str(GRID_SCRIPT), str(side), "--out-dir", str(p.parent)],
-                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
-    return p
+#: the SYNTHETIC grids are made once, shared with benchmarks/run.py (benchmarks/.work/grids)
+grid_path = bench.grid_path
 
 
 def _poll_tree(pid: int, stop: threading.Event, peak: list[float]) -> None:
