@@ -404,7 +404,12 @@ def render(results: dict) -> str:
     a(
         "- the address stage (figures over persons: 10k, 100k and 1M SYNTHETIC addresses on "
         "the 1M-node grid, against the least work): `docs/benchmarks-addresses.md`, made by "
-        "`benchmarks/addresses.py`."
+        "`benchmarks/addresses.py`;"
+    )
+    a(
+        "- the scale series (build, serve start, memory and request latencies on SYNTHETIC "
+        "grids of 40k to 2M nodes, beside Valhalla and OSRM on the real sample; the targets "
+        "of issue 12): `docs/benchmarks-scale.md`, made by `benchmarks/scale.py`."
     )
     a("")
     a("## Reproduce")
