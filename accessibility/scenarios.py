@@ -3,11 +3,12 @@
 The province's question is whether proximity "at least stayed the same" for every village:
 both functions return, per village x category x profile, the value before and after, the
 change, and whether the village got worse. Scenarios reuse the build's loaded networks and
-recompute only the categories a change touches (one compiled pass per category and
-profile), so they are fast enough to use interactively. Where the build has origins,
-:func:`what_if` also counts persons: who gets worse, who loses access, who falls beyond a
-ring ("1,240 residents lose their GP within 5 km"), every address valued before and after
-in the same passes as the villages.
+stored values, and recompute only the villages and addresses a change can reach, by searches
+on the part of the network around them (:mod:`accessibility.scenario_local`; exact, the full
+recompute of the touched categories stays as ``method="full"``), so they are interactive at
+any network size. Where the build has origins, :func:`what_if` also counts persons: who gets
+worse, who loses access, who falls beyond a ring ("1,240 residents lose their GP within
+5 km"), every address valued before and after.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from accessibility.facilities import FACILITY_COLUMNS, Category, CategoryRules
 from accessibility.indicators import village_indicators
 from accessibility.model import Build
 from accessibility.residents import as_long_table
+from accessibility.scenario_local import after_table, opened_reports
 
 KEY = ["village_id", "category", "profile"]
 #: a change smaller than this (metres) is rounding, not a change
@@ -143,11 +145,19 @@ def what_if(
     open_: Sequence[NewFacility] = (),
     profiles: Sequence[str] | None = None,
     persons: bool = True,
+    method: str = "local",
 ) -> ScenarioResult:
     """Run a scenario: the villages' changes and, where the build has origins, the persons'.
 
     Parameters and errors as :func:`run_scenario`; ``persons=False`` skips the origins.
+    ``method``: ``local`` (default) recomputes only what the change can reach, from the
+    build's stored values (:mod:`accessibility.scenario_local`); ``full`` recomputes the
+    affected categories from scratch over the whole network (the oracle: the same results,
+    but for which facility is named nearest on exact ties).
     """
+    if method not in ("local", "full"):
+        msg = f"method must be 'local' or 'full', got {method!r}"
+        raise ValueError(msg)
     fac = pd.DataFrame(build.facilities[FACILITY_COLUMNS])
     close = list(dict.fromkeys(close))
     unknown = [f for f in close if f not in set(fac["facility_id"])]
@@ -166,37 +176,50 @@ def what_if(
           float(o.lon), float(o.lat)) for i, o in enumerate(open_)],
         columns=FACILITY_COLUMNS,
     )  # fmt: skip
-    after_fac = pd.concat([fac[~fac["facility_id"].isin(close)], new_rows], ignore_index=True)
-    after_fac = after_fac[after_fac["category"].isin(affected)].reset_index(drop=True)
     profs = list(profiles) if profiles is not None else build.profiles
-    nets = {p: build.network(p) for p in profs}
     params = build.manifest["parameters"]
-    villages = pd.DataFrame(build.villages.drop(columns="geometry"))
     radii = tuple(params["radii_km"])
     max_snap = float(params["max_snap_m"])
-    sinks = (_Collect(build.origins), _Collect(build.origins)) if (
-        persons and build.origins is not None) else (None, None)  # fmt: skip
+    ind = build.indicators
+    before = ind[ind["category"].isin(affected) & ind["profile"].isin(profs)]
+    with_persons = persons and build.origins is not None
+    table = None
+    if method == "local":
+        _check_opened_on_network(new_rows, opened_reports(build, new_rows, profs, max_snap),
+                                 max_snap)  # fmt: skip
+        res = after_table(build, affected, close, new_rows, profs, persons=with_persons)
+        if with_persons:
+            table = _persons_changes(res.origins_before, res.origins_after, build.origins,
+                                     radii)  # fmt: skip
+        return ScenarioResult(_changes(before, res.after), table)
+    after_fac = pd.concat([fac[~fac["facility_id"].isin(close)], new_rows], ignore_index=True)
+    after_fac = after_fac[after_fac["category"].isin(affected)].reset_index(drop=True)
+    nets = {p: build.network(p) for p in profs}
+    villages = pd.DataFrame(build.villages.drop(columns="geometry"))
+    sinks = (_Collect(build.origins), _Collect(build.origins)) if with_persons else (None, None)
     after, _, reports = village_indicators(nets, villages, after_fac, rules, radii_km=radii,
                                            max_snap_m=max_snap, origins=sinks[1])  # fmt: skip
     _check_opened_on_network(after_fac, reports, max_snap)
-    ind = build.indicators
-    before = ind[ind["category"].isin(affected) & ind["profile"].isin(profs)]
-    table = None
     if sinks[0] is not None:
         before_fac = fac[fac["category"].isin(affected)].reset_index(drop=True)
         village_indicators(nets, villages, before_fac, rules, radii_km=radii,
                            max_snap_m=max_snap, origins=sinks[0])  # fmt: skip
-        table = _persons_changes(sinks[0], sinks[1], build.origins, radii)
+        table = _persons_changes(sinks[0].distance, sinks[1].distance, build.origins, radii)
     return ScenarioResult(_changes(before, after), table)
 
 
-def _persons_changes(before: _Collect, after: _Collect, origins, radii_km) -> pd.DataFrame:
-    """Per category and profile: the weight that got worse, better, lost or gained access."""
+def _persons_changes(before: dict[tuple[str, str], np.ndarray],
+                     after: dict[tuple[str, str], np.ndarray], origins,
+                     radii_km) -> pd.DataFrame:  # fmt: skip
+    """Per category and profile: the weight that got worse, better, lost or gained access.
+
+    ``before``, ``after``: every origin's distance per ``(category, profile)`` (NaN: none).
+    """
     w = origins["weight"].to_numpy(dtype=float)
-    method = "+".join(sorted(set(origins["method"].astype(str))))
+    method = "+".join(sorted(map(str, pd.unique(origins["method"].astype(str)))))
     rows = []
-    for (cat, prof), d0 in before.distance.items():
-        d1 = after.distance[(cat, prof)]
+    for (cat, prof), d0 in before.items():
+        d1 = after[(cat, prof)]
         f0, f1 = np.isfinite(d0), np.isfinite(d1)
         with np.errstate(invalid="ignore"):
             lost, gained = f0 & ~f1, ~f0 & f1
