@@ -225,7 +225,7 @@ def bounded_search(
     nodes = node_grid(net).near(source_xy, radius, most=int(WHOLE_NETWORK_SHARE * net.n_nodes))
     if nodes is None:
         return None
-    sub, n_local = _subgraph(vg, base, nodes, weight=weight, reverse=reverse)
+    sub, n_local = subgraph(vg, base, nodes, weight=weight, reverse=reverse)
     local = _to_local(net, nodes, np.asarray(sources, dtype=np.int64))
     local = local[local >= 0]
     if len(local) == 0:
@@ -248,8 +248,14 @@ def _to_local(net: Network, nodes: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return out
 
 
-def _subgraph(vg, base: sp.csr_matrix, nodes: np.ndarray, *, weight: str, reverse: bool):
-    """CSR matrix of ``nodes`` + every virtual node + a sink; and the number before the sink."""
+def subgraph(vg, base: sp.csr_matrix, nodes: np.ndarray, *, weight: str, reverse: bool):
+    """Return the CSR matrix of ``nodes``, every virtual node and a sink, and the sink's index.
+
+    Position ``i < len(nodes)`` is network node ``nodes[i]`` (sorted ids), then the
+    request's virtual nodes in order, then the sink that arcs leaving ``nodes`` end in;
+    ``base`` is the network's CSR matrix of ``weight`` (reversed when ``reverse``), the
+    virtual arcs of ``vg`` are added in the same direction.
+    """
     net = vg.net
     k = len(nodes)
     n_virtual = vg.n_nodes - net.n_nodes

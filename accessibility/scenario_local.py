@@ -56,8 +56,14 @@ from accessibility.crs import to_metric
 from accessibility.engine import base_csr
 from accessibility.indicators import SnapReport, count_column, indicator_columns, null_reasons
 from accessibility.model import Build
-from accessibility.network import Network, arcs_to_csr
-from accessibility.reach import WHOLE_NETWORK_SHARE, metres_per_cost, node_grid, search_radius
+from accessibility.network import Network
+from accessibility.reach import (
+    WHOLE_NETWORK_SHARE,
+    metres_per_cost,
+    node_grid,
+    search_radius,
+    subgraph,
+)
 from accessibility.residents import CBS_PROFILE
 from accessibility.routing import router_for
 from accessibility.snapping import Snapped, snap_points
@@ -416,7 +422,6 @@ class _Searches:
         self.net = self.vg.net
         self.n_net = self.net.n_nodes
         self.local = self.n_net >= engine.LOCAL_MIN_NODES
-        self._virtual: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def xy(self, points: np.ndarray) -> np.ndarray:
         """Metric x, y of placed points."""
@@ -442,7 +447,8 @@ class _Searches:
         if nodes is None:
             return self._whole(sources, weight)
         k = len(nodes)
-        sub = self._subgraph(nodes, weight)
+        base = base_csr(self.net, weight, reverse=True)
+        sub, _ = subgraph(self.vg, base, nodes, weight=weight, reverse=True)
         d, _, src = dijkstra(sub, directed=True, indices=k + sources - self.n_net, limit=limit,
                              min_only=True, return_predecessors=True)  # fmt: skip
         src = np.asarray(src, dtype=np.int64)
@@ -479,44 +485,6 @@ class _Searches:
     def _whole(self, sources: np.ndarray, weight: str) -> _Found:
         d, s = self.router.nearest_source(sources, weight=weight)
         return _Found(d, np.where(np.isfinite(d), s, -1), None, self.n_net)
-
-    def _virtual_arcs(self, weight: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return the placed points' arcs, reversed: tail, head, cost."""
-        if weight not in self._virtual:
-            tail, head, (w,) = self.vg.virtual_arcs([weight])
-            self._virtual[weight] = (np.asarray(head, dtype=np.int64),
-                                     np.asarray(tail, dtype=np.int64), w)  # fmt: skip
-        return self._virtual[weight]
-
-    def _subgraph(self, nodes: np.ndarray, weight: str):
-        """Reversed CSR matrix of ``nodes``, every placed point and a sink (last)."""
-        base = base_csr(self.net, weight, reverse=True)
-        k = len(nodes)
-        size = k + (self.vg.n_nodes - self.n_net) + 1
-        sink = size - 1
-        starts = base.indptr[nodes].astype(np.int64)
-        lens = base.indptr[nodes + 1] - starts
-        flat = np.repeat(starts - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(lens.sum())
-        tail = np.repeat(np.arange(k), lens)
-        head = self._local(nodes, base.indices[flat], sink)
-        vt, vh, vw = self._virtual_arcs(weight)
-        lt, lh = self._local(nodes, vt, -1), self._local(nodes, vh, sink)
-        keep = lt >= 0
-        return arcs_to_csr(np.r_[tail, lt[keep]], np.r_[head, lh[keep]],
-                           np.r_[base.data[flat], vw[keep]], size)  # fmt: skip
-
-    def _local(self, nodes: np.ndarray, ids: np.ndarray, outside: int) -> np.ndarray:
-        """Positions of node ids in the subgraph (``outside`` for network nodes beyond it)."""
-        ids = np.asarray(ids, dtype=np.int64)
-        k = len(nodes)
-        virtual = ids >= self.n_net
-        out = np.full(len(ids), outside, dtype=np.int64)
-        out[virtual] = k + ids[virtual] - self.n_net
-        own = ids[~virtual]
-        if k and len(own):
-            at = np.minimum(np.searchsorted(nodes, own), k - 1)
-            out[~virtual] = np.where(nodes[at] == own, at, outside)
-        return out
 
 
 # --- helpers --------------------------------------------------------------------------------
