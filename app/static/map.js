@@ -660,18 +660,23 @@
     }
   }
 
+  /** Redraw everything a scenario (or its absence) colours, and end the busy state. */
+  function showScenario() {
+    drawFacilities();
+    drawVillages();
+    renderMode();
+    renderLegend();
+    status("");
+    busy(false);
+    return true;
+  }
+
   /** POST the scenario and colour the villages by their change; false when refused. */
   async function runScenario() {
     const sc = state.scenario;
     if (!sc.close.length && !sc.open.length) {
       sc.result = null;
-      drawFacilities();
-      drawVillages();
-      renderMode();
-      renderLegend();
-      status("");
-      busy(false);
-      return true;
+      return showScenario();
     }
     status(t("whatif_computing"));
     busy(true);
@@ -685,13 +690,7 @@
       fail(err);
       return false;
     }
-    drawFacilities();
-    drawVillages();
-    renderMode();
-    renderLegend();
-    status("");
-    busy(false);
-    return true;
+    return showScenario();
   }
 
   function resetScenario() {

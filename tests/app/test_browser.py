@@ -75,15 +75,18 @@ def server_url(app_build_dir, plus_build_dir) -> Iterator[str]:
         yield url
 
 
-def _open_page(browser, url: str, query: str = "lang=en"):
+def _open_page(browser, url: str, query: str = "lang=en", routes=()):
     """A page (own context: empty localStorage) with the map at ``url?query``, loaded.
 
-    JS errors are collected in ``page.errors``; requests elsewhere than ``url`` are refused.
+    JS errors are collected in ``page.errors``; requests elsewhere than ``url`` are refused;
+    ``routes``: ``(pattern, handler)`` pairs answering some requests in the service's place.
     """
     pg = browser.new_page(viewport=VIEWPORT)
     pg.errors = []
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     pg.route(lambda u: not u.startswith(url), lambda route: route.abort())
+    for pattern, handler in routes:
+        pg.route(pattern, handler)
     pg.goto(url + (f"?{query}" if query else ""))
     _wait_ready(pg)
     return pg
@@ -449,20 +452,20 @@ BASEMAP = {
 }  # fmt: skip
 
 
+def _basemap_answer(status: int, content_type: str, body: str):
+    """A route answering ``GET /basemap`` with this response instead of the service."""
+
+    def answer(route) -> None:
+        route.fulfill(status=status, content_type=content_type, body=body)
+
+    return "**/basemap?**", answer
+
+
 def test_basemap_when_the_service_has_one(browser, server_url):
     """GET /basemap drawn under everything, its place names beside the villages' (not
     twice), its kinds in the legend; a 404 (no basemap) is skipped silently."""
-    pg = browser.new_page(viewport=VIEWPORT)
-    pg.errors = []
-    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
-    pg.route(
-        "**/basemap?**",
-        lambda route: route.fulfill(
-            status=200, content_type="application/geo+json", body=json.dumps(BASEMAP)
-        ),
-    )
-    pg.goto(server_url + "?lang=en")
-    _wait_ready(pg)
+    pg = _open_page(browser, server_url, routes=[
+        _basemap_answer(200, "application/geo+json", json.dumps(BASEMAP))])  # fmt: skip
     keys = pg.locator("#legend .legend-entry").evaluate_all("es => es.map(e => e.dataset.key)")
     assert {"basemap-water", "basemap-forest", "basemap-waterway", "basemap-place"} <= set(keys)
     assert "Background map (from the extract)" in pg.locator("#layers").inner_text()
@@ -470,17 +473,8 @@ def test_basemap_when_the_service_has_one(browser, server_url):
     assert pg.evaluate("window.bereik.map.getPane('basemap').querySelectorAll('canvas').length")
     assert pg.errors == []
     pg.close()
-    pg = browser.new_page(viewport=VIEWPORT)
-    pg.errors = []
-    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
-    pg.route(
-        "**/basemap?**",
-        lambda route: route.fulfill(
-            status=404, content_type="application/json", body='{"detail": "no basemap"}'
-        ),
-    )
-    pg.goto(server_url + "?lang=en")
-    _wait_ready(pg)
+    pg = _open_page(browser, server_url, routes=[
+        _basemap_answer(404, "application/json", '{"detail": "no basemap"}')])  # fmt: skip
     assert "Background map" not in pg.locator("#layers").inner_text()
     assert "error" not in (pg.locator("#status").get_attribute("class") or "")
     assert pg.locator(".place-label").count() == 0
