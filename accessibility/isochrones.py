@@ -546,7 +546,7 @@ def prepare_network(net: Network) -> None:
     and incidence of the local searches, the geometry index of the sampling: a service
     calls this once per network after start, so the first request is not the slow one.
     """
-    _ = net.edge_tree, net.arcs
+    _ = net.edge_index, net.arcs
     for reverse in (False, True):
         base_csr(net, "travel_time_s", reverse=reverse)
     base_csr(net, "length_m", reverse=True)  # scenarios: costs towards the facilities

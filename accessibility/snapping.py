@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 
 from accessibility.crs import outside_wgs84, to_metric, to_wgs84
 from accessibility.defaults import DEFAULT_MAX_SNAP_M
@@ -21,8 +20,6 @@ from accessibility.network import Network
 
 #: cell size of the spatial order in which points are snapped (metres)
 _SORT_CELL_M = 1000.0
-#: edges this close to a point are compared directly before the nearest-edge search (metres)
-_CANDIDATE_M = 50.0
 
 
 @dataclass(frozen=True)
@@ -54,39 +51,6 @@ class Snapped:
         return len(self.edge)
 
 
-def _nearest_edges(net: Network, pts: np.ndarray, qi: np.ndarray, max_snap_m: float,
-                   edge: np.ndarray, dist: np.ndarray) -> None:  # fmt: skip
-    """Fill ``edge`` and ``dist`` of the points ``qi`` with their nearest edge (in place).
-
-    First the edges within :data:`_CANDIDATE_M` of each point (one tree query and one
-    vectorised distance per pair): a point with one nearest candidate has its answer.
-    Points without a candidate, or with two equally near ones (a point on a junction), go
-    to ``query_nearest``, so that every answer is the one ``query_nearest`` gives.
-    """
-    tree = net.edge_tree
-    ci, ct = tree.query(pts[qi], predicate="dwithin", distance=min(_CANDIDATE_M, max_snap_m))
-    settled = np.zeros(len(qi), dtype=bool)
-    if len(ci):
-        if (np.diff(ci) < 0).any():  # the pairs come by query point; make sure
-            o = np.argsort(ci, kind="stable")
-            ci, ct = ci[o], ct[o]
-        d = shapely.distance(pts[qi[ci]], net.edge_lines[ct])
-        starts = np.flatnonzero(np.r_[True, ci[1:] != ci[:-1]])
-        group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(ci)]))
-        is_min = d == np.minimum.reduceat(d, starts)[group]
-        one = np.flatnonzero(is_min & (np.add.reduceat(is_min, starts) == 1)[group])
-        edge[qi[ci[one]]] = ct[one]
-        dist[qi[ci[one]]] = d[one]
-        settled[ci[one]] = True
-    rest = qi[~settled]
-    if len(rest):
-        (ii, ti), dr = tree.query_nearest(
-            pts[rest], max_distance=max_snap_m, return_distance=True, all_matches=False
-        )
-        edge[rest[ii]] = ti
-        dist[rest[ii]] = dr
-
-
 def snap_points(
     net: Network, x: np.ndarray, y: np.ndarray, *, max_snap_m: float = DEFAULT_MAX_SNAP_M
 ) -> Snapped:
@@ -100,30 +64,26 @@ def snap_points(
     n = len(x)
     edge = np.full(n, -1, dtype=np.int64)
     dist = np.full(n, np.nan)
-    finite = np.isfinite(x) & np.isfinite(y)
-    pts = shapely.points(x, y)
-    if finite.any():
-        qi = np.flatnonzero(finite)
-        # nearby queries one after another: the tree's nodes stay in cache (2-3x faster
-        # for a million addresses); every query's answer is its own, whatever the order
-        qi = qi[np.lexsort((np.floor(y[qi] / _SORT_CELL_M), np.floor(x[qi] / _SORT_CELL_M)))]
-        _nearest_edges(net, pts, qi, max_snap_m, edge, dist)
-    ok = edge >= 0
     offset = np.full(n, np.nan)
     sx = np.full(n, np.nan)
     sy = np.full(n, np.nan)
-    if ok.any():
-        lines = net.edge_lines[edge[ok]]
-        along = shapely.line_locate_point(lines, pts[ok])
-        geom_len = shapely.length(lines)
+    qi = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    if len(qi):
+        # nearby queries one after another: the grid's cells stay in cache; every query's
+        # answer is its own, whatever the order
+        qi = qi[np.lexsort((np.floor(y[qi] / _SORT_CELL_M), np.floor(x[qi] / _SORT_CELL_M)))]
+        grid = net.edge_index
+        near = grid.nearest(x[qi], y[qi], max_snap_m)
+        hit = near.edge >= 0
+        qi, e, seg, t = qi[hit], near.edge[hit], near.segment[hit], near.t[hit]
+        edge[qi], dist[qi] = e, near.distance_m[hit]
+        along, geom_len = grid.along(seg, t)
         # network length and geometry length agree; scale anyway so offsets never exceed it
-        scale = np.divide(
-            net.edge_length_m[edge[ok]], geom_len, out=np.ones_like(geom_len), where=geom_len > 0
-        )
-        offset[ok] = np.clip(along * scale, 0.0, net.edge_length_m[edge[ok]])
-        sp_ = shapely.line_interpolate_point(lines, along)
-        sx[ok] = shapely.get_x(sp_)
-        sy[ok] = shapely.get_y(sp_)
+        length = net.edge_length_m[e]
+        scale = np.divide(length, geom_len, out=np.ones_like(geom_len), where=geom_len > 0)
+        offset[qi] = np.clip(along * scale, 0.0, length)
+        sx[qi], sy[qi] = grid.position(seg, t)
+    ok = edge >= 0
     return Snapped(edge=edge, offset_m=offset, snap_distance_m=dist, ok=ok, x=sx, y=sy)
 
 
