@@ -5,12 +5,16 @@ Valhalla's grid idea, vectorised. :mod:`accessibility.isochrones` samples the re
 
 1. the samples give a per-cell minimum-cost raster (at most :data:`MAX_GRID_CELLS` cells,
    see :func:`check_grid`);
-2. contour k is ``cost <= limit_k``, grown by :data:`GROW_CELLS` (the land along a road),
-   closed by :data:`CLOSE_CELLS` (small gaps between nearby roads) and every enclosed hole
-   filled (``fill_holes``, default; else only holes below :data:`MAX_HOLE_CELLS` cells);
-3. ``rasterio.features.shapes`` turns each mask into polygons, which are simplified
+2. the reached cells grow by :data:`GROW_CELLS` (the land along a road), each step priced
+   at one more cell of travel at the pace the cell was reached with (:func:`_grown_costs`),
+   so land is added only where the limit leaves time for it: the contour stops at the
+   last reached cell of a road instead of painting a cell beyond it;
+3. contour k is ``grown cost <= limit_k``, closed by :data:`CLOSE_CELLS` (small gaps
+   between nearby roads) and every enclosed hole filled (``fill_holes``, default; else only
+   holes below :data:`MAX_HOLE_CELLS` cells);
+4. ``rasterio.features.shapes`` turns each mask into polygons, which are simplified
    (``cell_m / 2``) and kept valid;
-4. :func:`polygons_to_wgs84` reprojects them to WGS84 and unions each with the next
+5. :func:`polygons_to_wgs84` reprojects them to WGS84 and unions each with the next
    smaller contour, so contours NEST (every raster step is monotone in the mask, and the
    union undoes what simplifying and reprojecting move).
 
@@ -30,7 +34,9 @@ from scipy import ndimage
 from accessibility.crs import to_wgs84
 from accessibility.errors import RequestTooLargeError
 
-#: Reached cells grow by this many cells (4-neighbour steps): the land along a road.
+#: Reached cells grow by this many cells (4-neighbour steps): the land along a road. Each
+#: step costs one more cell of travel at the pace its cell was reached with, so a contour
+#: grows only where its limit leaves time for that (see :func:`_grown_costs`).
 GROW_CELLS = 1
 #: Closing radius (cells): gaps between reached roads up to about twice this are closed.
 CLOSE_CELLS = 2
@@ -40,6 +46,8 @@ MAX_HOLE_CELLS = 16
 MAX_GRID_CELLS = 16_000_000
 
 _EIGHT = np.ones((3, 3), dtype=bool)
+#: stands for an unreached cell's cost (inf) where costs are subtracted
+_FAR = 1e30
 
 
 # --- raster masks ------------------------------------------------------------------------------
@@ -84,14 +92,72 @@ def _fill_small_holes(mask: np.ndarray, *, max_cells: float = MAX_HOLE_CELLS) ->
     return mask | small[labels]
 
 
-def _contour_mask(raster: np.ndarray, limit: float, *, fill_holes: bool = True) -> np.ndarray:
-    """Cells of one contour: reached cells, grown, closed, holes filled (monotone).
+def _cell_steps(raster: np.ndarray) -> np.ndarray:
+    """Cost of one cell of travel at the pace each cell was reached with (0: none or unreached).
 
-    ``fill_holes``: fill every enclosed pocket (fields and woods between reached roads, as
-    Valhalla's ``denoise`` keeps only outer rings), else only pockets under
-    :data:`MAX_HOLE_CELLS` cells. Both are monotone in the mask, so contours still nest.
+    The upwind estimate of the cost gradient: per axis the larger drop to a cheaper
+    4-neighbour, combined as ``hypot(drop_x, drop_y)``. Along a road that is its cost per
+    cell (a diagonal road drops on both axes); where no neighbour is cheaper (the origin,
+    a cell reached only across a corner) it is 0, so the cell grows as far as the limit
+    allows anyway.
     """
-    mask = _dilate(raster <= limit, GROW_CELLS + CLOSE_CELLS)
+    unreached = np.isinf(raster)
+    # a finite stand-in for unreached cells: no inf - inf (nan), which is slow to handle
+    costs = np.where(unreached, _FAR, raster)
+    dcol = costs[:, 1:] - costs[:, :-1]  # a cell minus its left neighbour
+    drow = costs[1:] - costs[:-1]  # a cell minus the one above it
+    dx = np.zeros(raster.shape)
+    np.maximum(dcol, 0.0, out=dx[:, 1:])  # drop to the left neighbour
+    np.maximum(dx[:, :-1], -dcol, out=dx[:, :-1])  # or to the right one
+    dy = np.zeros(raster.shape)
+    np.maximum(drow, 0.0, out=dy[1:])
+    np.maximum(dy[:-1], -drow, out=dy[:-1])
+    step = np.sqrt(dx * dx + dy * dy)
+    step[unreached] = 0.0  # grows nothing (inf + 0)
+    return step
+
+
+def _grown_costs(raster: np.ndarray, cells: int = GROW_CELLS) -> np.ndarray:
+    """Per-cell cost raster grown by ``cells`` 4-neighbour steps, each priced at one cell.
+
+    Every cell takes the cheaper of its own cost and, for each 4-neighbour, that
+    neighbour's cost plus its :func:`_cell_steps` (the cost of going one cell further at
+    the same pace; 0 at the origin, whose own cell always grows). So ``grown <= limit``
+    adds the land along a road where the limit leaves time for one more cell, and nothing
+    beyond the last cell a road is reached in: a walk that ends
+    mid-road is not drawn a whole cell (or more) farther. Thresholding one raster at every
+    limit keeps the contours nested.
+    """
+    cost = raster.copy()
+    step = _cell_steps(raster)
+    for k in range(cells):
+        reach = cost + step
+        grown = cost.copy()
+        carry = k + 1 < cells  # the next ring needs each cell's step too
+        carried = step.copy() if carry else step
+        for dst, src in (
+            (np.s_[1:], np.s_[:-1]),
+            (np.s_[:-1], np.s_[1:]),
+            (np.s_[:, 1:], np.s_[:, :-1]),
+            (np.s_[:, :-1], np.s_[:, 1:]),
+        ):
+            if carry:
+                better = reach[src] < grown[dst]
+                carried[dst] = np.where(better, step[src], carried[dst])
+            np.minimum(grown[dst], reach[src], out=grown[dst])
+        cost, step = grown, carried
+    return cost
+
+
+def _contour_mask(grown: np.ndarray, limit: float, *, fill_holes: bool = True) -> np.ndarray:
+    """Cells of one contour: grown cost within the limit, closed, holes filled (monotone).
+
+    ``grown`` is :func:`_grown_costs` of the min-cost raster. ``fill_holes``: fill every
+    enclosed pocket (fields and woods between reached roads, as Valhalla's ``denoise``
+    keeps only outer rings), else only pockets under :data:`MAX_HOLE_CELLS` cells. Every
+    step is monotone in the mask, so contours still nest.
+    """
+    mask = _dilate(grown <= limit, CLOSE_CELLS)
     mask = _erode(mask, CLOSE_CELLS)
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
@@ -193,6 +259,13 @@ def contour_polygons(
 ) -> list[shapely.Geometry]:
     """Polygons (metric CRS) of the cells with cost <= each limit (ascending).
 
+    A cell's cost is the smallest cost of the samples in it; the cells next to it (up to
+    :data:`GROW_CELLS`) count at that cost plus one cell of travel at the pace it was
+    reached with (:func:`_grown_costs`). So along a straight road reached up to a point,
+    the polygon ends within one cell (``cell_m``, plus the simplification) of the last
+    reached sample, and covers about one cell of land on either side of the road where
+    the limit leaves time for it.
+
     Parameters
     ----------
     x, y
@@ -229,11 +302,12 @@ def contour_polygons(
     row = np.floor((y1 - y) / cell_m).astype(np.int64)
     raster = np.full((nrows, ncols), np.inf)
     np.minimum.at(raster, (row, col), cost)
+    grown = _grown_costs(raster)
     out: list[shapely.Geometry] = []
     prev_mask = np.zeros(raster.shape, dtype=bool)
     for limit in limits:
         mask = (
-            _contour_mask(raster, limit, fill_holes=fill_holes) | prev_mask
+            _contour_mask(grown, limit, fill_holes=fill_holes) | prev_mask
         )  # monotone anyway; make it explicit
         out.append(_simplify(_polygonise(mask, x0, y1, cell_m), cell_m / 2))
         prev_mask = mask
