@@ -981,7 +981,8 @@ VALHALLA_SPEED = {"bicycle": "cycling_speed", "pedestrian": "walking_speed"}
 #: costings whose speed Valhalla uses in whole km/h (15.44 rides as 15, 15.51 as 16)
 VALHALLA_WHOLE_KPH = {"bicycle"}
 #: profiles whose road points are also judged by each engine's route time (Valhalla's
-#: matrix), apart from the polygons; the car's 20-minute reach is too large to ask cheaply
+#: matrix, bereik's isochrone search), apart from the polygons; the car's 20-minute reach
+#: is too large to ask Valhalla cheaply
 ROUTE_CHECK = ("bike", "walk")
 #: "calibrated" (default) or "stock"; --valhalla-calibration
 CALIBRATION = "calibrated"
@@ -1052,6 +1053,7 @@ def isochrones(ex: Extract, version_out: dict) -> tuple[list[dict], list[dict], 
     import numpy as np
     import shapely
 
+    from accessibility.isochrones import isochrone_result as bereik_iso_result
     from accessibility.isochrones import isochrones as bereik_iso
     from accessibility.routing import travel_matrix
 
@@ -1226,14 +1228,21 @@ def isochrones(ex: Extract, version_out: dict) -> tuple[list[dict], list[dict], 
                     )
         log(f"{ex.name}: {p} isochrones (bereik {t_b:.1f} s)")
     # the same road points judged by each engine's own route time, no polygons: what the
-    # routing differs in, apart from how the two draw their polygons
+    # routing differs in, apart from how the two draw their polygons. bereik's times come
+    # from the isochrone's own search (its ``targets`` pricing), the one its polygons are
+    # drawn from; a travel matrix with thousands of road points placed on the graph can
+    # differ from it (a point placed at a junction with copies, a barrier node, links to
+    # the junction both ways: docs/crosscheck.md)
     for (p, k, idx), res in zip(mwhere, runs[head][0]["matrices"], strict=True):
         if "error" in res:
             continue
         slon, slat = samples[p]
         targets = np.column_stack([slon[idx], slat[idx]])
-        bt = travel_matrix(ex.nets[p], pts[k : k + 1], targets, max_snap_m=MAX_SNAP_M)
-        bt = np.nan_to_num(bt.durations_s[0], nan=np.inf)
+        priced = bereik_iso_result(
+            ex.nets[p], float(pts[k][0]), float(pts[k][1]), minutes=[max(ISO_MINUTES)],
+            max_snap_m=MAX_SNAP_M, targets=targets,
+        )  # fmt: skip
+        bt = 60.0 * np.asarray(priced.columns["target_cost"][0], dtype=float)
         vt = np.array([np.inf if t is None else t for t in res["time_s"]], dtype=float)
         for r in rows:
             if (r["profile"], r.get("setting"), r["lon"], r["lat"]) == (
@@ -1379,7 +1388,8 @@ def render_extract(res: dict) -> str:
         f"{ISO_MAX_SNAP_M:g} m of every profile's network; road points every "
         f"{SAMPLE_STEP_M:g} m along the profile's network; Jaccard = reached by both / "
         f"reached by either; target >= {ISO_TARGET:.2f}; *by route time*: the same road "
-        "points within the contour's time by each engine's own route (Valhalla's matrix; "
+        "points within the contour's time by each engine's own route (Valhalla's matrix, "
+        "bereik's isochrone search pricing the points; "
         f"{', '.join(ROUTE_CHECK)}), which leaves out how the two draw polygons). "
         f"Valhalla **{head}**"
         + (
