@@ -541,12 +541,12 @@ def _contour_result(
 def prepare_network(net: Network) -> None:
     """Build now what requests on ``net`` build on first use.
 
-    The snapping index, the arcs, the travel-time CSR matrices both ways and the reversed
+    The snapping index, the travel-time CSR matrices both ways and the reversed
     length one (scenarios), the node grid
     and incidence of the local searches, the geometry index of the sampling: a service
     calls this once per network after start, so the first request is not the slow one.
     """
-    _ = net.edge_index, net.arcs
+    net.edge_index.prepare()
     for reverse in (False, True):
         base_csr(net, "travel_time_s", reverse=reverse)
     base_csr(net, "length_m", reverse=True)  # scenarios: costs towards the facilities

@@ -189,12 +189,13 @@ class Network:
         bwd[self.redirect_edge[~rf]] = self.redirect_head[~rf]
         return fwd, bwd
 
-    @cached_property
+    @property
     def arcs(self) -> dict[str, np.ndarray]:
         """Directed arcs: ``tail, head, length_m, travel_time_s, edge, forward``.
 
         The edges' arcs first (forward ones, then backward ones), then the arcs leaving
-        the copies of restricted junctions.
+        the copies of restricted junctions. Computed at each use, not kept (41 bytes an
+        arc): the CSR matrices built from them are what searches keep.
         """
         f = np.flatnonzero(self.edge_forward)
         b = np.flatnonzero(self.edge_backward)
@@ -227,7 +228,7 @@ class Network:
     @property
     def n_arcs(self) -> int:
         """Number of directed arcs."""
-        return len(self.arcs["tail"])
+        return int(self.edge_forward.sum() + self.edge_backward.sum()) + len(self.turn_edge)
 
     @cached_property
     def node_lonlat(self) -> tuple[np.ndarray, np.ndarray]:
@@ -676,9 +677,10 @@ def _with_turns(net: Network, osm: OsmData, prof: Profile, blocked: np.ndarray) 
         net.stats["u_turn_bans"] = len(bans)
         rules += bans
     rules += turns.barrier_rules(net, at)
-    if not rules:
+    tg = turns.split(net, rules) if rules else None
+    turns.forget(net)  # the arc lookups are as large as the edges: not kept with the network
+    if tg is None:
         return net
-    tg = turns.split(net, rules)
     copy_of = np.asarray(tg.copy_of, dtype=np.int64)
     net.stats["junction_copies"] = len(copy_of)
     keys_arr = np.asarray(tg.arc_key, dtype=np.int64)

@@ -30,6 +30,8 @@ _SQUARE_CELLS = 8
 _MAX_PAIRS = 4_000_000
 #: cell key: column * _ROWS + row (more rows than any extent has cells)
 _ROWS = 1 << 31
+#: segments filed at once
+_FILE_CHUNK = 250_000
 #: how far a piece's bounding box is widened before filing (metres)
 _PAD_M = 1e-6
 
@@ -71,8 +73,19 @@ class SegmentGrid:
 
         A long segment is filed piece by piece (pieces no longer than a cell, each under the
         cells of its own bounding box), so a diagonal kilometre costs tens of cells, not the
-        hundreds of its whole bounding box.
+        hundreds of its whole bounding box. Filed in chunks of segments, so the work arrays
+        stay small next to the result.
         """
+        parts = [self._file_chunk(first[i : i + _FILE_CHUNK], i)
+                 for i in range(0, len(first), _FILE_CHUNK)]  # fmt: skip
+        keys = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        members = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int32)
+        del parts
+        order = np.argsort(keys, kind="stable")
+        return keys[order], members[order]
+
+    def _file_chunk(self, first: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        """Cell keys and segment numbers of the segments ``offset + i`` (unsorted)."""
         x, y = self.x, self.y
         ax, ay, bx, by = x[first], y[first], x[first + 1], y[first + 1]
         extent = np.maximum(np.abs(bx - ax), np.abs(by - ay))
@@ -94,13 +107,17 @@ class SegmentGrid:
         keys = (c0[piece] + k // nrow[piece]) * _ROWS + r0[piece] + k % nrow[piece]
         members = seg[piece]
         keep = np.r_[True, (keys[1:] != keys[:-1]) | (members[1:] != members[:-1])]
-        keys, members = keys[keep], members[keep]  # neighbouring pieces share their cells
-        order = np.argsort(keys, kind="stable")
-        return keys[order], members[order].astype(np.int32)
+        # neighbouring pieces share their cells
+        return keys[keep], (members[keep] + offset).astype(np.int32)
 
     def _cell_of(self, v: np.ndarray, axis: int) -> np.ndarray:
         """Cell column (axis 0) or row (axis 1) of coordinates: never negative in the extent."""
         return np.floor((np.asarray(v) - self.origin[axis]) / self.cell).astype(np.int64)
+
+    def prepare(self) -> SegmentGrid:
+        """Build now what queries build on first use (the far-point tree, the lengths)."""
+        _ = self._cells, self._lengths
+        return self
 
     @property
     def nbytes(self) -> int:

@@ -159,6 +159,11 @@ def _topology(net) -> _Topology:
     return topo
 
 
+def forget(net) -> None:
+    """Drop the arc lookups of ``net`` (a network kept after its turns are resolved)."""
+    _TOPOLOGY.pop(net, None)
+
+
 def _via_path(topo: _Topology, via_ways: tuple[int, ...], start: int, ends: set[int]):
     """Arc keys along the via ways from ``start`` to a node in ``ends`` (None if none)."""
     arcs = [k for w in via_ways for k in topo.way_arcs(w)]

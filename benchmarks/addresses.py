@@ -266,7 +266,7 @@ def child_bereik(spec: dict) -> dict:
     rules = load_categories()
     nets, villages, facilities, boundaries, crs = load_prep(spec)
     for net in nets.values():  # caches the build fills before its indicator pass anyway
-        _ = net.edge_index, net.arcs
+        _ = net.edge_index
     marks.mark("setup (networks loaded, edge index built)")
     timers = install_timers()
     res: dict = {"size": spec["size"], "stages_s": {}}
