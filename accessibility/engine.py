@@ -73,10 +73,11 @@ class VirtualGraph:
     the edge allows, costs in proportion to the length; a point within
     ``SNAP_NODE_TOLERANCE_M`` of an edge end lies on that node and is also linked to it both
     ways (at the cost of the gap), so a point at a junction is not stuck on the one-way edge
-    that won the snapping tie. What differs is the cost per request: the network part of
-    the CSR matrix is built once per network and only the virtual arcs are added, for the
-    one weight and direction a search needs (:meth:`csr`), and the pieces are kept (with
-    their edge and offsets) for isochrones.
+    that won the snapping tie; at a junction with copies (turn restrictions, a barrier) the
+    link into it ends where the edge's own arc does (:meth:`_link_heads`). What differs is
+    the cost per request: the network part of the CSR matrix is built once per network and
+    only the virtual arcs are added, for the one weight and direction a search needs
+    (:meth:`csr`), and the pieces are kept (with their edge and offsets) for isochrones.
 
     Attributes
     ----------
@@ -125,8 +126,9 @@ class VirtualGraph:
         span = np.maximum(self.piece_b_m - self.piece_a_m, 0.0)
         ct, _, cf, ci = self._copy_pieces()
         lv, ln = self.link_virtual, self.link_node
-        tail = np.concatenate([na[f], nb[b], ct, lv, ln])
-        head = np.concatenate([head_f[f], head_b[b], np.where(cf, nb[ci], na[ci]), ln, lv])
+        into, keep = self._link_heads()
+        tail = np.concatenate([na[f], nb[b], ct, lv[keep], ln])
+        head = np.concatenate([head_f[f], head_b[b], np.where(cf, nb[ci], na[ci]), into, lv])
         costs = []
         for weight in weights:
             cost_f = self._cost(weight, e, span, forward=True)
@@ -134,8 +136,28 @@ class VirtualGraph:
             cost_b = cost_f if same else self._cost(weight, e, span, forward=False)
             copy = np.where(cf, cost_f[ci], cost_b[ci])
             link = self._cost(weight, self.link_edge, self.link_m, forward=True)
-            costs.append(np.concatenate([cost_f[f], cost_b[b], copy, link, link]))
+            costs.append(np.concatenate([cost_f[f], cost_b[b], copy, link[keep], link]))
         return tail, head, costs
+
+    def _link_heads(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where the link from a point onto its junction ends, and which links exist.
+
+        At a junction with copies (turn restrictions, a blocking barrier) the point arrives
+        as its edge's own arc does: at the copy that arc is redirected to, so the junction's
+        restrictions hold (the junction itself would let the point leave on every side).
+        Where the edge has no arc towards that junction, the link is left out there.
+        """
+        net, ln, le = self.net, self.link_node, self.link_edge
+        keep = np.ones(len(ln), dtype=bool)
+        if len(net.node_copy_of) == 0 or len(ln) == 0:
+            return ln, keep
+        hf, hb = net.arc_heads
+        at_u = ln == net.edge_u[le]
+        arrive = np.where(at_u, hb[le], hf[le])
+        has_arc = np.where(at_u, net.edge_backward[le], net.edge_forward[le])
+        restricted = np.isin(ln, net.node_copy_of)
+        keep = ~restricted | has_arc
+        return np.where(restricted, arrive, ln)[keep], keep
 
     def _copy_pieces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Junction copies leaving along split edges: ``copy, edge, forward, piece``.

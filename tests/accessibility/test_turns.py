@@ -515,3 +515,22 @@ def test_roads_behind_a_barrier_leave_the_cars_network(tmp_path):
         assert (86 in net.edge_way_id) == has_86, profile
         assert 58 in net.edge_way_id
         assert _dist(net, 4, 8) == pytest.approx(L(4, 5, 8))
+
+
+def test_a_point_next_to_a_barrier_does_not_pass_it(tmp_path):
+    """A point 0.2 m before the bollard at 9 lies on the junction, but a car there arrives
+    as along its street: it may turn back, not drive on through the bollard."""
+    from accessibility.routing import travel_matrix
+
+    ways = {100: (4, 9, 5), 24: (2, 4), 25: (2, 5)}
+    net = _network(tmp_path, [], "car", ways=ways, node_tags={9: {"barrier": "bollard"}})
+    gap_deg = 0.2 / L(4, 9) * DX  # 0.2 m west of 9, on 4-9
+    a, b = (LON0 + DX - gap_deg, LAT0), _mid(9, 5)
+    d = travel_matrix(net, [a, b], [a, b]).distances_m
+    around = (L(4, 9) - 0.2) + L(4, 2, 5) + L(9, 5) / 2
+    assert d[0, 1] == pytest.approx(around, abs=0.5)
+    assert d[1, 0] == pytest.approx(around, abs=0.5)
+    walk = _network(tmp_path, [], "walk", ways=ways, node_tags={9: {"barrier": "bollard"}})
+    assert travel_matrix(walk, [a], [b]).distances_m[0, 0] == pytest.approx(
+        0.2 + L(9, 5) / 2, abs=0.1
+    )
