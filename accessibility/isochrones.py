@@ -19,7 +19,8 @@ idea, vectorised:
    network.
 
 A contour therefore covers the cells that reached roads pass through plus about one cell
-of land on either side, small gaps and holes closed: the area served by the roads one can
+of land on either side where its limit leaves the time to get there (so it ends within a
+cell of the last reached point), small gaps and holes closed: the area served by the roads one can
 drive (cycle, walk) in time, not a smooth blob and not a convex hull. Travel off the road
 from the snapped location is not modelled (its length is ``snap_distance_m``).
 """
@@ -108,10 +109,19 @@ def _check_cell(cell_m: float) -> float:
 # --- geometry index of a network (cached per Network object) -----------------------------------
 @dataclass(frozen=True)
 class _GeomIndex:
-    cum_m: np.ndarray  # cumulative length over the flat coordinate arrays
-    seg_m: np.ndarray  # length of segment p -> p+1
-    scale: np.ndarray  # geometry length / network length per edge
-    cost_per_m: dict[tuple[str, bool], np.ndarray]  # per edge, by (weight, forward)
+    """The cumulative length over the flat coordinate arrays (one float a point).
+
+    What else the sampling needs per edge (scale, cost per metre) is computed for the
+    reached edges only: nothing else the size of the network is kept.
+    """
+
+    cum_m: np.ndarray
+
+    def scale(self, net: Network, edge: np.ndarray) -> np.ndarray:
+        """Geometry length / network length of ``edge`` (1 where the length is 0)."""
+        geom_len = self.cum_m[net.edge_geom_end[edge]] - self.cum_m[net.edge_geom_start[edge]]
+        length = net.edge_length_m[edge]
+        return np.divide(geom_len, length, out=np.ones_like(length), where=length > 0)
 
 
 _GEOM_CACHE: weakref.WeakKeyDictionary[Network, _GeomIndex] = weakref.WeakKeyDictionary()
@@ -122,18 +132,18 @@ def _geom_index(net: Network) -> _GeomIndex:
     cached = _GEOM_CACHE.get(net)
     if cached is not None:
         return cached
-    seg = np.hypot(np.diff(net.coord_x), np.diff(net.coord_y))
-    cum = np.r_[0.0, np.cumsum(seg)]
-    geom_len = cum[net.edge_geom_end] - cum[net.edge_geom_start]
-    length = net.edge_length_m
-    ok = length > 0
-    scale = np.divide(geom_len, length, out=np.ones_like(length), where=ok)
-    cost = {("length_m", fwd): np.ones_like(length) for fwd in (True, False)}
-    for fwd, time in ((True, net.edge_time_s), (False, net.edge_time_backward_s)):
-        cost["travel_time_s", fwd] = np.divide(time, length, out=np.zeros_like(length), where=ok)
-    index = _GeomIndex(cum_m=cum, seg_m=np.r_[seg, 0.0], scale=scale, cost_per_m=cost)
+    index = _GeomIndex(cum_m=net.edge_index.cum_m)  # shared with the snapping
     _GEOM_CACHE[net] = index
     return index
+
+
+def _cost_per_m(net: Network, weight: str, forward: bool, edge: np.ndarray) -> np.ndarray:
+    """Cost of a metre along ``edge`` in one direction (1 for length; 0 on 0-length edges)."""
+    if weight == "length_m":
+        return np.ones(len(edge))
+    time = (net.edge_time_s if forward else net.edge_time_backward_s)[edge]
+    length = net.edge_length_m[edge]
+    return np.divide(time, length, out=np.zeros_like(length), where=length > 0)
 
 
 def _interpolate(
@@ -142,14 +152,14 @@ def _interpolate(
     """x, y of the points ``offset_m`` (network metres from node u) along ``edge``."""
     start = net.edge_geom_start[edge]
     end = net.edge_geom_end[edge]
-    target = gi.cum_m[start] + offset_m * gi.scale[edge]
+    target = gi.cum_m[start] + offset_m * gi.scale(net, edge)
     p = start.copy()  # a straight edge (two points) has one segment: no search
     bent = np.flatnonzero(end - start > 1)
     if len(bent):
         found = np.searchsorted(gi.cum_m, target[bent], side="right") - 1
         p[bent] = np.clip(found, start[bent], end[bent] - 1)
     q = np.minimum(p + 1, len(gi.cum_m) - 1)
-    seg = gi.seg_m[p]
+    seg = np.hypot(net.coord_x[q] - net.coord_x[p], net.coord_y[q] - net.coord_y[p])
     frac = np.divide(target - gi.cum_m[p], seg, out=np.zeros_like(target), where=seg > 0)
     frac = np.clip(frac, 0.0, 1.0)
     x = net.coord_x[p] + frac * (net.coord_x[q] - net.coord_x[p])
@@ -201,8 +211,8 @@ def _samples(
     e, a, b, ca, cb, ok_a, ok_b = (v[keep] for v in (e, a, b, ca, cb, ok_a, ok_b))
     # cost per metre of the way from end a into the piece and from end b (per direction)
     from_a = direction == "from"
-    c_a = gi.cost_per_m[weight, from_a][e]
-    c_b = gi.cost_per_m[weight, not from_a][e]
+    c_a = _cost_per_m(net, weight, from_a, e)
+    c_b = _cost_per_m(net, weight, not from_a, e)
     span = b - a
     # how far one gets from each end (metres, capped at the piece); -1 = not from this end
     reach_a = np.where(ok_a, np.minimum(span, _safe_div(limit - ca, c_a)), -1.0)
@@ -371,9 +381,8 @@ def _costs_at(
     e, a, b = sub["edge"], sub["a_m"], sub["b_m"]
     fwd, bwd = net.edge_forward[e], net.edge_backward[e]
     ok_a, ok_b = (fwd, bwd) if direction == "from" else (bwd, fwd)
-    gi = _geom_index(net)
-    c_a = gi.cost_per_m[weight, direction == "from"][e]
-    c_b = gi.cost_per_m[weight, direction != "from"][e]
+    c_a = _cost_per_m(net, weight, direction == "from", e)
+    c_b = _cost_per_m(net, weight, direction != "from", e)
     with np.errstate(invalid="ignore"):  # inf end costs
         out[ok] = np.minimum(
             np.where(ok_a, ca + c_a * np.maximum(s - a, 0.0), np.inf),

@@ -35,6 +35,8 @@ _TEXT = ("edge_highway", "edge_name")
 #: index arrays stored as int32 when they fit (format 3), read back as int64
 _INDEX = ("edge_u", "edge_v", "edge_geom_start", "edge_geom_end", "node_copy_of",
           "turn_tail", "turn_edge", "turn_head", "redirect_edge", "redirect_head")  # fmt: skip
+#: the arrays of :attr:`Network.arcs`
+_ARC_ARRAYS = ("tail", "head", "length_m", "travel_time_s", "edge", "forward")
 MIN_ARC_WEIGHT = 1e-9  # scipy csgraph treats a 0 entry as "no arc": keep zero-length arcs
 
 
@@ -183,6 +185,8 @@ class Network:
         Arriving along a restricted way ends at a copy of the junction; everything that
         adds arcs along an edge (snapped points, isochrone sampling) ends them here.
         """
+        if len(self.redirect_edge) == 0:  # nothing redirected: the edges' own ends (no copy)
+            return self.edge_v, self.edge_u
         fwd, bwd = self.edge_v.copy(), self.edge_u.copy()
         rf = self.redirect_forward
         fwd[self.redirect_edge[rf]] = self.redirect_head[rf]
@@ -197,23 +201,34 @@ class Network:
         the copies of restricted junctions. Computed at each use, not kept (41 bytes an
         arc): the CSR matrices built from them are what searches keep.
         """
+        return self.arc_arrays(*_ARC_ARRAYS)
+
+    def arc_arrays(self, *names: str) -> dict[str, np.ndarray]:
+        """Return the named arrays of :attr:`arcs`, computing only those."""
         f = np.flatnonzero(self.edge_forward)
         b = np.flatnonzero(self.edge_backward)
-        hf, hb = self.arc_heads
         te, tf = self.turn_edge, self.turn_forward
-        own_head = np.where(tf, hf[te], hb[te])
         edge = np.concatenate([f, b, te])
         forward = np.concatenate([np.ones(len(f), bool), np.zeros(len(b), bool), tf])
-        return {
-            "tail": np.concatenate([self.edge_u[f], self.edge_v[b], self.turn_tail]),
-            "head": np.concatenate(
-                [hf[f], hb[b], np.where(self.turn_head >= 0, self.turn_head, own_head)]
-            ),
-            "length_m": self.edge_length_m[edge],
-            "travel_time_s": self.edge_time(edge, forward),
-            "edge": edge,
-            "forward": forward,
-        }
+        out = {}
+        for name in names:
+            if name == "tail":
+                out[name] = np.concatenate([self.edge_u[f], self.edge_v[b], self.turn_tail])
+            elif name == "head":
+                hf, hb = self.arc_heads
+                own = np.where(tf, hf[te], hb[te])
+                heads = [hf[f], hb[b], np.where(self.turn_head >= 0, self.turn_head, own)]
+                out[name] = np.concatenate(heads)
+            elif name == "length_m":
+                out[name] = self.edge_length_m[edge]
+            elif name == "travel_time_s":
+                out[name] = self.edge_time(edge, forward)
+            elif name in ("edge", "forward"):
+                out[name] = edge if name == "edge" else forward
+            else:
+                msg = f"unknown arc array {name!r}, expected one of {', '.join(_ARC_ARRAYS)}"
+                raise KeyError(msg)
+        return out
 
     @cached_property
     def copy_tails(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -273,7 +288,7 @@ class Network:
             Transpose (cost runs head -> tail): a search from facilities on the reversed
             graph gives every node its cost *to* the nearest facility.
         """
-        a = self.arcs
+        a = self.arc_arrays("tail", "head", weight)
         return arcs_to_csr(a["tail"], a["head"], a[weight], self.n_nodes, reverse=reverse)
 
     # --- persistence ----------------------------------------------------------------------
@@ -454,6 +469,7 @@ def arcs_to_csr_multi(
     key = tail * np.int64(n) + head
     order = np.argsort(key, kind="stable")
     k = key[order]
+    del key
     first = np.ones(len(k), dtype=bool)
     first[1:] = k[1:] != k[:-1]
     starts = np.flatnonzero(first)

@@ -302,8 +302,9 @@ class _Incidence:
 
     def __init__(self, net: Network) -> None:
         ends = np.concatenate([net.edge_u, net.edge_v])
-        self.order = np.argsort(ends, kind="stable")
-        self.sorted_nodes = ends[self.order]
+        small = np.int32 if len(ends) < np.iinfo(np.int32).max else np.int64  # half the bytes
+        self.order = np.argsort(ends, kind="stable").astype(small)
+        self.sorted_nodes = ends[self.order].astype(small)
         self.n_edges = net.n_edges
 
 
@@ -324,13 +325,14 @@ def incident_edges(net: Network, nodes: np.ndarray) -> np.ndarray:
     copy = nodes >= net.n_junctions
     if copy.any():
         nodes = np.unique(np.r_[nodes[~copy], net.node_copy_of[nodes[copy] - net.n_junctions]])
-    lo = np.searchsorted(inc.sorted_nodes, nodes, side="left")
-    hi = np.searchsorted(inc.sorted_nodes, nodes, side="right")
+    keys = nodes.astype(inc.sorted_nodes.dtype)  # the array's own dtype: no copy of it
+    lo = np.searchsorted(inc.sorted_nodes, keys, side="left")
+    hi = np.searchsorted(inc.sorted_nodes, keys, side="right")
     lens = hi - lo
     idx = np.repeat(lo - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(lens.sum())
     edges = inc.order[idx] % inc.n_edges
     if len(edges) * 16 < inc.n_edges:
-        return np.unique(edges)
+        return np.unique(edges).astype(np.int64)
     mask = np.zeros(inc.n_edges, dtype=bool)  # a large answer: one byte per edge is cheaper
     mask[edges] = True
     return np.flatnonzero(mask)

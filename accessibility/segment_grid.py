@@ -2,15 +2,16 @@
 
 Every edge geometry is a run of coordinates (``coord_x/coord_y`` from ``edge_geom_start``
 to ``edge_geom_end``); segment ``k`` joins coordinates ``k`` and ``k + 1`` of one edge. The
-grid files each segment under every square cell its bounding box touches, as one sorted
-table of cell keys with segment numbers (int32): about 12 bytes a segment, where shapely
-geometries and an STRtree over them took about 350 bytes an edge and seconds to build.
+grid files each segment (long ones piece by piece) under the square cells its bounding box
+touches: the occupied cells' keys, and per cell its segment numbers (int32, CSR). About 30
+bytes a segment, lengths included, where shapely geometries and an STRtree over them took
+about 350 bytes an edge and seconds to build.
 
 A query is exact: the nearest point of a segment lies in its bounding box, so a segment
 within ``r`` of a point is filed under a cell within ``r`` of that point. Points look in
-the cells within ``r`` and double ``r`` until they find a segment no farther than ``r``
-(or pass the snap limit). Ties (a point on a junction) go to the lowest edge index, then
-the first segment along the edge: the answer never depends on the order of the points.
+the cells within one cell first; the others once within an upper bound taken from the
+nearest occupied cell. Ties (a point on a junction) go to the lowest edge index, then the
+first segment along the edge: the answer never depends on the order of the points.
 """
 
 from __future__ import annotations
@@ -55,18 +56,22 @@ class SegmentGrid:
     """Square cells of a network's edge segments (see the module docstring)."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, start: np.ndarray, end: np.ndarray):
-        self.x, self.y = x, y
+        self.x, self.y, self.start, self.end = x, y, start, end
         self.origin = np.array([x.min(), y.min()]) - 1.0 if len(x) else np.zeros(2)
         n_seg = end - start  # segments per edge
         offsets = np.r_[0, np.cumsum(n_seg)]
         edge = np.repeat(np.arange(len(start), dtype=np.int32), n_seg)
-        first = (start[edge] + np.arange(offsets[-1]) - offsets[:-1][edge]).astype(np.int64)
+        first = start[edge] + np.arange(offsets[-1]) - offsets[:-1][edge]
+        first = first.astype(np.int32 if len(x) < np.iinfo(np.int32).max else np.int64)
         self.seg_edge, self.seg_first = edge, first
         self.n_edges = len(start)
         extent = np.maximum(np.abs(x[first + 1] - x[first]), np.abs(y[first + 1] - y[first]))
         typical = float(np.median(extent)) if len(extent) else 0.0
         self.cell = float(np.clip(_CELL_PER_SEGMENT * typical, _MIN_CELL_M, _MAX_CELL_M))
-        self.keys, self.members = self._file(first)
+        keys, self.members = self._file(first)
+        # one key per occupied cell and where its segments start in ``members`` (CSR)
+        self.cell_keys, starts = np.unique(keys, return_index=True)
+        self.cell_start = np.r_[starts, len(keys)]
 
     def _file(self, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sorted cell keys and, for each, the segment filed under it (one row per pair).
@@ -116,24 +121,20 @@ class SegmentGrid:
 
     def prepare(self) -> SegmentGrid:
         """Build now what queries build on first use (the far-point tree, the lengths)."""
-        _ = self._cells, self._lengths
+        _ = self._cells, self.cum_m
         return self
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the grid's own arrays."""
-        return sum(a.nbytes for a in (self.keys, self.members, self.seg_edge, self.seg_first))
+        own = (self.cell_keys, self.cell_start, self.members, self.seg_edge, self.seg_first)
+        return sum(a.nbytes for a in own)
 
     @cached_property
-    def _cells(self) -> tuple[np.ndarray, cKDTree]:
-        """Return the occupied cells: where their segments start in :attr:`members`.
-
-        With a KD-tree of the cells' centres (built on the first far query).
-        """
-        ukeys, starts = np.unique(self.keys, return_index=True)
-        col, row = np.divmod(ukeys, _ROWS)
-        centres = (np.column_stack([col, row]) + 0.5) * self.cell + self.origin
-        return np.r_[starts, len(self.keys)], cKDTree(centres)
+    def _cells(self) -> cKDTree:
+        """Return a KD-tree of the occupied cells' centres (built on the first far query)."""
+        col, row = np.divmod(self.cell_keys, _ROWS)
+        return cKDTree((np.column_stack([col, row]) + 0.5) * self.cell + self.origin)
 
     def nearest(self, px: np.ndarray, py: np.ndarray, max_distance: float) -> Nearest:
         """Find the nearest edge within ``max_distance`` of every point (finite coordinates).
@@ -153,7 +154,7 @@ class SegmentGrid:
         # a cell is filed under a piece whose bounding box (at most a cell a side) meets it:
         # that piece lies within half the cell's diagonal plus a whole diagonal of its centre
         bound = 1.5 * np.sqrt(2.0) * self.cell
-        nearest_cell, _ = self._cells[1].query(np.column_stack([px[pending], py[pending]]))
+        nearest_cell, _ = self._cells.query(np.column_stack([px[pending], py[pending]]))
         r = np.minimum(nearest_cell + bound, max_distance)
         near = r <= _SQUARE_CELLS * self.cell
         self._settle(px, py, pending[near], r[near], out, self._square)
@@ -207,9 +208,11 @@ class SegmentGrid:
         point = np.repeat(np.arange(len(qx)), count)
         k = np.arange(count.sum()) - np.repeat(np.r_[0, np.cumsum(count)[:-1]], count)
         keys = (c0[point] + k // nrow[point]) * _ROWS + r0[point] + k % nrow[point]
-        lo = np.searchsorted(self.keys, keys, side="left")
-        hi = np.searchsorted(self.keys, keys, side="right")
-        return self._pairs(point, lo, hi)
+        at = np.searchsorted(self.cell_keys, keys)
+        hit = at < len(self.cell_keys)
+        hit[hit] = self.cell_keys[at[hit]] == keys[hit]
+        at = at[hit]
+        return self._pairs(point[hit], self.cell_start[at], self.cell_start[at + 1])
 
     def _ball(self, qx, qy, r) -> tuple[np.ndarray, np.ndarray]:
         """Return (point, segment) pairs of the occupied cells near each point.
@@ -217,12 +220,11 @@ class SegmentGrid:
         Those whose centre lies within ``r`` plus half a diagonal: every cell that a segment
         within ``r`` passes through.
         """
-        starts, tree = self._cells
-        hits = tree.query_ball_point(np.column_stack([qx, qy]), r + self.cell * np.sqrt(0.5))
+        hits = self._cells.query_ball_point(np.column_stack([qx, qy]), r + self.cell * np.sqrt(0.5))
         lens = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
         cells = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=lens.sum())
         point = np.repeat(np.arange(len(qx)), lens)
-        return self._pairs(point, starts[cells], starts[cells + 1])
+        return self._pairs(point, self.cell_start[cells], self.cell_start[cells + 1])
 
     def _pairs(self, point, lo, hi) -> tuple[np.ndarray, np.ndarray]:
         """Expand each point's slices ``lo:hi`` of :attr:`members` into (point, segment).
@@ -245,27 +247,23 @@ class SegmentGrid:
         return np.hypot(qx - (ax + t * dx), qy - (ay + t * dy)), t
 
     @cached_property
-    def _lengths(self) -> tuple[np.ndarray, np.ndarray]:
-        """Geometry length of each edge before each of its segments, and of each edge."""
-        k = self.seg_first
-        seg_len = np.hypot(self.x[k + 1] - self.x[k], self.y[k + 1] - self.y[k])
-        cum = np.cumsum(seg_len)
-        edge_end = np.bincount(self.seg_edge, minlength=self.n_edges).cumsum()
-        edge_before = np.r_[0.0, cum][edge_end - np.bincount(self.seg_edge,
-                                                             minlength=self.n_edges)]  # fmt: skip
-        before = cum - seg_len - edge_before[self.seg_edge]
-        total = np.r_[0.0, cum][edge_end] - edge_before
-        return before, total
+    def cum_m(self) -> np.ndarray:
+        """Cumulative length over the flat coordinate arrays (one float a point).
+
+        Differences within an edge's run of coordinates are lengths along that edge.
+        """
+        return np.r_[0.0, np.cumsum(np.hypot(np.diff(self.x), np.diff(self.y)))]
 
     def along(self, segment: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the geometry length from the edge's start to each point, and the edge's.
 
         The point is (``segment``, ``t``) as :meth:`nearest` gives it.
         """
-        before, total = self._lengths
-        k = self.seg_first[segment]
+        cum, k = self.cum_m, self.seg_first[segment]
+        e = self.seg_edge[segment]
+        start = cum[self.start[e]]
         here = np.hypot(self.x[k + 1] - self.x[k], self.y[k + 1] - self.y[k])
-        return before[segment] + t * here, total[self.seg_edge[segment]]
+        return cum[k] - start + t * here, cum[self.end[e]] - start
 
     def position(self, segment: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the x, y of the points (``segment``, ``t``)."""
