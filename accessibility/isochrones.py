@@ -30,6 +30,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
@@ -180,63 +181,132 @@ def _pieces(net: Network, vg: VirtualGraph, edges: np.ndarray) -> dict[str, np.n
     }
 
 
-def _samples(
-    net: Network,
-    pieces: dict[str, np.ndarray],
-    cost: np.ndarray,
-    *,
-    weight: str,
-    limit: float,
-    direction: str,
-    step_m: float,
-    ends: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points every <= ``step_m`` along the reached parts of the pieces, with their cost.
+@dataclass(frozen=True)
+class _SamplePlan:
+    """The samples of :func:`plan_samples`, counted but not yet placed.
 
-    A position ``s`` of a piece ``a -> b`` is reached through end ``a`` at cost
-    ``cost[a] + c * (s - a)`` when travel from ``a`` towards ``b`` is allowed (forward for
-    ``"from"``; for ``"to"`` the path runs from ``s`` to ``a``, so backward), likewise
-    through ``b``; ``c`` is the edge's cost per metre. ``ends``: the pieces' end costs
-    (:func:`_end_costs`) when the caller has them.
+    ``nodes``/``node_cost``: the junctions at the ends of the short, wholly reached pieces,
+    one sample each (a junction ends several pieces: one sample, not one per piece);
+    ``linear``/``n``: the other reached intervals, ``n`` samples each, every value linear
+    in the sample number (:func:`_expand`).
     """
-    gi = _geom_index(net)
-    e = pieces["edge"]
-    a, b = pieces["a_m"], pieces["b_m"]
-    ca, cb = _end_costs(net, pieces, cost, direction) if ends is None else ends
-    fwd, bwd = net.edge_forward[e], net.edge_backward[e]
-    ok_a, ok_b = (fwd, bwd) if direction == "from" else (bwd, fwd)
-    ok_a = ok_a & (ca <= limit)
-    ok_b = ok_b & (cb <= limit)
-    keep = ok_a | ok_b
-    e, a, b, ca, cb, ok_a, ok_b = (v[keep] for v in (e, a, b, ca, cb, ok_a, ok_b))
-    # cost per metre of the way from end a into the piece and from end b (per direction)
-    from_a = direction == "from"
-    c_a = _cost_per_m(net, weight, from_a, e)
-    c_b = _cost_per_m(net, weight, not from_a, e)
-    span = b - a
-    # how far one gets from each end (metres, capped at the piece); -1 = not from this end
-    reach_a = np.where(ok_a, np.minimum(span, _safe_div(limit - ca, c_a)), -1.0)
-    reach_b = np.where(ok_b, np.minimum(span, _safe_div(limit - cb, c_b)), -1.0)
-    full = ok_a & ok_b & (reach_a + reach_b >= span)
-    part_a = ok_a & ~full
-    part_b = ok_b & ~full
-    iv_piece = np.concatenate(
-        [np.flatnonzero(full), np.flatnonzero(part_a), np.flatnonzero(part_b)]
-    )
-    iv_lo = np.concatenate([a[full], a[part_a], (b - reach_b)[part_b]])
-    iv_hi = np.concatenate([b[full], (a + reach_a)[part_a], b[part_b]])
-    n = np.ceil((iv_hi - iv_lo) / step_m).astype(np.int64) + 1
-    if n.sum() > MAX_SAMPLES:
-        msg = (
-            f"the reached roads would need {int(n.sum())} samples, more than {MAX_SAMPLES}; "
-            f"got cell_m={2 * step_m:g}, expected a larger cell size for this extent"
-        )
-        raise RequestTooLargeError(msg)
+
+    nodes: np.ndarray
+    node_cost: np.ndarray
+    linear: list[tuple[np.ndarray, np.ndarray]]
+    n: np.ndarray
+
+    @property
+    def total(self) -> int:
+        """Number of samples."""
+        return len(self.nodes) + int(self.n.sum())
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """The pieces with what sampling needs (those with no end reached give no sample).
+
+    ``reach_a``/``reach_b``: how far one gets into the piece from each end (metres, capped
+    at the piece; -1 where not from that end); ``full``: reached from end to end.
+    """
+
+    e: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    na: np.ndarray
+    nb: np.ndarray
+    ca: np.ndarray
+    cb: np.ndarray
+    ok_a: np.ndarray
+    ok_b: np.ndarray
+    c_a: np.ndarray
+    c_b: np.ndarray
+    reach_a: np.ndarray
+    reach_b: np.ndarray
+    full: np.ndarray
+    on_junctions: np.ndarray  # both ends are network nodes (not points placed on the edge)
+
+    @classmethod
+    def of(cls, net: Network, pieces: dict[str, np.ndarray], ends: tuple[np.ndarray, np.ndarray],
+           *, weight: str, limit: float, direction: str) -> _Reach:  # fmt: skip
+        """Price the pieces (``ends``: their end costs, :func:`_end_costs`).
+
+        A position ``s`` of a piece ``a -> b`` is reached through end ``a`` at cost
+        ``cost[a] + c * (s - a)`` when travel from ``a`` towards ``b`` is allowed (forward
+        for ``"from"``; for ``"to"`` the path runs from ``s`` to ``a``, so backward),
+        likewise through ``b``; ``c`` is the edge's cost per metre.
+        """
+        e, a, b = pieces["edge"], pieces["a_m"], pieces["b_m"]
+        na, nb = pieces["node_a"], pieces["node_b"]
+        ca, cb = ends
+        fwd, bwd = net.edge_forward[e], net.edge_backward[e]
+        ok_a, ok_b = (fwd, bwd) if direction == "from" else (bwd, fwd)
+        ok_a = ok_a & (ca <= limit)
+        ok_b = ok_b & (cb <= limit)
+        from_a = direction == "from"
+        c_a = _cost_per_m(net, weight, from_a, e)
+        c_b = _cost_per_m(net, weight, not from_a, e)
+        span = b - a
+        reach_a = np.where(ok_a, np.minimum(span, _safe_div(limit - ca, c_a)), -1.0)
+        reach_b = np.where(ok_b, np.minimum(span, _safe_div(limit - cb, c_b)), -1.0)
+        full = ok_a & ok_b & (reach_a + reach_b >= span)
+        on_junctions = (na < net.n_nodes) & (nb < net.n_nodes)
+        return cls(e, a, b, na, nb, ca, cb, ok_a, ok_b, c_a, c_b, reach_a, reach_b, full,
+                   on_junctions)  # fmt: skip
+
+    def intervals(self, step_m: float) -> tuple[np.ndarray, ...]:
+        """Short whole pieces (their ends are samples), and the other reached intervals.
+
+        Returns ``short, piece, lo, hi, n``: the mask of pieces wholly reached, between two
+        junctions and no longer than ``step_m``; then each interval's piece, its ends
+        (metres) and its number of samples.
+        """
+        span = self.b - self.a
+        short = self.full & (span <= step_m) & self.on_junctions
+        full = self.full & ~short
+        part_a = self.ok_a & ~self.full
+        part_b = self.ok_b & ~self.full
+        piece = np.concatenate([np.flatnonzero(full), np.flatnonzero(part_a),
+                                np.flatnonzero(part_b)])  # fmt: skip
+        lo = np.concatenate([self.a[full], self.a[part_a], (self.b - self.reach_b)[part_b]])
+        hi = np.concatenate([self.b[full], (self.a + self.reach_a)[part_a], self.b[part_b]])
+        n = np.ceil((hi - lo) / step_m).astype(np.int64) + 1
+        return short, piece, lo, hi, n
+
+    @cached_property
+    def _lengths(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Lengths of the whole pieces (junction ends first), of the partly reached parts."""
+        span = self.b - self.a
+        whole = np.r_[span[self.full & self.on_junctions], span[self.full & ~self.on_junctions]]
+        part = np.r_[self.reach_a[self.ok_a & ~self.full], self.reach_b[self.ok_b & ~self.full]]
+        return whole, part, np.array([int((self.full & self.on_junctions).sum())])
+
+    def count(self, step_m: float, n_nodes: int) -> int:
+        """Return an upper bound of the samples at ``step_m`` (``n_nodes``: the network's)."""
+        whole, part, (n_junction_pieces,) = self._lengths
+        short = whole[:n_junction_pieces] <= step_m
+        n_short = int(short.sum())
+        rest = np.r_[whole[:n_junction_pieces][~short], whole[n_junction_pieces:], part]
+        return min(2 * n_short, n_nodes) + int(np.ceil(rest / step_m).sum()) + len(rest)
+
+
+def plan_samples(net: Network, r: _Reach, *, step_m: float) -> _SamplePlan:
+    """Plan points every <= ``step_m`` along the reached parts of the pieces.
+
+    A wholly reached piece between two junctions no longer than ``step_m`` needs no sample
+    but its ends: those are the junctions' own samples, one per junction.
+    """
+    short, pc, iv_lo, iv_hi, n = r.intervals(step_m)
+    span = r.b - r.a
+    nodes, node_cost = _junction_samples(
+        net, r.na[short], r.nb[short], np.minimum(r.ca, r.cb + r.c_b * span)[short],
+        np.minimum(r.ca + r.c_a * span, r.cb)[short],
+    )  # fmt: skip
     # every value along an interval is linear in the sample number j: computed per interval,
     # then sample j of every interval at once (millions of samples on a large catchment)
-    pc = iv_piece
+    a, ca, cb, ok_a, ok_b, c_a, c_b = r.a, r.ca, r.cb, r.ok_a, r.ok_b, r.c_a, r.c_b
     ds = (iv_hi - iv_lo) / np.maximum(n - 1, 1)
-    ee = e[pc]
+    ee = r.e[pc]
     start, end = net.edge_geom_start[ee], net.edge_geom_end[ee]
     straight = end - start == 1
     inv = np.divide(1.0, net.edge_length_m[ee], out=np.zeros(len(ee)),
@@ -247,18 +317,49 @@ def _samples(
         linear = [
             (np.where(ok_a[pc], ca[pc] + c_a[pc] * (iv_lo - a[pc]), np.inf),
              np.where(ok_a[pc], c_a[pc] * ds, 0.0)),
-            (np.where(ok_b[pc], cb[pc] + c_b[pc] * (b[pc] - iv_lo), np.inf),
+            (np.where(ok_b[pc], cb[pc] + c_b[pc] * (r.b[pc] - iv_lo), np.inf),
              np.where(ok_b[pc], -c_b[pc] * ds, 0.0)),
             (net.coord_x[start] + iv_lo * dx, ds * dx),
             (net.coord_y[start] + iv_lo * dy, ds * dy),
             (iv_lo, ds),  # the offset itself, for the bent edges
             (np.where(straight, -1.0, ee), np.zeros(len(ee))),  # the bent edge, -1 straight
         ]  # fmt: skip
-    cost_from_a, cost_from_b, x, y, offset, bent_edge = _expand(linear, n)
+    return _SamplePlan(nodes, node_cost, linear, n)
+
+
+def _samples(net: Network, pieces: dict[str, np.ndarray], cost: np.ndarray, *, weight: str,
+             limit: float, direction: str,
+             step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Return x, y and cost of points every <= ``step_m`` along the reached pieces."""
+    ends = _end_costs(net, pieces, cost, direction)
+    reach = _Reach.of(net, pieces, ends, weight=weight, limit=limit, direction=direction)
+    return place_samples(net, plan_samples(net, reach, step_m=step_m))
+
+
+def _junction_samples(net: Network, na, nb, cost_a, cost_b) -> tuple[np.ndarray, np.ndarray]:
+    """One sample per junction at the ends of short pieces: its least cost over them."""
+    nodes = np.concatenate([na, nb])
+    costs = np.concatenate([cost_a, cost_b])
+    if len(nodes) == 0:
+        return nodes, costs
+    best = np.full(net.n_nodes, np.inf)
+    np.minimum.at(best, nodes, costs)
+    seen = np.zeros(net.n_nodes, dtype=bool)  # one pass over the nodes: no sort of the ends
+    seen[nodes] = True
+    at = np.flatnonzero(seen)
+    return at, best[at]
+
+
+def place_samples(net: Network, plan: _SamplePlan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the x, y and cost of every sample of ``plan``."""
+    cost_from_a, cost_from_b, x, y, offset, bent_edge = _expand(plan.linear, plan.n)
     bent = bent_edge >= 0
     if bent.any():
+        gi = _geom_index(net)
         x[bent], y[bent] = _interpolate(net, gi, bent_edge[bent].astype(np.int64), offset[bent])
-    return x, y, np.minimum(cost_from_a, cost_from_b)
+    return (np.concatenate([net.node_x[plan.nodes], x]),
+            np.concatenate([net.node_y[plan.nodes], y]),
+            np.concatenate([plan.node_cost, np.minimum(cost_from_a, cost_from_b)]))  # fmt: skip
 
 
 #: the rank-by-rank expansion pays from this many samples per rank (its Python loop per rank)
@@ -365,7 +466,7 @@ def _costs_at(
     weight: str,
     direction: str,
 ) -> np.ndarray:
-    """Network cost of every target (snapped point), as :func:`_samples` prices a point.
+    """Network cost of every target (snapped point), as :func:`plan_samples` prices a point.
 
     Infinite where the target is not on the network or not reached within the search.
     """
@@ -411,26 +512,25 @@ def _check_request(
     return unit, values, _check_direction(direction), _check_cell(cell_m)
 
 
-def _fit_samples(
-    pieces: dict[str, np.ndarray],
-    ends: tuple[np.ndarray, np.ndarray],
-    *,
-    limit: float,
-    cell_m: float,
-) -> float:
-    """Return ``cell_m``, or the smallest doubling of it whose samples fit ``MAX_SAMPLES``.
+def _fit_samples(net: Network, reach: _Reach, *, cell_m: float) -> tuple[_SamplePlan, float]:
+    """Plan the samples (two per cell) at ``cell_m``, or the smallest doubling that fits.
 
-    Counted from the length of the pieces with a reached end (``ends``: their end costs),
-    an upper bound of what :func:`_samples` places every ``cell_m / 2``.
+    Raises
+    ------
+    RequestTooLargeError
+        When even the largest cell size needs more than ``MAX_SAMPLES`` samples.
     """
-    ca, cb = ends
-    reached = (ca <= limit) | (cb <= limit)
-    length = float((pieces["b_m"] - pieces["a_m"])[reached].sum())
-    n_pieces = int(reached.sum())
-    # a piece holds at most two reached intervals, each ceil(len / step) + 1 samples
-    while 4 * n_pieces + 2 * length / cell_m > MAX_SAMPLES and cell_m < CELL_M_RANGE[1]:
+    while reach.count(cell_m / 2, net.n_nodes) > MAX_SAMPLES and cell_m < CELL_M_RANGE[1]:
         cell_m *= 2
-    return cell_m
+    plan = plan_samples(net, reach, step_m=cell_m / 2)
+    if plan.total > MAX_SAMPLES:
+        msg = (
+            f"the reached roads would need {plan.total} samples even at cells of {cell_m:g} m, "
+            f"more than {MAX_SAMPLES}; ask for a shorter time or distance, fewer points or "
+            "a smaller area"
+        )
+        raise RequestTooLargeError(msg)
+    return plan, cell_m
 
 
 def _bounded_polygons(
@@ -462,10 +562,10 @@ def _bounded_polygons(
         xs, ys = net.node_x[reached], net.node_y[reached]
         cell_m = fit_cell(float(np.ptp(xs)), float(np.ptp(ys)), cell_m)
     pieces = _pieces(net, router.graph, incident_edges(net, reached))
-    ends = _end_costs(net, pieces, cost, direction)  # once, for the fit and the samples
-    cell_m = _fit_samples(pieces, ends, limit=limit, cell_m=cell_m)
-    x, y, c = _samples(net, pieces, cost, weight=weight, limit=limit, direction=direction,
-                       step_m=cell_m / 2, ends=ends)  # fmt: skip
+    ends = _end_costs(net, pieces, cost, direction)
+    reach = _Reach.of(net, pieces, ends, weight=weight, limit=limit, direction=direction)
+    plan, cell_m = _fit_samples(net, reach, cell_m=cell_m)
+    x, y, c = place_samples(net, plan)
     # the snapped locations themselves (cost 0), so a contour is never empty
     ok = snapped.ok
     x = np.concatenate([x, snapped.x[ok]])
