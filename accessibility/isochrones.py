@@ -342,9 +342,14 @@ def _junction_samples(net: Network, na, nb, cost_a, cost_b) -> tuple[np.ndarray,
     costs = np.concatenate([cost_a, cost_b])
     if len(nodes) == 0:
         return nodes, costs
-    best = np.full(net.n_nodes, np.inf)
+    if 16 * len(nodes) < net.n_nodes:  # few: sort them (in proportion to the answer)
+        order = np.lexsort((costs, nodes))
+        nodes, costs = nodes[order], costs[order]
+        first = np.r_[True, nodes[1:] != nodes[:-1]]
+        return nodes[first], costs[first]
+    best = np.full(net.n_nodes, np.inf)  # many: one pass over the nodes, no sort
     np.minimum.at(best, nodes, costs)
-    seen = np.zeros(net.n_nodes, dtype=bool)  # one pass over the nodes: no sort of the ends
+    seen = np.zeros(net.n_nodes, dtype=bool)
     seen[nodes] = True
     at = np.flatnonzero(seen)
     return at, best[at]
