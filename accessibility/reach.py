@@ -325,6 +325,10 @@ def incident_edges(net: Network, nodes: np.ndarray) -> np.ndarray:
     copy = nodes >= net.n_junctions
     if copy.any():
         nodes = np.unique(np.r_[nodes[~copy], net.node_copy_of[nodes[copy] - net.n_junctions]])
+    if 4 * len(nodes) > net.n_junctions:  # most of the network: one pass over the edges
+        hit = np.zeros(net.n_junctions, dtype=bool)
+        hit[nodes] = True
+        return np.flatnonzero(hit[net.edge_u] | hit[net.edge_v])
     keys = nodes.astype(inc.sorted_nodes.dtype)  # the array's own dtype: no copy of it
     lo = np.searchsorted(inc.sorted_nodes, keys, side="left")
     hi = np.searchsorted(inc.sorted_nodes, keys, side="right")
