@@ -27,7 +27,6 @@ from the snapped location is not modelled (its length is ``snap_distance_m``).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -107,37 +106,7 @@ def _check_cell(cell_m: float) -> float:
     return value
 
 
-# --- geometry index of a network (cached per Network object) -----------------------------------
-@dataclass(frozen=True)
-class _GeomIndex:
-    """The cumulative length over the flat coordinate arrays (one float a point).
-
-    What else the sampling needs per edge (scale, cost per metre) is computed for the
-    reached edges only: nothing else the size of the network is kept.
-    """
-
-    cum_m: np.ndarray
-
-    def scale(self, net: Network, edge: np.ndarray) -> np.ndarray:
-        """Geometry length / network length of ``edge`` (1 where the length is 0)."""
-        geom_len = self.cum_m[net.edge_geom_end[edge]] - self.cum_m[net.edge_geom_start[edge]]
-        length = net.edge_length_m[edge]
-        return np.divide(geom_len, length, out=np.ones_like(length), where=length > 0)
-
-
-_GEOM_CACHE: weakref.WeakKeyDictionary[Network, _GeomIndex] = weakref.WeakKeyDictionary()
-
-
-def _geom_index(net: Network) -> _GeomIndex:
-    """Arrays to interpolate along edges with numpy (computed once per network)."""
-    cached = _GEOM_CACHE.get(net)
-    if cached is not None:
-        return cached
-    index = _GeomIndex(cum_m=net.edge_index.cum_m)  # shared with the snapping
-    _GEOM_CACHE[net] = index
-    return index
-
-
+# --- positions along edges ---------------------------------------------------------------------
 def _cost_per_m(net: Network, weight: str, forward: bool, edge: np.ndarray) -> np.ndarray:
     """Cost of a metre along ``edge`` in one direction (1 for length; 0 on 0-length edges)."""
     if weight == "length_m":
@@ -148,20 +117,27 @@ def _cost_per_m(net: Network, weight: str, forward: bool, edge: np.ndarray) -> n
 
 
 def _interpolate(
-    net: Network, gi: _GeomIndex, edge: np.ndarray, offset_m: np.ndarray
+    net: Network, edge: np.ndarray, offset_m: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """x, y of the points ``offset_m`` (network metres from node u) along ``edge``."""
+    """x, y of the points ``offset_m`` (network metres from node u) along ``edge``.
+
+    On the cumulative geometry length the snapping keeps (:attr:`SegmentGrid.cum_m`).
+    """
+    grid = net.edge_index
+    cum = grid.cum_m
     start = net.edge_geom_start[edge]
     end = net.edge_geom_end[edge]
-    target = gi.cum_m[start] + offset_m * gi.scale(net, edge)
+    length = net.edge_length_m[edge]
+    scale = np.divide(grid.edge_length(edge), length, out=np.ones_like(length), where=length > 0)
+    target = cum[start] + offset_m * scale
     p = start.copy()  # a straight edge (two points) has one segment: no search
     bent = np.flatnonzero(end - start > 1)
     if len(bent):
-        found = np.searchsorted(gi.cum_m, target[bent], side="right") - 1
+        found = np.searchsorted(cum, target[bent], side="right") - 1
         p[bent] = np.clip(found, start[bent], end[bent] - 1)
-    q = np.minimum(p + 1, len(gi.cum_m) - 1)
+    q = np.minimum(p + 1, len(cum) - 1)
     seg = np.hypot(net.coord_x[q] - net.coord_x[p], net.coord_y[q] - net.coord_y[p])
-    frac = np.divide(target - gi.cum_m[p], seg, out=np.zeros_like(target), where=seg > 0)
+    frac = np.divide(target - cum[p], seg, out=np.zeros_like(target), where=seg > 0)
     frac = np.clip(frac, 0.0, 1.0)
     x = net.coord_x[p] + frac * (net.coord_x[q] - net.coord_x[p])
     y = net.coord_y[p] + frac * (net.coord_y[q] - net.coord_y[p])
@@ -274,20 +250,23 @@ class _Reach:
         return short, piece, lo, hi, n
 
     @cached_property
-    def _lengths(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Lengths of the whole pieces (junction ends first), of the partly reached parts."""
+    def _lengths(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lengths of the whole pieces between junctions, and of every other interval."""
         span = self.b - self.a
-        whole = np.r_[span[self.full & self.on_junctions], span[self.full & ~self.on_junctions]]
-        part = np.r_[self.reach_a[self.ok_a & ~self.full], self.reach_b[self.ok_b & ~self.full]]
-        return whole, part, np.array([int((self.full & self.on_junctions).sum())])
+        between = self.full & self.on_junctions
+        other = np.r_[
+            span[self.full & ~self.on_junctions],
+            self.reach_a[self.ok_a & ~self.full],
+            self.reach_b[self.ok_b & ~self.full],
+        ]
+        return span[between], other  # fmt: skip
 
     def count(self, step_m: float, n_nodes: int) -> int:
         """Return an upper bound of the samples at ``step_m`` (``n_nodes``: the network's)."""
-        whole, part, (n_junction_pieces,) = self._lengths
-        short = whole[:n_junction_pieces] <= step_m
-        n_short = int(short.sum())
-        rest = np.r_[whole[:n_junction_pieces][~short], whole[n_junction_pieces:], part]
-        return min(2 * n_short, n_nodes) + int(np.ceil(rest / step_m).sum()) + len(rest)
+        between, other = self._lengths
+        short = between <= step_m
+        rest = np.r_[between[~short], other]
+        return min(2 * int(short.sum()), n_nodes) + int(np.ceil(rest / step_m).sum()) + len(rest)
 
 
 def plan_samples(net: Network, r: _Reach, *, step_m: float) -> _SamplePlan:
@@ -360,8 +339,7 @@ def place_samples(net: Network, plan: _SamplePlan) -> tuple[np.ndarray, np.ndarr
     cost_from_a, cost_from_b, x, y, offset, bent_edge = _expand(plan.linear, plan.n)
     bent = bent_edge >= 0
     if bent.any():
-        gi = _geom_index(net)
-        x[bent], y[bent] = _interpolate(net, gi, bent_edge[bent].astype(np.int64), offset[bent])
+        x[bent], y[bent] = _interpolate(net, bent_edge[bent].astype(np.int64), offset[bent])
     return (np.concatenate([net.node_x[plan.nodes], x]),
             np.concatenate([net.node_y[plan.nodes], y]),
             np.concatenate([plan.node_cost, np.minimum(cost_from_a, cost_from_b)]))  # fmt: skip
@@ -655,10 +633,10 @@ def _contour_result(
 def prepare_network(net: Network) -> None:
     """Build now what requests on ``net`` build on first use.
 
-    The snapping index, the travel-time CSR matrices both ways and the reversed
-    length one (scenarios), the node grid
-    and incidence of the local searches, the geometry index of the sampling: a service
-    calls this once per network after start, so the first request is not the slow one.
+    The snapping index (whose cumulative lengths the sampling shares), the travel-time
+    CSR matrices both ways and the reversed length one (scenarios), the node grid and
+    incidence of the local searches: a service calls this once per network after start,
+    so the first request is not the slow one.
     """
     net.edge_index.prepare()
     for reverse in (False, True):
@@ -666,7 +644,6 @@ def prepare_network(net: Network) -> None:
     base_csr(net, "length_m", reverse=True)  # scenarios: costs towards the facilities
     node_grid(net)
     incident_edges(net, np.zeros(0, dtype=np.int64))
-    _geom_index(net)
 
 
 # --- public API ------------------------------------------------------------------------------

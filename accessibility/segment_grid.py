@@ -261,9 +261,12 @@ class SegmentGrid:
         """
         cum, k = self.cum_m, self.seg_first[segment]
         e = self.seg_edge[segment]
-        start = cum[self.start[e]]
         here = np.hypot(self.x[k + 1] - self.x[k], self.y[k + 1] - self.y[k])
-        return cum[k] - start + t * here, cum[self.end[e]] - start
+        return cum[k] - cum[self.start[e]] + t * here, self.edge_length(e)
+
+    def edge_length(self, edge: np.ndarray) -> np.ndarray:
+        """Return the geometry length of each edge (metres, along its coordinates)."""
+        return self.cum_m[self.end[edge]] - self.cum_m[self.start[edge]]
 
     def position(self, segment: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the x, y of the points (``segment``, ``t``)."""
