@@ -64,7 +64,6 @@ class SegmentGrid:
         first = start[edge] + np.arange(offsets[-1]) - offsets[:-1][edge]
         first = first.astype(np.int32 if len(x) < np.iinfo(np.int32).max else np.int64)
         self.seg_edge, self.seg_first = edge, first
-        self.n_edges = len(start)
         extent = np.maximum(np.abs(x[first + 1] - x[first]), np.abs(y[first + 1] - y[first]))
         typical = float(np.median(extent)) if len(extent) else 0.0
         self.cell = float(np.clip(_CELL_PER_SEGMENT * typical, _MIN_CELL_M, _MAX_CELL_M))
@@ -141,8 +140,9 @@ class SegmentGrid:
 
         First the cells within one cell of each point; the points still without an answer
         get an upper bound from the nearest occupied cell (its centre's distance plus one
-        and a half diagonals: a segment passes within that) and search once within that bound, the
-        near ones by the cells of a square, the far ones by the occupied cells of a ball.
+        and a half diagonals: a segment passes within that) and search once within that
+        bound, the near ones by the cells of a square, the far ones by the occupied cells of
+        a ball.
         """
         n = len(px)
         out = Nearest(np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64),
