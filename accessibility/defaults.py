@@ -52,3 +52,19 @@ GPKG_EDGES_AUTO_MAX = 300_000
 DEFAULT_BUFFER_KM = 20.0
 #: cell side of the persons grid ("where the people far from a GP live"), metres
 DEFAULT_GRID_M = 250.0
+
+#: location questions (``bereik suggest``): a village is a candidate site when no facility
+#: of the category lies within this road distance of its point (metres)
+CANDIDATE_VILLAGE_FREE_M = 1000.0
+#: most candidate sites one question may weigh (more is an error naming this limit)
+DEFAULT_MAX_CANDIDATES = 5000
+#: ``cover``: the share of all persons to bring within the threshold
+DEFAULT_TARGET_SHARE = 0.95
+#: ``median``: costs are searched up to this many times the threshold
+DEFAULT_SEARCH_FACTOR = 3.0
+#: seconds the exact solver (PuLP + CBC) may take before the greedy answer is given
+DEFAULT_SUGGEST_BUDGET_S = 10.0
+#: most sites one suggestion adds
+MAX_SUGGEST_SITES = 50
+#: models with more site-person pairs than this are solved greedily only
+MAX_EXACT_PAIRS = 200_000

@@ -71,6 +71,10 @@ class WideTableError(ValueError, AccessibilityError):
     """A long table that cannot be made wide (a row twice, or two columns of one name)."""
 
 
+class ParameterError(ValueError, AccessibilityError):
+    """A parameter out of range or malformed (a negative radius, an unknown objective)."""
+
+
 class RequestTooLargeError(ValueError, AccessibilityError):
     """A request would need more memory than its limits allow, even at the coarsest grid."""
 

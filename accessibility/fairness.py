@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from accessibility.defaults import DEFAULT_RADII_KM
-from accessibility.errors import InputFileError
+from accessibility.errors import InputFileError, ParameterError
 
 __all__ = [
     "NEAREST_SHARE",
@@ -295,13 +295,13 @@ def _persons(values: np.ndarray, weight: np.ndarray) -> _Persons:
     w = np.asarray(weight, dtype=float)
     if x.ndim != 1 or x.shape != w.shape:
         msg = f"values and weight must be 1-D and equally long, got {x.shape} and {w.shape}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     if not np.isfinite(w).all() or (w < 0).any():
         msg = f"weight must be finite and >= 0, got {w[~(np.isfinite(w) & (w >= 0))][:3].tolist()}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     if (x < 0).any():
         msg = f"distances must be >= 0 (inf or NaN: unreachable), got {x[x < 0][:3].tolist()}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     reach = np.isfinite(x)
     keep = reach & (w > 0)
     order = np.argsort(x[keep], kind="stable")
@@ -313,5 +313,5 @@ def _rings(rings_m: Sequence[float]) -> np.ndarray:
     rings = np.asarray(rings_m, dtype=float).reshape(-1)
     if not (np.isfinite(rings).all() and (rings >= 0).all()):
         msg = f"rings must be finite and >= 0, got {rings.tolist()}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     return rings

@@ -133,8 +133,8 @@ def after_table(
     after_d: dict[tuple[str, str], np.ndarray] = {}
     for profile in profiles:
         net = build.network(profile)
-        sv = _snapped(build, "villages", net, max_snap)
-        sf_all = _snapped(build, "facilities", net, max_snap)
+        sv = snapped_of(build, "villages", net, max_snap)
+        sf_all = snapped_of(build, "facilities", net, max_snap)
         for cat in categories:
             job = _Category.make(build, net, cat, closed, opened, sv, sf_all, max_snap)
             s_origins = _origin_before(build, job, max_snap) if persons else None
@@ -175,7 +175,7 @@ class _Category:
         rows = np.flatnonzero((build.facilities["category"] == cat).to_numpy())
         new = opened[opened["category"] == cat]
         s_new = _snap(net, new["lon"], new["lat"], max_snap_m)
-        sf = _concat([_take(sf_all, rows), s_new])
+        sf = _concat([sf_all.take(rows), s_new])
         ids = np.concatenate([build.facilities["facility_id"].to_numpy(dtype=object)[rows],
                               new["facility_id"].to_numpy(dtype=object)])  # fmt: skip
         nb = len(rows)
@@ -373,7 +373,7 @@ def _origin_before(build: Build, job: _Category, max_snap_m: float) -> np.ndarra
         return o[col].to_numpy(dtype=np.float64, na_value=np.nan)
 
     def whole() -> np.ndarray:
-        so_all = _snapped(build, "origins", job.net, max_snap_m)
+        so_all = snapped_of(build, "origins", job.net, max_snap_m)
         router = router_for(job.net, [so_all, job.sf])
         fnodes = router.nodes(1, len(job.sf))
         d, _ = router.nearest_source(fnodes[job.usable_before], weight="length_m")
@@ -507,7 +507,7 @@ def _snap(net: Network, lon, lat, max_snap_m: float) -> Snapped:
     return snap_points(net, x, y, max_snap_m=max_snap_m)
 
 
-def _snapped(build: Build, what: str, net: Network, max_snap_m: float) -> Snapped:
+def snapped_of(build: Build, what: str, net: Network, max_snap_m: float) -> Snapped:
     """Return the build's villages, facilities or origins snapped to ``net`` (kept)."""
 
     def snap() -> Snapped:
@@ -529,10 +529,6 @@ def _origin_xy(build: Build, net: Network) -> np.ndarray:
                                          net.crs))  # fmt: skip
 
     return _cached(build, ("origin_xy", net.crs), project)
-
-
-def _take(s: Snapped, i: np.ndarray) -> Snapped:
-    return Snapped(s.edge[i], s.offset_m[i], s.snap_distance_m[i], s.ok[i], s.x[i], s.y[i])
 
 
 def _concat(parts: list[Snapped]) -> Snapped:

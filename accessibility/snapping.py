@@ -50,6 +50,11 @@ class Snapped:
     def __len__(self) -> int:
         return len(self.edge)
 
+    def take(self, i: np.ndarray) -> Snapped:
+        """Return the points at positions ``i`` (an index array or a mask)."""
+        return Snapped(self.edge[i], self.offset_m[i], self.snap_distance_m[i], self.ok[i],
+                       self.x[i], self.y[i])  # fmt: skip
+
 
 def snap_points(
     net: Network, x: np.ndarray, y: np.ndarray, *, max_snap_m: float = DEFAULT_MAX_SNAP_M

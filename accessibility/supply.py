@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from accessibility.errors import InputFileError
+from accessibility.errors import ParameterError
 
 __all__ = [
     "E2SFCA_WEIGHTS",
@@ -143,7 +143,7 @@ def two_stage_fca(
 
     Raises
     ------
-    InputFileError
+    ParameterError
         For mismatched lengths, indices out of range, a pair twice, negative or non-finite
         values, a catchment that is not > 0, or a malformed zone table.
     """
@@ -190,7 +190,7 @@ def aggregate(
             f"access, demand and groups must be equally long, "
             f"got {len(access)}, {len(demand)} and {len(groups)}"
         )
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     frame = pd.DataFrame({name: groups, "persons": demand, "_sum": access * demand})
     sums = frame.groupby(name, sort=True, dropna=False)[["persons", "_sum"]].sum()
     persons = sums["persons"].to_numpy()
@@ -217,17 +217,17 @@ def _zones(zones: Zones) -> tuple[np.ndarray, np.ndarray]:
         table = np.asarray(zones, dtype=float)
     except (TypeError, ValueError) as exc:
         msg = f"zones must be (upper_bound, weight) pairs, got {zones!r}"
-        raise InputFileError(msg) from exc
+        raise ParameterError(msg) from exc
     if table.size == 0 or table.shape[1:] != (2,):  # an n x 2 table, n > 0
         msg = f"zones must be a non-empty sequence of (upper_bound, weight) pairs, got {zones!r}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     bounds, weights = table[:, 0], table[:, 1]
     if not (np.isfinite(table).all() and bounds[0] > 0 and (np.diff(bounds) > 0).all()):
         msg = f"zone bounds must be finite, > 0 and increasing, got {bounds.tolist()}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     if (weights < 0).any():
         msg = f"zone weights must be >= 0, got {weights.tolist()}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     return bounds, weights
 
 
@@ -237,10 +237,10 @@ def _catchment(catchment: float) -> float:
         value = float(catchment)
     except (TypeError, ValueError) as exc:
         msg = f"catchment must be a number > 0, got {catchment!r}"
-        raise InputFileError(msg) from exc
+        raise ParameterError(msg) from exc
     if not (np.isfinite(value) and value > 0):
         msg = f"catchment must be finite and > 0, got {catchment!r}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     return value
 
 
@@ -249,13 +249,13 @@ def _values(values: np.ndarray, name: str, *, nonnegative: bool = True) -> np.nd
     arr = np.asarray(values, dtype=float)
     if arr.ndim != 1:
         msg = f"{name} must be one-dimensional, got shape {arr.shape}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     if not np.isfinite(arr).all():
         msg = f"{name} must be finite, got {arr[~np.isfinite(arr)][:3].tolist()}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     if nonnegative and (arr < 0).any():
         msg = f"{name} must be >= 0, got {arr[arr < 0][:3].tolist()}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     return arr
 
 
@@ -271,7 +271,7 @@ def _pairs(
             f"demand_idx, supply_idx and cost must be equally long, "
             f"got {len(d_idx)}, {len(s_idx)} and {len(cost)}"
         )
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     _check_range(d_idx, n_demand, "demand_idx")
     return d_idx, s_idx, cost
 
@@ -283,7 +283,7 @@ def _index(values: np.ndarray, name: str) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
         msg = f"{name} must be a one-dimensional integer array, got {arr.dtype} {arr.shape}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
     return arr.astype(np.int64, copy=False)
 
 
@@ -291,7 +291,7 @@ def _check_range(index: np.ndarray, n: int, name: str) -> None:
     """Every index must name a row: 0 <= index < n."""
     if len(index) and (index.min() < 0 or index.max() >= n):
         msg = f"{name} must lie in [0, {n}), got {index.min()}..{index.max()}"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
 
 
 def _check_unique(d_idx: np.ndarray, s_idx: np.ndarray, n_supply: int) -> None:
@@ -300,7 +300,7 @@ def _check_unique(d_idx: np.ndarray, s_idx: np.ndarray, n_supply: int) -> None:
     twice = len(keys) - len(np.unique(keys))
     if twice:
         msg = f"the pair table lists {twice} demand x supply pair(s) twice, expected each once"
-        raise InputFileError(msg)
+        raise ParameterError(msg)
 
 
 def _capacity(capacity: np.ndarray | None, s_idx: np.ndarray) -> np.ndarray:
