@@ -47,7 +47,7 @@ LABEL org.opencontainers.image.title="bereik" \
       org.opencontainers.image.licenses="MIT"
 # Pango for WeasyPrint (GET /report?format=pdf); without it the PDF route answers 503
 RUN apt-get update -qq \
-    && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 bereik \
     && useradd --system --uid 10001 --gid bereik --home-dir /opt/bereik --no-create-home bereik

@@ -68,3 +68,5 @@ DEFAULT_SUGGEST_BUDGET_S = 10.0
 MAX_SUGGEST_SITES = 50
 #: models with more site-person pairs than this are solved greedily only
 MAX_EXACT_PAIRS = 200_000
+#: supply against demand (``bereik access``): the travel-time catchment (minutes)
+DEFAULT_CATCHMENT_MIN = 15.0

@@ -284,8 +284,10 @@ def _tenth_gap(p: _Persons) -> float:
 def _share_beyond(p: _Persons, rings_m: np.ndarray) -> dict[float, float]:
     """Share beyond each ring: the sorted distances give the persons within at once."""
     everyone = p.reachable + p.unreachable
-    within = np.concatenate([[0.0], np.cumsum(p.w)])[np.searchsorted(p.x, rings_m, "right")]
-    shares = (everyone - within) / everyone if everyone > 0 else np.full(len(rings_m), np.nan)
+    # summed from the far end: no cancellation leaves -1e-16 where nobody is beyond
+    beyond = np.concatenate([np.cumsum(p.w[::-1])[::-1], [0.0]])[
+        np.searchsorted(p.x, rings_m, "right")] + p.unreachable  # fmt: skip
+    shares = beyond / everyone if everyone > 0 else np.full(len(rings_m), np.nan)
     return {float(r): float(s) for r, s in zip(rings_m, shares, strict=True)}
 
 

@@ -18,18 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accessibility.defaults import (
+    CANDIDATE_VILLAGE_FREE_M,
     DEFAULT_ADDRESS_OUTPUTS,
     DEFAULT_ADMIN_LEVEL,
     DEFAULT_ASSIGN_RADIUS_KM,
     DEFAULT_BUFFER_KM,
     DEFAULT_BUILD,
     DEFAULT_BUILDS_DIR,
+    DEFAULT_CATCHMENT_MIN,
     DEFAULT_COVERAGE,
     DEFAULT_EXTRACT,
     DEFAULT_GPKG_EDGES,
     DEFAULT_MAX_SNAP_M,
     DEFAULT_NAME,
     DEFAULT_RADII_KM,
+    DEFAULT_SUGGEST_BUDGET_S,
+    DEFAULT_TARGET_SHARE,
     DEFAULT_THRESHOLDS_MBPS,
     GPKG_EDGES_AUTO_MAX,
     GPKG_EDGES_CHOICES,
@@ -395,6 +399,74 @@ def _compare_arguments(p: argparse.ArgumentParser) -> None:
     _builds_dir(p)
 
 
+def _planning_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("build", help="build name or folder")
+    p.add_argument("--category", required=True, help="facility category, e.g. gp, school")
+    p.add_argument("--profile", default=None,
+                   help="travel profile (default: car if built, else the first)")  # fmt: skip
+    p.add_argument("--output", type=Path, default=None, help="CSV of the table printed")
+    _builds_dir(p)
+
+
+def _suggest_arguments(p: argparse.ArgumentParser) -> None:
+    from accessibility.suggest import OBJECTIVES
+
+    _planning_common(p)
+    p.add_argument("--within-km", type=float, required=True,
+                   help="road distance within which a person counts as served (km)")  # fmt: skip
+    p.add_argument("--objective", choices=list(OBJECTIVES), default="coverage",
+                   help="; ".join(f"{k}: {v}" for k, v in OBJECTIVES.items()))  # fmt: skip
+    p.add_argument("--count", type=int, default=None,
+                   help="sites to add (default 1; cover: as many as needed)")  # fmt: skip
+    p.add_argument("--candidates", default="villages", metavar="SPEC",
+                   help="villages (without the facility within "
+                   f"{CANDIDATE_VILLAGE_FREE_M / 1000:g} km), grid:1km (a grid over the roads), or "
+                   "a CSV/GeoJSON of points (lon,lat[,id,name])")  # fmt: skip
+    p.add_argument("--target-share", type=float, default=DEFAULT_TARGET_SHARE,
+                   help="cover: share of persons to bring within --within-km "
+                   f"(default {DEFAULT_TARGET_SHARE:g})")  # fmt: skip
+    p.add_argument("--time-budget-s", type=float, default=DEFAULT_SUGGEST_BUDGET_S,
+                   help="seconds the exact solver may take before the greedy answer is "
+                   f"given (default {DEFAULT_SUGGEST_BUDGET_S:g}; 0: greedy only)")  # fmt: skip
+    p.add_argument("--close-one", action="store_true",
+                   help="instead: rank the closure of each existing facility alone, least "
+                   "harmful first")  # fmt: skip
+
+
+def _access_arguments(p: argparse.ArgumentParser) -> None:
+    from accessibility.planning import SUPPLY_METHODS
+
+    _planning_common(p)
+    p.add_argument("--catchment-minutes", type=float, default=DEFAULT_CATCHMENT_MIN,
+                   help=f"travel time within which a facility is used (default "
+                   f"{DEFAULT_CATCHMENT_MIN:g})")  # fmt: skip
+    p.add_argument("--method", choices=list(SUPPLY_METHODS), default="e2sfca",
+                   help="e2sfca: weights 1, 0.68, 0.22 over the catchment's thirds (Luo & Qi "
+                   "2009); 2sfca: weight 1 throughout")  # fmt: skip
+    p.add_argument("--capacity-column", default=None, metavar="COL",
+                   help="capacity of each facility (e.g. fte): a column of --capacities, or "
+                   "of the build's facilities; default 1 per facility")  # fmt: skip
+    p.add_argument(
+        "--capacities",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="CSV of facility_id and the capacity column (default name: capacity)",
+    )
+    p.add_argument("--by", choices=["village", "municipality", "facility"],
+                   default="municipality", help="the table printed (and written)")  # fmt: skip
+
+
+def _fairness_arguments(p: argparse.ArgumentParser) -> None:
+    _planning_common(p)
+    p.add_argument(
+        "--radii-km",
+        type=_floats,
+        default=DEFAULT_RADII_KM,
+        help=f"rings of the shares beyond (default {_csv(DEFAULT_RADII_KM)})",
+    )
+
+
 def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("build", help="build name or folder")
     p.add_argument(
@@ -691,6 +763,106 @@ def _run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_table(table, output: Path | None) -> None:
+    """Write ``table`` as CSV (figures rounded as in every output) when asked."""
+    from accessibility.writer import write_csv
+
+    if output is None:
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".tmp")
+    write_csv(table, tmp)
+    tmp.replace(output)
+    print(f"wrote {output} ({len(table)} rows)")
+
+
+def _load(args: argparse.Namespace):
+    from accessibility.model import load_build
+    from accessibility.store import resolve_build
+
+    return load_build(resolve_build(args.build, args.builds_dir))
+
+
+def _run_suggest(args: argparse.Namespace) -> int:
+    from accessibility import planning
+
+    build = _load(args)
+    if args.close_one:
+        table = planning.closures(build, category=args.category, within_km=args.within_km,
+                                  profile=args.profile)  # fmt: skip
+        cols = ["rank", "facility_id", "name", "users", "newly_beyond", "lose_access",
+                "mean_increase_m", "max_increase_m"]  # fmt: skip
+        print(
+            f"closing one {args.category} facility ({table['profile'].iloc[0]}, "
+            f"{table['unit'].iloc[0]} beyond {args.within_km:g} km), least harmful first:"
+        )
+        print(table[cols].round(1).to_string(index=False))
+        _write_table(table, args.output)
+        return 0
+    count = args.count if args.count is not None else (None if args.objective == "cover" else 1)
+    out = planning.suggest_sites(build, category=args.category, within_km=args.within_km,
+                                 profile=args.profile, objective=args.objective, count=count,
+                                 candidates=args.candidates, target_share=args.target_share,
+                                 time_budget_s=args.time_budget_s)  # fmt: skip
+    _print_suggestion(out)
+    _write_table(out.sites, args.output)
+    return 0
+
+
+def _print_suggestion(out) -> None:
+    s = out.summary
+    gap = "" if s["gap"] is None else f", gap to the optimum {100 * s['gap']:.1f} %"
+    print(
+        f"{s['objective']} for {s['category']} by {s['profile']} within {s['within_km']:g} km, "
+        f"{s['candidates']} candidates ({s['candidates_from']}), {s['demand_unit']} from "
+        f"{s['demand']}: {s['method']}{gap}{'; ' + s['note'] if s['note'] else ''}"
+    )
+    cols = ["rank", "candidate_id", "name", "lon", "lat", "newly_within", "share_within_after"]
+    print(out.sites[cols].round(4).to_string(index=False))
+    print(
+        f"within {s['within_km']:g} km: {100 * s['share_within_before']:.1f} % -> "
+        f"{100 * s['share_within_after']:.1f} % of {s['persons']:,.0f} {s['demand_unit']}; "
+        f"mean {s['mean_before']:,.0f} m -> {s['mean_after']:,.0f} m"
+    )
+
+
+def _run_access(args: argparse.Namespace) -> int:
+    from accessibility import planning
+
+    build = _load(args)
+    t = planning.supply_access(build, category=args.category, profile=args.profile,
+                               catchment_minutes=args.catchment_minutes, method=args.method,
+                               capacity_column=args.capacity_column,
+                               capacities=args.capacities)  # fmt: skip
+    s = t.summary
+    print(
+        f"{s['method']} for {s['category']} by {s['profile']}, catchment "
+        f"{s['catchment_minutes']:g} min, capacity {s['capacity']}: "
+        f"{s['per_1000_overall']:.3f} per 1,000 {s['unit']} overall"
+    )
+    table = {"village": t.villages, "municipality": t.municipalities,
+             "facility": t.facilities}[args.by]  # fmt: skip
+    print(table.drop(columns="access", errors="ignore").round(3).to_string(index=False))
+    _write_table(table, args.output)
+    return 0
+
+
+def _run_fairness(args: argparse.Namespace) -> int:
+    from accessibility import planning
+
+    build = _load(args)
+    table = planning.fairness(build, category=args.category, profile=args.profile,
+                              rings_km=args.radii_km)  # fmt: skip
+    shown = table.drop(columns=["category", "profile"])
+    print(
+        f"distance to the nearest {args.category} by {table['profile'].iloc[0]}, over "
+        f"{table['unit'].iloc[0]}:"
+    )
+    print(shown.round(3).to_string(index=False))
+    _write_table(table, args.output)
+    return 0
+
+
 #: the report's formats by the output's file suffix
 REPORT_FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 
@@ -848,6 +1020,36 @@ COMMANDS = (
         "province's test that proximity 'at least stayed the same'.",
         _compare_arguments,
         _run_compare,
+    ),
+    Command(
+        "suggest",
+        "where new facilities help most, or which closure hurts least",
+        "Suggest sites for new facilities of a category: the most persons newly within a "
+        "road distance (coverage), the least total distance (median) or the fewest sites "
+        "until a share is within it (cover), from candidate villages, a grid or a file; "
+        "solved exactly (HiGHS) within a time budget, else greedily, and labelled so. With "
+        "--close-one: what closing each existing facility alone would do, least harmful "
+        "first.",
+        _suggest_arguments,
+        _run_suggest,
+    ),
+    Command(
+        "access",
+        "supply against demand: facilities per 1,000 persons within a catchment (E2SFCA)",
+        "The two-step floating catchment: each facility's capacity shared over the persons "
+        "within the travel-time catchment, summed per person; per village, municipality "
+        "or facility.",
+        _access_arguments,
+        _run_access,
+    ),
+    Command(
+        "fairness",
+        "how evenly the distance to a facility is spread: Gini, Palma, shares beyond",
+        "Per municipality and for the whole build: the distribution of the road distance "
+        "to the nearest facility of a category over persons: Gini, Palma ratio, the gap "
+        "between the best- and worst-served tenth, and the share beyond each ring.",
+        _fairness_arguments,
+        _run_fairness,
     ),
     Command(
         "report",

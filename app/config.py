@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     max_scenario_changes: int = Field(
         20, ge=1, description="Most facilities closed plus opened in one scenario request."
     )
+    max_suggest_candidates: int = Field(
+        2_000, ge=1, description="Most candidate sites one /suggest may weigh."
+    )
+    max_suggest_sites: int = Field(10, ge=1, description="Most sites one /suggest may add.")
+    max_suggest_seconds: float = Field(
+        5.0, ge=0, description="Time budget of /suggest's exact solver (s); then greedy."
+    )
+    max_within_km: float = Field(
+        50.0, gt=0, description="Largest within_km of /suggest and /closures (km)."
+    )
     max_snap_m: float = Field(
         DEFAULT_MAX_SNAP_M, gt=0, description="Farthest a point may lie from a road."
     )

@@ -62,6 +62,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     acc.PointOutsideNetworkError: 422,
     acc.RequestTooLargeError: 422,  # even the coarsest drawing would not fit its limits
     acc.InputFileError: 422,
+    acc.ParameterError: 422,
     acc.EmptyNetworkError: 422,
     acc.BuildNotFoundError: 503,
     acc.ReportUnavailableError: 503,  # a PDF without WeasyPrint's system libraries

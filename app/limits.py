@@ -124,3 +124,11 @@ def check_page(settings: Settings, limit: int | None) -> int:
         msg = _over_message("limit", limit, "max_items", settings.max_items)
         raise LimitExceededError(msg)
     return limit
+
+
+def check_at_most(settings: Settings, what: str, value: float, limit_name: str) -> float:
+    """Check ``value`` against the setting ``limit_name`` (a 422 naming both when over)."""
+    limit = getattr(settings, limit_name)
+    if value > limit:
+        raise LimitExceededError(_over_message(what, value, limit_name, limit))
+    return value

@@ -30,6 +30,7 @@ from app.routers import (
     isochrones,
     matrix,
     municipalities,
+    planning,
     report,
     scenarios,
     villages,
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     add_exception_handlers(app)
     for module in (web, docs, health, collections, villages, facilities, municipalities,
-                   isochrones, catchments, matrix, scenarios, compare, broadband,
+                   isochrones, catchments, matrix, scenarios, planning, compare, broadband,
                    basemap, report):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -614,3 +614,148 @@ class DoubleDisadvantageProperties(OpenProperties):
 
 class DoubleDisadvantageCollection(FeatureCollection[Feature[Point, DoubleDisadvantageProperties]]):
     """The ranked double-disadvantage list as GeoJSON points."""
+
+
+# --- location questions (issue 13) ---------------------------------------------------------
+#: candidate sites over the API: the villages without the facility, or a grid over the roads
+#: (files are the command line's: the service reads no path a request names)
+CANDIDATES_PATTERN = r"^(villages|grid:\d+(\.\d+)?(km|m))$"
+Objective = Literal["coverage", "median", "cover"]
+
+
+class SuggestRequest(BaseModel):
+    """Where new facilities of a category would help most."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"category": "pharmacy", "within_km": 3, "count": 2,
+                                         "objective": "coverage", "candidates": "villages"}]},
+    )  # fmt: skip
+
+    category: str = Field(min_length=1, max_length=100, examples=["gp"])
+    within_km: float = Field(gt=0, description="Road distance within which a person is served")
+    objective: Objective = Field(
+        "coverage",
+        description="coverage: most persons newly within; median: least total distance; "
+        "cover: fewest sites until target_share is within",
+    )
+    count: int | None = Field(
+        None, ge=1, description="Sites to add (default 1; cover: as many as needed)"
+    )
+    candidates: str = Field(
+        "villages", pattern=CANDIDATES_PATTERN,
+        description="villages (without the facility within 1 km) or grid:<size>km|m",
+    )  # fmt: skip
+    target_share: float = Field(0.95, gt=0, le=1, description="cover: share to bring within")
+    time_budget_s: float | None = Field(
+        None, ge=0, description="Seconds for the exact solver (default and cap: a setting)"
+    )
+    profile: Profile | None = Field(None, description=PROFILE_DESCRIPTION)
+
+
+class SuggestedSite(BaseModel):
+    """A suggested site, in the order the sites were added, valued exactly."""
+
+    rank: int
+    candidate_id: str
+    name: str
+    lon: float
+    lat: float
+    newly_within: float = Field(description="Persons this site brings newly within (exact)")
+    villages_newly_within: str = Field(description="Their villages: name (persons); ...")
+    mean_after: float | None = Field(description="Mean distance (m) once this site opens")
+    share_within_after: float | None
+
+
+class SuggestSummary(BaseModel):
+    """How the answer was found, and the figures before and after."""
+
+    category: str
+    profile: str
+    objective: Objective
+    method: Literal["exact", "best_found", "greedy"] = Field(
+        description="exact: proven optimal; best_found: the solver's best when its time ran "
+        "out; greedy: each step the largest gain"
+    )
+    note: str
+    gap: float | None = Field(description="Share by which the optimum may be better (0: exact)")
+    model_value: float | None
+    optimum_bound: float | None
+    within_km: float
+    candidates_from: str
+    candidates: int
+    demand: str = Field(description="origins (addresses, persons) or villages (by population)")
+    demand_unit: str
+    persons: float
+    mean_before: float | None
+    mean_after: float | None
+    share_within_before: float | None
+    share_within_after: float | None
+    sites: int
+    seconds: float
+
+
+class SuggestResponse(BaseModel):
+    """Suggested sites and how they were found."""
+
+    summary: SuggestSummary
+    sites: list[SuggestedSite]
+
+
+class Closure(BaseModel):
+    """What closing one facility alone would do."""
+
+    rank: int = Field(description="1: least harmful")
+    facility_id: str
+    name: str
+    on_network: bool
+    users: float = Field(description="Persons whose nearest facility it is")
+    newly_beyond: float = Field(description="Of them, within within_km now and beyond after")
+    lose_access: float = Field(description="Persons left without any facility")
+    mean_increase_m: float | None
+    max_increase_m: float | None
+    mean_after_all_m: float | None = Field(description="Mean over all persons after")
+
+
+class ClosuresResponse(BaseModel):
+    """Every closure of a category, least harmful first."""
+
+    category: str
+    profile: str
+    within_km: float
+    unit: str = Field(description="What the person figures count: persons or dwellings")
+    closures: list[Closure]
+
+
+class AccessResponse(BaseModel):
+    """Two-step floating catchment: capacity per 1,000 persons within the catchment.
+
+    ``rows`` per municipality or village: ``persons``, ``access`` (capacity per person),
+    ``access_per_1000``; per facility: ``capacity``, ``persons_in_reach``,
+    ``capacity_per_1000`` (null: nobody in reach).
+    """
+
+    summary: dict[str, str | float | None]
+    rows: list[dict[str, str | float | None]]
+
+
+class FairnessRow(BaseModel):
+    """How evenly the distance to the nearest facility is spread over persons."""
+
+    municipality: str
+    category: str
+    profile: str
+    persons: float
+    persons_unreachable: float
+    mean_distance_m: float | None
+    gini: float | None
+    palma: float | None
+    tenth_gap_m: float | None
+    unit: str
+    model_config = ConfigDict(extra="allow")
+
+
+class FairnessResponse(BaseModel):
+    """Per municipality and for the whole build (municipality ``all``)."""
+
+    rows: list[FairnessRow]

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/scenarios", tags=["scenarios"])
     operation_id="post_scenario",
     summary="What if facilities close or open",
     response_model=ScenarioResponse,
-    responses=error_responses(404, 422, 503),
+    responses=error_responses(400, 404, 422, 503),
 )
 def post_scenario(sb: BuildDep, settings: SettingsDep, body: ScenarioRequest) -> ScenarioResponse:
     """Recompute the affected categories with facilities closed and/or opened.
