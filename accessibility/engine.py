@@ -127,8 +127,13 @@ class VirtualGraph:
         ct, _, cf, ci = self._copy_pieces()
         lv, ln = self.link_virtual, self.link_node
         into, keep = self._link_heads()
-        tail = np.concatenate([na[f], nb[b], ct, lv[keep], ln])
-        head = np.concatenate([head_f[f], head_b[b], np.where(cf, nb[ci], na[ci]), into, lv])
+        # two points at one place (a shop and the flat above it) reach each other both ways,
+        # also where the edge is one-way, as a point reaches the junction it lies on
+        close = (span <= SNAP_NODE_TOLERANCE_M) & (na >= net.n_nodes) & (nb >= net.n_nodes)
+        up, down = close & ~f & b, close & f & ~b
+        tail = np.concatenate([na[f], nb[b], ct, lv[keep], ln, na[up], nb[down]])
+        head = np.concatenate([head_f[f], head_b[b], np.where(cf, nb[ci], na[ci]), into, lv,
+                               nb[up], na[down]])  # fmt: skip
         costs = []
         for weight in weights:
             cost_f = self._cost(weight, e, span, forward=True)
@@ -136,7 +141,8 @@ class VirtualGraph:
             cost_b = cost_f if same else self._cost(weight, e, span, forward=False)
             copy = np.where(cf, cost_f[ci], cost_b[ci])
             link = self._cost(weight, self.link_edge, self.link_m, forward=True)
-            costs.append(np.concatenate([cost_f[f], cost_b[b], copy, link[keep], link]))
+            costs.append(np.concatenate([cost_f[f], cost_b[b], copy, link[keep], link,
+                                         cost_b[up], cost_f[down]]))  # fmt: skip
         return tail, head, costs
 
     def _link_heads(self) -> tuple[np.ndarray, np.ndarray]:

@@ -110,6 +110,18 @@ def test_village_and_facility_on_the_same_edge_route_along_it(toy_network):
     assert row["distance_m"] == pytest.approx(60.0, abs=0.01)
 
 
+@pytest.mark.parametrize("gap_m", [0.0, 0.3])
+def test_points_at_one_place_on_a_oneway_reach_each_other(toy_network, gap_m):
+    # a flat above the shop: one place on the oneway 2->3. Whatever the order of the two
+    # points along the edge, the village is there (0 m), not round the block (unreachable)
+    for village, shop in (((150, 100), (150 + gap_m, 100)), ((150 + gap_m, 100), (150, 100))):
+        row = _indicators(toy_network, [village], [shop]).iloc[0]
+        assert row["distance_m"] == pytest.approx(gap_m, abs=0.01), (village, shop)
+    # 1 m apart is two places: downstream of the shop stays unreachable on the oneway
+    row = _indicators(toy_network, [(151, 100)], [(150, 100)]).iloc[0]
+    assert np.isnan(row["distance_m"])
+
+
 def test_disconnected_part_is_unreachable_and_far_village_not_on_network(toy_network):
     ind = _indicators(toy_network, [(320, 0), (100, -500)], [(0, 0)])
     assert ind.loc[0, "reason"] == "unreachable"
