@@ -360,6 +360,7 @@ def _charts(r: _Report) -> str:
             ),
         ]
     parts += _rings(r, radii)
+    parts += _fairness(r)
     parts.append(f'<h3 id="ranking">{r.t("ranking")}</h3>')
     parts.append(_p(r.t("ranking_intro", profile=escape(r.profile_text), n=figures.RANKING_ROWS)))
     if r.shown:
@@ -405,6 +406,27 @@ def _rings(r: _Report, radii: Sequence[float]) -> list[str]:
     if none:
         parts.append(_p(escape(r.t("none_categories", names=", ".join(none))), "note"))
     return parts
+
+
+def _fairness(r: _Report) -> list[str]:
+    """How evenly each shown category's distance is spread over persons (Gini, Palma)."""
+    if not r.shown:
+        return []
+    table, unit = figures.fairness(r.build, r.shown, profile=r.profile,
+                                   municipality=r.municipality)  # fmt: skip
+    units = {"persons": ("inwoners", "residents"), "dwellings": ("woningen", "dwellings")}
+    nl, en = units.get(unit, units["persons"])
+    headers = [r.t("col_category"), r.t("col_gini"), r.t("col_palma"), r.t("col_tenth_gap_km")]
+    rows = [
+        [r.name(row.category), number(figures.finite(row.gini), 2, r.lang),
+         number(figures.finite(row.palma), 2, r.lang), r.km(row.tenth_gap_m)]
+        for row in table.itertuples()
+    ]  # fmt: skip
+    return [
+        f'<h3 id="fairness">{r.t("fairness")}</h3>',
+        _p(r.t("fairness_intro", profile=escape(r.profile_text), unit_nl=nl, unit_en=en)),
+        _table(headers, rows, numeric=(1, 2, 3), cls="fairness"),
+    ]
 
 
 def _ranking(r: _Report, category: str) -> str:

@@ -417,3 +417,22 @@ def finite(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return v if math.isfinite(v) else None
+
+
+def fairness(build: Build, categories: list[str], *, profile: str,
+             municipality: str | None) -> tuple[pd.DataFrame, str]:  # fmt: skip
+    """Gini, Palma and tenth gap of each category's distance over persons, and their unit.
+
+    For the municipality, or the whole build; a category without any facility is left out.
+    """
+    from accessibility.planning import fairness as spread
+
+    rows, unit = [], "persons"
+    where = municipality or "all"
+    for cat in categories:
+        table = spread(build, category=cat, profile=profile)
+        unit = str(table["unit"].iloc[0]) if len(table) else unit
+        rows.append(table[table["municipality"] == where])
+    if not rows:
+        return pd.DataFrame(), unit
+    return pd.concat(rows, ignore_index=True), unit

@@ -153,6 +153,22 @@ STRINGS: dict[str, tuple[str, str]] = {
         "village counts once) farther than 1, 3 or 5 km by road ({profile}) from the nearest "
         "facility; unreachable counts as beyond.",
     ),
+    "fairness": ("Hoe gelijk is de afstand verdeeld?", "How evenly is the distance spread?"),
+    "fairness_intro": (
+        "Per voorziening de spreiding van de afstand over de weg ({profile}) over de "
+        "{unit_nl}: de Gini-coëfficiënt (0: iedereen even ver, 1: één persoon draagt alle "
+        "afstand), de Palma-ratio (de afstand die de verste 10 % aflegt gedeeld door die van "
+        "de dichtstbijzijnde 40 %; 0,25 als iedereen even ver woont) en het verschil tussen "
+        "het gemiddelde van het slechtst en het best bediende tiende.",
+        "Per facility, how the road distance ({profile}) is spread over the {unit_en}: the "
+        "Gini coefficient (0: everyone equally far, 1: one person bears all the distance), "
+        "the Palma ratio (the distance the farthest 10 % travel divided by that of the "
+        "nearest 40 %; 0.25 when everyone is equally far) and the gap between the means of "
+        "the worst- and the best-served tenth.",
+    ),
+    "col_gini": ("Gini", "Gini"),
+    "col_palma": ("Palma-ratio", "Palma ratio"),
+    "col_tenth_gap_km": ("Verste minus dichtste tiende (km)", "Farthest minus nearest tenth (km)"),
     "axis_share_beyond": ("aandeel verder dan de ring", "share beyond the ring"),
     "beyond_ring": ("verder dan {r} km", "beyond {r} km"),
     "col_category": ("Voorziening", "Facility"),

@@ -131,6 +131,27 @@ def test_ring_shares_match_the_persons_tables(demo_build, nl_html, en_compare_ht
             assert parse_number(whole[name][2 + i], "nl") == pytest.approx(share * 100, abs=0.006)
 
 
+def test_fairness_table_matches_the_stored_distances(demo_build, nl_html, en_compare_html):
+    """Gini and tenth gap recomputed from addresses.parquet's stored car distances."""
+    from accessibility.fairness import tenth_gap, weighted_gini
+
+    names = category_names(demo_build, "nl")
+    o = demo_build.origins
+    rows = {r[0]: r for r in table(nl_html, "fairness")[1:]}
+    assert set(rows) == {names[c] for c in _shown(demo_build)}
+    for cat in _shown(demo_build):
+        d = o[f"{cat}_distance_m"].to_numpy(dtype=float)
+        w = o["weight"].to_numpy(dtype=float)
+        ok = np.isfinite(d)
+        row = rows[names[cat]]
+        assert parse_number(row[1], "nl") == pytest.approx(weighted_gini(d[ok], w[ok]), abs=0.006)
+        gap_km = tenth_gap(d[ok], w[ok]) / 1000
+        assert parse_number(row[3], "nl") == pytest.approx(gap_km, abs=0.051)
+    # one municipality: its own persons only
+    one = {r[0]: r for r in table(en_compare_html, "fairness")[1:]}
+    assert one and one != rows
+
+
 def test_ring_shares_match_the_municipality_table_without_origins(demo_build):
     """A build without origins: the villages' figures of municipalities.csv."""
     bare = dataclasses.replace(demo_build, persons_villages=None, persons_municipalities=None,
