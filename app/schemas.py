@@ -648,7 +648,10 @@ class SuggestRequest(BaseModel):
     )  # fmt: skip
     target_share: float = Field(0.95, gt=0, le=1, description="cover: share to bring within")
     time_budget_s: float | None = Field(
-        None, ge=0, description="Seconds for the exact solver (default and cap: a setting)"
+        None,
+        ge=0,
+        description="Seconds for the exact solver (default: the setting "
+        "max_suggest_seconds, also its most; 0: greedy only)",
     )
     profile: Profile | None = Field(None, description=PROFILE_DESCRIPTION)
 

@@ -60,7 +60,8 @@ def post_suggest(sb: BuildDep, settings: SettingsDep, body: SuggestRequest) -> S
         check_at_most(settings, "count", body.count, "max_suggest_sites")
     budget = settings.max_suggest_seconds
     if body.time_budget_s is not None:
-        budget = min(budget, body.time_budget_s)
+        budget = check_at_most(settings, "time_budget_s", body.time_budget_s,
+                               "max_suggest_seconds")  # fmt: skip
     count = body.count if body.count is not None or body.objective == "cover" else 1
     if body.objective == "cover" and count is None:
         count = settings.max_suggest_sites

@@ -31,6 +31,13 @@ def test_suggest_equals_the_library(client, build):
     assert body["summary"]["share_within_after"] > body["summary"]["share_within_before"]
 
 
+def test_greedy_only_is_labelled(client):
+    r = client.post("/suggest", json={"category": "pharmacy", "within_km": 3, "count": 2,
+                                      "time_budget_s": 0})  # fmt: skip
+    assert r.status_code == 200 and r.json()["summary"]["method"] == "greedy"
+    assert r.json()["summary"]["gap"] is None
+
+
 def test_suggest_cover_on_a_grid(client):
     r = client.post("/suggest", json={"category": "supermarket", "within_km": 3,
                                       "objective": "cover", "candidates": "grid:2km",
@@ -46,6 +53,7 @@ def test_suggest_cover_on_a_grid(client):
     [
         ({"category": "pharmacy", "within_km": 300}, "max_within_km=50"),
         ({"category": "pharmacy", "within_km": 3, "count": 11}, "max_suggest_sites=10"),
+        ({"category": "pharmacy", "within_km": 3, "time_budget_s": 60}, "max_suggest_seconds=5"),
         ({"category": "pharmacy", "within_km": 3, "candidates": "grid:5m"}, "coarser grid"),
         ({"category": "pharmacy", "within_km": 3, "candidates": "/etc/passwd"}, "pattern"),
         ({"category": "pharmacy", "within_km": 3, "objective": "nearest"}, "objective"),
