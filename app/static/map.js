@@ -6,7 +6,9 @@
  *   is missing, circles sized by residents; isochrones from a click or a village
  *   (GET isochrones?...&minutes= or &meters=);
  * - what if: a click on a facility closes it, a click elsewhere opens one (POST scenarios);
- *   villages coloured by how they change, with the summary the API returns;
+ *   villages coloured by how they change, with the summary the API returns; suggested
+ *   sites for the category (POST suggest) as numbered pins, each one click from opening it
+ *   in the scenario;
  * - compare: two loaded builds (GET compare?old=&new=), villages coloured by the change.
  * Village names declutter by zoom (a collision pass, the largest villages first). Under
  * everything the build's own basemap (GET basemap) when the service has one, or the tiles
@@ -72,6 +74,7 @@
     scenario: { close: [], open: [], result: null }, compare: null,
     compareOld: null, compareNew: null, tileUrl: null, basemap: null,
     iso: { values: "5,10,15", unit: "minutes", direction: "from", fc: null },
+    suggest: { km: "5", count: "1", objective: "coverage", result: null },
     dd: null, ddOpen: true,
   };
   I18N.set(I18N.initial());
@@ -81,9 +84,11 @@
   map.setView([52.85, 6.6], 9);  // Drenthe until the build's extent is known
 
   // panes keep the drawing order, bottom to top: basemap, roads, grid, white areas,
-  // isochrones, villages, labels, facilities (always above the villages)
+  // isochrones, villages, labels, suggested sites, facilities (always above the villages;
+  // a site opened in the what-if scenario shows its "+" on its pin's tip)
   const PANES = [["basemap", 250], ["roads", 300], ["grid", 310], ["white", 320],
-                 ["isochrones", 350], ["villages", 410], ["labels", 430], ["facilities", 450]];
+                 ["isochrones", 350], ["villages", 410], ["labels", 430], ["suggested", 440],
+                 ["facilities", 450]];
   PANES.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
   map.getPane("labels").style.pointerEvents = "none";
   const basemapCanvas = L.canvas({ pane: "basemap" });
@@ -101,11 +106,12 @@
   const villageLayer = L.layerGroup().addTo(map);
   const labelLayer = L.layerGroup().addTo(map);
   const facilityLayer = L.layerGroup().addTo(map);
+  const suggestLayer = L.layerGroup().addTo(map);
   let tileLayer = null;
   const markers = {};  // village_id -> circle marker
   window.bereik = { map: map, state: state, villageLayer: villageLayer, isoLayer: isoLayer,
                     facilityLayer: facilityLayer, labelLayer: labelLayer, markers: markers,
-                    i18n: I18N };
+                    suggestLayer: suggestLayer, i18n: I18N };
 
   // a hatch for "not on the network", referenced by the village symbols and the legend
   document.body.insertAdjacentHTML("beforeend",
@@ -174,6 +180,7 @@
   function num(v, d) { return I18N.number(v, d || 0); }
   function km(m) { return has(m) ? num(m / 1000, 1) + " km" : "–"; }
   function min(s) { return has(s) ? num(s / 60, 1) + " min" : "–"; }
+  function pct(share) { return has(share) ? num(share * 100, 1) + " %" : "–"; }
   function signed(v, f) { return has(v) ? (v > 0 ? "+" : v < 0 ? "−" : "±") + f(Math.abs(v)) : "–"; }
   function lowerFirst(s) {
     return s.length > 1 && s[1] === s[1].toLowerCase() ? s[0].toLowerCase() + s.slice(1) : s;
@@ -459,6 +466,7 @@
         facilityLayer.addLayer(m);
       });
     }
+    drawSuggestions();
   }
 
   async function loadVillages() {
@@ -645,11 +653,12 @@
     runScenario();
   }
 
-  async function openAt(latlng) {
+  /** Open a facility of the shown category at ``latlng`` (named ``name``, else numbered). */
+  async function openAt(latlng, name) {
     const sc = state.scenario;
     sc.open.push({
       category: state.category, lon: Number(latlng.lng.toFixed(6)), lat: Number(latlng.lat.toFixed(6)),
-      name: t("whatif_new_name", { category: categoryName(state.category) }) + " " +
+      name: name || t("whatif_new_name", { category: categoryName(state.category) }) + " " +
             (sc.serial = (sc.serial || 0) + 1),
     });
     if (!(await runScenario())) {  // refused (a point off the road network): take it back
@@ -733,6 +742,169 @@
     html += "<p class=\"verdict " + (s.stayed_the_same_or_better ? "ok" : "bad") + "\">" +
       esc(t(s.stayed_the_same_or_better ? "verdict_ok" : "verdict_bad")) + "</p>";
     return html;
+  }
+
+  // --- suggested sites ------------------------------------------------------------------------
+  const OBJECTIVES = ["coverage", "median", "cover"];
+
+  function kmText(v) { return num(v, Number.isInteger(Number(v)) ? 0 : 1); }
+  function unitName(unit) {  // what the person figures count (summary.demand_unit)
+    return t(unit === "dwellings" ? "suggest_unit_dwellings" : "suggest_unit_persons");
+  }
+
+  /** The inputs of the panel as a POST suggest body, or null (and an error) when invalid. */
+  function suggestBody() {
+    const sg = state.suggest;
+    const within = Number(String(sg.km).replace(",", "."));
+    const count = Number(sg.count);
+    const cover = sg.objective === "cover";
+    if (!isFinite(within) || within <= 0 || OBJECTIVES.indexOf(sg.objective) < 0 ||
+        (!cover && !(Number.isInteger(count) && count >= 1 && count <= 10))) {
+      status(t("suggest_bad"), true);
+      return null;
+    }
+    const body = { category: state.category, within_km: within, objective: sg.objective,
+                   candidates: "villages", profile: state.profile };
+    if (!cover) body.count = count;  // cover: as many as it takes
+    return body;
+  }
+
+  /** POST suggest for the shown category and draw the sites; an error is one status line. */
+  async function suggestSites() {
+    const body = suggestBody();
+    if (!body) return;
+    status(t("suggest_computing"));
+    busy(true);
+    try {
+      state.suggest.result = await api("suggest", {}, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+    } catch (err) {
+      clearSuggestions();
+      fail(err);
+      return;
+    }
+    drawSuggestions();
+    renderMode();
+    renderLegend();
+    status("");
+    busy(false);
+  }
+
+  /** Forget the suggested sites (another category, build or profile, or the clear button). */
+  function clearSuggestions() {
+    state.suggest.result = null;
+    suggestLayer.clearLayers();
+    renderMode();
+    renderLegend();
+  }
+
+  function suggestedOpened(site) {  // already opened in the what-if scenario
+    return state.scenario.open.some(function (o) {
+      return o.category === state.category && o.lon === site.lon && o.lat === site.lat;
+    });
+  }
+
+  /** The suggested sites as numbered pins (what-if mode only, as the opened facilities). */
+  function drawSuggestions() {
+    suggestLayer.clearLayers();
+    const res = state.suggest.result;
+    if (state.mode !== "whatif" || !res) return;
+    const s = res.summary;
+    res.sites.forEach(function (site) {
+      const opened = suggestedOpened(site);
+      const m = L.marker([site.lat, site.lon], {
+        pane: "suggested", keyboard: false, riseOnHover: true,
+        icon: L.divIcon({ className: "suggest-marker" + (opened ? " opened" : ""),
+                          iconSize: [24, 24], iconAnchor: [12, 29], popupAnchor: [0, -27],
+                          html: "<b></b><span>" + esc(site.rank) + "</span>" }),
+      });
+      m.bindTooltip(esc(site.rank + ". " + site.name) + " – " +
+        esc(t("suggest_pop_title", { category: categoryName(s.category) })),
+        { direction: "top", offset: [0, -26] });
+      m.bindPopup(function () { return suggestPopupHtml(site, s); }, { maxWidth: 300 });
+      m.on("click", function (e) { L.DomEvent.stopPropagation(e); });
+      m.on("popupopen", function (e) {
+        const b = e.popup.getElement().querySelector(".suggest-open");
+        if (!b) return;
+        b.addEventListener("click", function () {
+          map.closePopup();
+          openAt(L.latLng(site.lat, site.lon),
+                 t("suggest_open_name", { name: site.name, rank: site.rank }));
+        });
+      });
+      m.bereikRank = site.rank;
+      suggestLayer.addLayer(m);
+    });
+  }
+
+  function suggestPopupHtml(site, s) {
+    const lines = ["<b>" + esc(site.rank + ". " + site.name) + "</b> (" +
+      esc(t("suggest_pop_title", { category: categoryName(s.category) })) + ")"];
+    lines.push(esc(t("suggest_pop_newly", { n: num(site.newly_within || 0),
+      unit: unitName(s.demand_unit), km: kmText(s.within_km) })));
+    lines.push(esc(t("suggest_pop_share", { share: pct(site.share_within_after),
+                                            km: kmText(s.within_km) })));
+    if (suggestedOpened(site)) {
+      lines.push("<i>" + esc(t("suggest_pop_opened")) + "</i>");
+    } else {
+      lines.push("<button type=\"button\" class=\"suggest-open\">" + esc(t("suggest_open")) +
+                 "</button>");
+    }
+    return lines.join("<br>");
+  }
+
+  /** The panel line of a POST suggest answer: shares before and after, and how it was found. */
+  function suggestSummaryHtml(res) {
+    const s = res.summary;
+    let method = t("suggest_method_" + s.method);
+    if (s.method !== "exact" && has(s.gap) && s.gap > 0) {
+      method += "; " + t("suggest_gap", { gap: pct(s.gap) });
+    }
+    const html = ["<p class=\"suggest-line\">" + esc(t("suggest_summary", {
+      km: kmText(s.within_km), before: pct(s.share_within_before),
+      after: pct(s.share_within_after), persons: num(s.persons), unit: unitName(s.demand_unit),
+      method: method })) + "</p>"];
+    const cat = categoryName(s.category);
+    html.push("<p class=\"hint\">" + esc(res.sites.length ? t("suggest_detail", {
+      n: res.sites.length, category: cat, before: km(s.mean_before), after: km(s.mean_after) }) :
+      t("suggest_none", { category: cat })) + "</p>");
+    return html.join("");
+  }
+
+  /** The suggest controls of the what-if panel: distance, sites, objective, button, summary. */
+  function renderSuggest(container) {
+    const sg = state.suggest;
+    const box = el("div", { className: "suggest", id: "suggest-panel" }, container);
+    el("h2", {}, box, t("suggest_title"));
+    el("p", { className: "hint" }, box, t("suggest_hint", { category: categoryName(state.category) }));
+    const row = el("div", { className: "row" }, box);
+    const w1 = el("div", {}, row);
+    el("label", { for: "suggest-km" }, w1, t("suggest_km"));
+    const kmInput = el("input", { id: "suggest-km", type: "number", min: "0.1", step: "0.5",
+                                  inputmode: "decimal", value: sg.km }, w1);
+    kmInput.addEventListener("input", function () { sg.km = kmInput.value; });
+    const w2 = el("div", {}, row);
+    el("label", { for: "suggest-count" }, w2, t("suggest_count"));
+    const countInput = el("input", { id: "suggest-count", type: "number", min: "1", max: "10",
+                                     step: "1", inputmode: "numeric", value: sg.count }, w2);
+    countInput.addEventListener("input", function () { sg.count = countInput.value; });
+    countInput.disabled = sg.objective === "cover";
+    if (countInput.disabled) countInput.title = t("suggest_count_cover");
+    select(box, t("suggest_objective"), "suggest-objective", OBJECTIVES.map(function (o) {
+      return [o, t("suggest_obj_" + o)];
+    }), sg.objective, function (v) { sg.objective = v; renderMode(); });
+    const buttons = el("div", { className: "buttons" }, box);
+    const run = el("button", { type: "button", id: "suggest-run" }, buttons, t("suggest_run"));
+    run.addEventListener("click", suggestSites);
+    const summary = el("div", { className: "summary", id: "suggest-summary" }, box);
+    if (sg.result) {
+      const clear = el("button", { type: "button", id: "suggest-clear" }, buttons, t("suggest_clear"));
+      clear.addEventListener("click", clearSuggestions);
+      summary.innerHTML = suggestSummaryHtml(sg.result);
+    }
   }
 
   // --- compare --------------------------------------------------------------------------------
@@ -859,6 +1031,7 @@
         state.build, function (v) {
           const q = new URLSearchParams(window.location.search);
           q.set("build", v);
+          clearSuggestions();
           window.location.search = "?" + q.toString();
         });
     }
@@ -875,11 +1048,15 @@
               n > 0 ? "" : "none"];
     }), state.category, function (v) {
       state.category = v;
+      clearSuggestions();
       refresh(false);
     });
     select(panelDiv, t("profile"), "profile",
       state.meta.profiles.map(function (p) { return [p, profileLabel(p)]; }), state.profile,
-      function (v) { state.profile = v; isoLayer.clearLayers(); state.iso.fc = null; refresh(true); });
+      function (v) {
+        state.profile = v; isoLayer.clearLayers(); state.iso.fc = null; clearSuggestions();
+        refresh(true);
+      });
     select(panelDiv, t("measure"), "measure",
       [["distance", t("measure_distance")], ["time", t("measure_time")]], state.measure,
       function (v) { state.measure = v; drawVillages(); renderLegend(); });
@@ -938,6 +1115,7 @@
       }
       const reset = el("button", { type: "button", id: "whatif-reset" }, modeDiv, t("whatif_reset"));
       reset.addEventListener("click", resetScenario);
+      renderSuggest(modeDiv);
     } else if (state.mode === "compare") {
       if (state.builds.length < 2) {
         el("p", { className: "hint" }, modeDiv, t("compare_needs_two"));
@@ -1083,6 +1261,10 @@
     if (state.mode === "whatif") {
       parts.push(entry("facility-closed", "<span class=\"sym facility-symbol closed\"></span>", t("legend_closed")));
       parts.push(entry("facility-new", "<span class=\"sym facility-new-symbol\">+</span>", t("legend_opened")));
+      if (state.suggest.result && state.suggest.result.sites.length) {
+        parts.push(entry("suggested", "<span class=\"sym suggest-symbol\"><span>1</span></span>",
+                         t("legend_suggested")));
+      }
     }
     if (state.showLabels) {
       parts.push(entry("labels", "<span class=\"sym label-symbol\">Aa</span>", t("legend_labels")));

@@ -1,5 +1,5 @@
 """The web map in a real (headless) browser: villages, labels, legends, isochrones, what-if,
-the comparison of two builds, the language switch, the basemap and the API docs.
+suggested sites, the comparison of two builds, the language switch, the basemap and the API docs.
 
 Chromium comes from Debian (``/usr/bin/chromium``), the driver from the ``playwright``
 Python package; ``playwright install`` is never needed. One server per module serves two
@@ -335,6 +335,112 @@ def test_what_if_opening_a_facility_where_there_is_none(browser, server_url, cli
     pg.locator(".facility-new").click()  # a click on the new one takes it back
     _wait_ready(pg, "document.querySelectorAll('path.change-gained').length === 0")
     assert set(_classes(pg, "reason-")) == {"reason-no_facility"}
+    assert pg.errors == []
+    pg.close()
+
+
+# --- suggested sites -------------------------------------------------------------------------
+def _click_suggested(pg, rank: int) -> None:
+    r = pg.evaluate(
+        "rank => window.bereik.suggestLayer.getLayers().find(m => m.bereikRank === rank)"
+        ".getElement().getBoundingClientRect().toJSON()",
+        rank,
+    )
+    pg.mouse.click(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2)
+
+
+def _nl(text: str) -> str:
+    """An English-formatted number (1,234.5) as Dutch writes it (1.234,5)."""
+    return text.translate(str.maketrans(",.", ".,"))
+
+
+def test_suggested_sites_each_one_click_from_a_what_if_scenario(browser, server_url, client):
+    """Two pharmacies within 3 km: two numbered pins and the shares before and after as
+    POST /suggest gives them; the first opened as a scenario sends that site to POST
+    /scenarios and shows what it reports. An error is one line; another category clears."""
+    body = {"category": "pharmacy", "within_km": 3, "count": 2, "objective": "coverage",
+            "candidates": "villages", "profile": "car"}  # fmt: skip
+    want = client.post("/suggest", json=body).json()
+    s, sites = want["summary"], want["sites"]
+    assert len(sites) == 2 and s["method"] == "exact" and s["demand_unit"] == "persons"
+    before, after = f"{100 * s['share_within_before']:.1f}", f"{100 * s['share_within_after']:.1f}"
+    persons = f"{s['persons']:,.0f}"
+    pg = _open_page(browser, server_url, "lang=en&category=pharmacy")
+    pg.click("#mode-whatif")
+    assert "Suggest sites" in pg.locator("#suggest-panel").inner_text()
+    assert pg.locator("#suggest-km").input_value() == "5"  # the defaults
+    assert pg.locator("#suggest-count").input_value() == "1"
+    assert pg.locator("#suggest-objective").input_value() == "coverage"
+    pg.fill("#suggest-km", "3")
+    pg.fill("#suggest-count", "2")
+    with pg.expect_request(lambda r: "/suggest" in r.url and r.method == "POST") as req:
+        pg.click("#suggest-run")
+    assert req.value.post_data_json == body and "build=demo" in req.value.url
+    _wait_ready(pg, "document.querySelectorAll('.suggest-marker').length === 2")
+    assert pg.locator("#suggest-summary .suggest-line").inner_text() == (
+        f"within 3 km: {before} % \u2192 {after} % of {persons} persons (exact)"
+    )
+    pins = pg.evaluate("window.bereik.suggestLayer.getLayers().map(m =>"
+                       " [m.bereikRank, m.getLatLng().lng, m.getLatLng().lat])")  # fmt: skip
+    assert pins == [[x["rank"], x["lon"], x["lat"]] for x in sites]
+    assert pg.locator("#legend [data-key='suggested']").count() == 1
+    # the first pin: rank, name, persons newly within, the share then, and its button
+    first = sites[0]
+    _click_suggested(pg, 1)
+    popup = pg.locator(".leaflet-popup").inner_text()
+    assert f"1. {first['name']}" in popup and "suggested pharmacy" in popup
+    assert f"{first['newly_within']:,.0f} persons newly within 3 km" in popup
+    assert f"then {100 * first['share_within_after']:.1f} % within 3 km" in popup
+    with pg.expect_request(lambda r: "/scenarios" in r.url and r.method == "POST") as req:
+        pg.locator(".leaflet-popup button.suggest-open", has_text="Open here as scenario").click()
+    (opened,) = req.value.post_data_json["open"]
+    assert (opened["category"], opened["lon"], opened["lat"]) == (
+        "pharmacy", first["lon"], first["lat"])  # fmt: skip
+    _wait_ready(pg, "!!document.querySelector('#whatif-summary .verdict')")
+    scenario = client.post("/scenarios", json={
+        "open": [{"category": "pharmacy", "lon": first["lon"], "lat": first["lat"]}],
+        "profile": "car"}).json()  # fmt: skip
+    (sm,) = [x for x in scenario["summary"] if x["category"] == "pharmacy"]
+    (sp,) = [x for x in scenario["persons"] if x["category"] == "pharmacy"]
+    assert sm["villages_better"] >= 1 and sm["villages_worse"] == 0
+    summary = pg.locator("#whatif-summary").inner_text()
+    assert (f"{sm['villages_better']} villages closer "
+            f"({sm['population_better']:,.0f} residents)") in summary  # fmt: skip
+    assert f"{sp['weight_better']:,.0f} closer" in summary
+    assert "Proximity at least stayed the same" in summary
+    changes = _classes(pg, "change-")
+    closer = [c for c in changes if c in {"change-better", "change-much_better"}]
+    assert len(closer) == sm["villages_better"] and "change-worse" not in changes
+    assert f"opened: {first['name']} (suggestion 1)" in pg.locator("#whatif-changes").inner_text()
+    assert pg.locator(".facility-new").count() == 1
+    assert pg.locator(".suggest-marker.opened").count() == 1  # its pin says it is open
+    assert pg.locator(".suggest-marker").count() == 2
+    _shot(pg, "map-suggest.png")
+    pg.click("#lang-nl")
+    assert pg.locator("#suggest-summary .suggest-line").inner_text() == (
+        f"binnen 3 km: {_nl(before)} % \u2192 {_nl(after)} % van {_nl(persons)} inwoners (exact)"
+    )
+    assert "Locaties voorstellen" in pg.locator("#suggest-panel").inner_text()
+    pg.click("#lang-en")
+    pg.click("#suggest-clear")
+    assert pg.locator(".suggest-marker").count() == 0
+    assert pg.locator("#suggest-summary").inner_text() == ""
+    # an error (over a limit) is one line in the panel
+    detail = client.post("/suggest", json={**body, "within_km": 500}).json()["detail"]
+    assert "max_within_km" in detail
+    pg.fill("#suggest-km", "500")
+    pg.click("#suggest-run")
+    _wait_ready(pg, "document.querySelector('#status').classList.contains('error')")
+    assert pg.locator("#status").inner_text() == detail
+    assert pg.locator(".suggest-marker").count() == 0
+    # another category clears the pins
+    pg.fill("#suggest-km", "3")
+    pg.click("#suggest-run")
+    _wait_ready(pg, "document.querySelectorAll('.suggest-marker').length === 2")
+    pg.select_option("#category", "supermarket")
+    _wait_ready(pg)
+    assert pg.locator(".suggest-marker").count() == 0
+    assert pg.locator("#suggest-summary").inner_text() == ""
     assert pg.errors == []
     pg.close()
 
