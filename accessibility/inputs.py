@@ -51,12 +51,11 @@ def read_text_csv(p: Path) -> pd.DataFrame:
     if not raw.strip():
         msg = f"{p}: the file is empty"
         raise InputFileError(msg)
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
+    if b"\x00" in raw[:65536]:
+        kind = " (an Excel workbook?)" if raw.startswith(b"PK\x03\x04") else ""
+        msg = f"{p}: not a text CSV but a binary file{kind}; save it as CSV (UTF-8)"
+        raise InputFileError(msg)
+    text = _decode(p, raw)
     first = text.splitlines()[0]
     sep = ";" if first.count(";") > first.count(",") else ","
     try:
@@ -64,6 +63,21 @@ def read_text_csv(p: Path) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError) as exc:
         msg = f"{p}: cannot parse as CSV ({exc})"
         raise InputFileError(msg) from exc
+
+
+def _decode(p: Path, raw: bytes) -> str:
+    """Decode UTF-8 (with BOM) or Windows-1252; else an error naming the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        first = exc
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        bad = raw[first.start]
+        msg = (f"{p}: not UTF-8 or Windows-1252 text (byte 0x{bad:02x} at position "
+               f"{first.start}); save it as CSV (UTF-8)")  # fmt: skip
+        raise InputFileError(msg) from None
 
 
 def to_float(s: pd.Series) -> pd.Series:

@@ -6,6 +6,7 @@ geodata stack. Defaults come from :mod:`accessibility.defaults`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +24,7 @@ from accessibility.defaults import (
     DEFAULT_RADII_KM,
     DEFAULT_THRESHOLDS_MBPS,
 )
-from accessibility.errors import InputFileError
+from accessibility.errors import InputFileError, ParameterError
 from accessibility.profiles import Profile, ProfileSet, load_profiles
 from accessibility.store import build_key, file_sha256
 
@@ -77,6 +78,20 @@ class BuildParams:
     area: str | None = None
     buffer_km: float = DEFAULT_BUFFER_KM
     facilities_within: str | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse numbers no build can use, before any work (one message, the field named)."""
+        numbers = {"max_snap_m": self.max_snap_m, "assign_radius_km": self.assign_radius_km,
+                   "buffer_km": self.buffer_km, "basic_mbps": self.basic_mbps,
+                   "nga_mbps": self.nga_mbps}  # fmt: skip
+        numbers.update({f"radii_km[{i}]": r for i, r in enumerate(self.radii_km)})
+        for name, value in numbers.items():
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                msg = f"{name} must be a finite number > 0, got {value!r}"
+                raise ParameterError(msg)
+        if not self.radii_km:
+            msg = "radii_km needs at least one radius"
+            raise ParameterError(msg)
 
     @property
     def area_file(self) -> Path | None:

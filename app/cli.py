@@ -10,6 +10,7 @@ the libraries are one line on stderr with exit status 2. Only ``serve`` loads th
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import warnings
@@ -49,10 +50,56 @@ def _floats(text: str) -> tuple[float, ...]:
     except ValueError as exc:
         msg = f"expected comma-separated numbers such as 1,3,5; got {text!r}"
         raise argparse.ArgumentTypeError(msg) from exc
-    if not vals or any(v <= 0 for v in vals):
+    if not vals or not all(math.isfinite(v) and v > 0 for v in vals):
         msg = f"expected positive numbers such as 1,3,5; got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return vals
+
+
+def _positive(text: str) -> float:
+    """Parse a finite number > 0 (km, metres, minutes)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        msg = f"expected a finite number > 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _not_negative(text: str) -> float:
+    """Parse a finite number >= 0 (seconds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value >= 0):
+        msg = f"expected a finite number >= 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _share(text: str) -> float:
+    """Parse a share in (0, 1]."""
+    value = _positive(text)
+    if value > 1:
+        msg = f"expected a share between 0 and 1 (e.g. 0.95), got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _crs(text: str) -> str:
+    """Check a coordinate reference system pyproj knows (``EPSG:28992``)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(text)
+    except CRSError as exc:
+        msg = f"unknown CRS {text!r} (e.g. EPSG:28992 for RD New, EPSG:4326 for lon/lat)"
+        raise argparse.ArgumentTypeError(msg) from exc
+    return text
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -122,6 +169,7 @@ def _facility_arguments(g: argparse._ArgumentGroup) -> None:
     )
     g.add_argument(
         "--facilities-crs",
+        type=_crs,
         default=None,
         metavar="CRS",
         help="CRS of x,y columns in facility CSVs (e.g. EPSG:28992)",
@@ -150,7 +198,11 @@ def _village_arguments(g: argparse._ArgumentGroup) -> None:
         "points/polygons; default: OSM place=city/town/village/hamlet",
     )
     g.add_argument(
-        "--villages-crs", default=None, metavar="CRS", help="CRS of x,y columns in a villages CSV"
+        "--villages-crs",
+        type=_crs,
+        default=None,
+        metavar="CRS",
+        help="CRS of x,y columns in a villages CSV",
     )
     g.add_argument(
         "--boundaries",
@@ -179,7 +231,7 @@ def _area_arguments(g: argparse._ArgumentGroup) -> None:
     )
     g.add_argument(
         "--buffer-km",
-        type=float,
+        type=_positive,
         default=DEFAULT_BUFFER_KM,
         help="with --area: keep roads and facilities this far beyond the area, so border "
         f"villages find facilities across the border (default {DEFAULT_BUFFER_KM:g})",
@@ -212,7 +264,7 @@ def _method_arguments(g: argparse._ArgumentGroup) -> None:
     )
     g.add_argument(
         "--max-snap-m",
-        type=float,
+        type=_positive,
         default=DEFAULT_MAX_SNAP_M,
         help="villages farther from any road get reason not_on_network "
         f"(default {DEFAULT_MAX_SNAP_M:g})",
@@ -229,7 +281,11 @@ def _origin_arguments(g: argparse._ArgumentGroup) -> None:
         "verblijfsobjecten; default: the extract's addresses and residential buildings",
     )
     g.add_argument(
-        "--addresses-crs", default=None, metavar="CRS", help="CRS of x,y columns of --addresses"
+        "--addresses-crs",
+        type=_crs,
+        default=None,
+        metavar="CRS",
+        help="CRS of x,y columns of --addresses",
     )
     g.add_argument(
         "--residents-column",
@@ -253,7 +309,7 @@ def _origin_arguments(g: argparse._ArgumentGroup) -> None:
     )
     g.add_argument(
         "--assign-radius-km",
-        type=float,
+        type=_positive,
         default=DEFAULT_ASSIGN_RADIUS_KM,
         help="an address belongs to the nearest village within this distance in its "
         f"municipality, else to the municipality's buitengebied (default "
@@ -306,6 +362,7 @@ def _coverage_arguments(g: argparse._ArgumentGroup) -> None:
     )
     g.add_argument(
         "--coverage-crs",
+        type=_crs,
         default=None,
         metavar="CRS",
         help="CRS for coverage without one (e.g. x,y columns in a CSV)",
@@ -412,7 +469,7 @@ def _suggest_arguments(p: argparse.ArgumentParser) -> None:
     from accessibility.suggest import OBJECTIVES
 
     _planning_common(p)
-    p.add_argument("--within-km", type=float, required=True,
+    p.add_argument("--within-km", type=_positive, required=True,
                    help="road distance within which a person counts as served (km)")  # fmt: skip
     p.add_argument("--objective", choices=list(OBJECTIVES), default="coverage",
                    help="; ".join(f"{k}: {v}" for k, v in OBJECTIVES.items()))  # fmt: skip
@@ -422,10 +479,10 @@ def _suggest_arguments(p: argparse.ArgumentParser) -> None:
                    help="villages (without the facility within "
                    f"{CANDIDATE_VILLAGE_FREE_M / 1000:g} km), grid:1km (a grid over the roads), or "
                    "a CSV/GeoJSON of points (lon,lat[,id,name])")  # fmt: skip
-    p.add_argument("--target-share", type=float, default=DEFAULT_TARGET_SHARE,
+    p.add_argument("--target-share", type=_share, default=DEFAULT_TARGET_SHARE,
                    help="cover: share of persons to bring within --within-km "
                    f"(default {DEFAULT_TARGET_SHARE:g})")  # fmt: skip
-    p.add_argument("--time-budget-s", type=float, default=DEFAULT_SUGGEST_BUDGET_S,
+    p.add_argument("--time-budget-s", type=_not_negative, default=DEFAULT_SUGGEST_BUDGET_S,
                    help="seconds the exact solver may take before the greedy answer is "
                    f"given (default {DEFAULT_SUGGEST_BUDGET_S:g}; 0: greedy only)")  # fmt: skip
     p.add_argument("--close-one", action="store_true",
@@ -437,7 +494,7 @@ def _access_arguments(p: argparse.ArgumentParser) -> None:
     from accessibility.planning import SUPPLY_METHODS
 
     _planning_common(p)
-    p.add_argument("--catchment-minutes", type=float, default=DEFAULT_CATCHMENT_MIN,
+    p.add_argument("--catchment-minutes", type=_positive, default=DEFAULT_CATCHMENT_MIN,
                    help=f"travel time within which a facility is used (default "
                    f"{DEFAULT_CATCHMENT_MIN:g})")  # fmt: skip
     p.add_argument("--method", choices=list(SUPPLY_METHODS), default="e2sfca",

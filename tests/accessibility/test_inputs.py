@@ -486,3 +486,60 @@ def test_boundaries_without_crs_or_name(tmp_path):
         boundaries_from_file(p)
     with pytest.raises(InputFileError, match="not found"):
         boundaries_from_file(tmp_path / "none.gpkg")
+
+
+# --- files and options refused with one line, before any work (issue 14) ------------------------
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"category,lon,lat\ngp,9.5,47.1\x81\n", "not UTF-8 or Windows-1252 text (byte 0x81"),
+        (b"PK\x03\x04\x14\x00\x06\x00binary\x00xl/workbook.xml", "(an Excel workbook?)"),
+        (b"\x00\x01\x02 category,lon,lat", "not a text CSV but a binary file"),
+    ],
+)
+def test_a_csv_that_is_not_text_is_one_clear_error(tmp_path, content, words):
+    from accessibility.inputs import read_text_csv
+
+    p = tmp_path / "facilities.csv"
+    p.write_bytes(content)
+    with pytest.raises(InputFileError, match=words.replace("(", r"\(").replace("?)", r"\?\)")):
+        read_text_csv(p)
+
+
+def test_windows_1252_is_still_read(tmp_path):
+    from accessibility.inputs import read_text_csv
+
+    p = tmp_path / "f.csv"
+    p.write_bytes("category,lon,lat,name\ngp,9.5,47.1,Praxis M\u00fcller\n".encode("cp1252"))
+    assert read_text_csv(p)["name"].iloc[0] == "Praxis M\u00fcller"
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--facilities-crs", "EPSG:99999"], "unknown CRS 'EPSG:99999'"),
+        (["--villages-crs", "EPSG:0"], "unknown CRS 'EPSG:0'"),
+        (["--max-snap-m", "-5"], "--max-snap-m: expected a finite number > 0"),
+        (["--radii-km", "nan"], "--radii-km: expected positive numbers"),
+        (["--buffer-km", "inf"], "--buffer-km: expected a finite number > 0"),
+    ],
+)
+def test_bad_build_options_exit_2_with_one_line(tmp_path, capsys, argv, words):
+    from app.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["build", "--out", str(tmp_path / "b"), *argv])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("field", ["max_snap_m", "buffer_km", "radii_km"])
+def test_build_params_refuse_numbers_no_build_can_use(field):
+    from accessibility.errors import ParameterError
+    from accessibility.params import BuildParams
+
+    value = (float("nan"),) if field == "radii_km" else -1.0
+    with pytest.raises(ParameterError, match=field):
+        BuildParams(extract=DRENTHE, **{field: value})
