@@ -187,14 +187,14 @@ def load_build(path: str | Path, *, name: str | None = None) -> Build:
             villages=gpd.read_parquet(lay.villages),
             facilities=gpd.read_parquet(lay.facilities),
             indicators=pd.read_parquet(lay.indicators),
-            municipalities=pd.read_csv(lay.municipalities),
+            municipalities=_read_csv(lay.municipalities),
             municipality_polygons=_optional(gpd.read_parquet, lay.municipality_polygons),
             networks=LazyNetworks(
                 {prof: lay.network(prof) for prof in manifest["parameters"]["profiles"]}
             ),
             white_areas=_optional(gpd.read_parquet, lay.white_areas),
             double_disadvantage=_optional(
-                lambda p: pd.read_csv(p, dtype={"village_id": str}), lay.double_disadvantage
+                lambda p: _read_csv(p, dtype={"village_id": str}), lay.double_disadvantage
             ),
             persons_villages=_optional(_read_persons, lay.persons_villages),
             persons_municipalities=_optional(_read_persons, lay.persons_municipalities),
@@ -210,7 +210,14 @@ def load_build(path: str | Path, *, name: str | None = None) -> Build:
 
 
 def _read_persons(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype={"village_id": str, "worst_origin_id": str})
+    return _read_csv(path, dtype={"village_id": str, "worst_origin_id": str})
+
+
+def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
+    """Read a build's CSV (the quotes that kept formulas from running taken off)."""
+    from accessibility.writer import unescape_formulas
+
+    return unescape_formulas(pd.read_csv(path, **kwargs))
 
 
 def _optional(read, path: Path):

@@ -245,13 +245,50 @@ def write_network_geopackage(net: Network, path: str | Path) -> tuple[int, int]:
     return len(nodes), len(edges)
 
 
+#: a text cell starting with one of these is a formula to a spreadsheet (CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_columns(df: pd.DataFrame) -> list:
+    text = pd.api.types.is_object_dtype, pd.api.types.is_string_dtype
+    return [c for c in df.columns if any(is_text(df[c]) for is_text in text)]
+
+
+def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with ``'`` (OWASP).
+
+    A village named ``=1+2`` or ``@SUM(A1)`` then shows as written in Excel or LibreOffice
+    instead of being evaluated; :func:`unescape_formulas` takes the quote off again.
+    """
+    out = None
+    for c in _text_columns(df):
+        col = df[c]
+        hit = col.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+        if hit.any():
+            out = df.copy() if out is None else out
+            out[c] = col.where(~hit, "'" + col.astype(str))
+    return df if out is None else out
+
+
+def unescape_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`escape_formulas` on a table read back from a build's CSV."""
+    for c in _text_columns(df):
+        col = df[c]
+        hit = col.map(lambda v: isinstance(v, str) and v[:1] == "'" and v[1:2] != ""
+                      and v[1:].startswith(FORMULA_STARTS))  # fmt: skip
+        if hit.any():
+            df[c] = col.where(~hit, col.astype(str).str[1:])
+    return df
+
+
 def write_csv(df: pd.DataFrame, path: str | Path, *, index: bool = False) -> None:
     """Write a table as CSV with its figures rounded by column name (0.1 m, 0.1 s, ...).
 
     See :mod:`accessibility.precision`; the Parquet files the service reads keep full
-    precision.
+    precision. Text that a spreadsheet would run as a formula is quoted
+    (:func:`escape_formulas`).
     """
-    round_frame(df).to_csv(path, index=index)
+    escape_formulas(round_frame(df)).to_csv(path, index=index)
 
 
 def gpkg_layer(df: pd.DataFrame, path: str | Path, layer: str, *, crs: str | None = WGS84) -> None:

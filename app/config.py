@@ -74,6 +74,9 @@ class Settings(BaseSettings):
         DEFAULT_MAX_SNAP_M, gt=0, description="Farthest a point may lie from a road."
     )
     max_items: int = Field(10_000, ge=1, description="Largest `limit` of a collection page.")
+    max_request_bytes: int = Field(
+        1_000_000, ge=1_000, description="Largest request body (bytes); more is a 413."
+    )
     default_items: int = Field(1_000, ge=1, description="`limit` when a request gives none.")
     isochrone_cell_m: float = Field(
         DEFAULT_CELL_M,

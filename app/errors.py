@@ -23,6 +23,8 @@ from broadband import errors as bb
 logger = logging.getLogger("bereik.app")
 #: longest echo of a bad input value in a 422 message
 SHOWN_CHARS = 80
+#: longest error message a response carries (a domain error may quote an id it was given)
+MAX_DETAIL_CHARS = 1000
 
 
 class ServiceError(Exception):
@@ -135,8 +137,15 @@ def status_code_for(exc: BaseException) -> int:
 
 
 def _detail(exc: BaseException) -> str:
-    text = str(exc)
-    return text or type(exc).__name__
+    text = str(exc) or type(exc).__name__
+    return capped(text)
+
+
+def capped(text: str) -> str:
+    """``text`` cut to :data:`MAX_DETAIL_CHARS` (a 1 MB id does not come back whole)."""
+    if len(text) <= MAX_DETAIL_CHARS:
+        return text
+    return text[:MAX_DETAIL_CHARS] + f"... ({len(text) - MAX_DETAIL_CHARS:,} characters cut)"
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
@@ -165,7 +174,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
         allow = _allowed_methods(request)
         if allow:
             headers["Allow"] = allow
-    return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code,
+    return JSONResponse({"detail": capped(str(exc.detail))}, status_code=exc.status_code,
                         headers=headers or None)  # fmt: skip
 
 
@@ -195,7 +204,7 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     return JSONResponse(
-        {"detail": validation_message(list(exc.errors()))},
+        {"detail": capped(validation_message(list(exc.errors())))},
         status_code=_status(request, HTTPStatus.UNPROCESSABLE_ENTITY),
     )
 

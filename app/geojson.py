@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 
 from accessibility.crs import WGS84
 from accessibility.precision import round_frame, round_scalar
+from accessibility.writer import escape_formulas
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 CSV_MEDIA_TYPE = "text/csv"
@@ -224,7 +225,7 @@ def csv_text(gdf: pd.DataFrame) -> str:
         # one concat, not inserts: a wide table (a nullable column per count) has many blocks
         df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
     buf = io.StringIO()
-    df.to_csv(buf, index=False, lineterminator="\n")
+    escape_formulas(df).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
 
 

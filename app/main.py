@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.config import Settings
 from app.errors import add_exception_handlers, is_ogc_path
-from app.middleware import HeadAsGet
+from app.middleware import BodyLimit, HeadAsGet, SafeHeaders
 from app.routers import (
     basemap,
     broadband,
@@ -102,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(HeadAsGet)
+    app.add_middleware(SafeHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     _finish_openapi(app, settings)
     return app
 

@@ -19,13 +19,22 @@ import numpy as np
 import pandas as pd
 
 from accessibility.crs import WGS84, to_wgs84
-from accessibility.errors import AccessibilityError
+from accessibility.errors import AccessibilityError, BuildNotFoundError
 from accessibility.isochrones import prepare_network
 from accessibility.layout import edges_layer
 from accessibility.model import Build, load_build
 from app.errors import BuildUnavailableError, NotFoundError
 
 logger = logging.getLogger("bereik.app")
+
+
+def safe_reason(exc: BaseException) -> str:
+    """Why a build did not load, in words a client may see: no path, no exception text."""
+    if isinstance(exc, BuildNotFoundError):
+        return "the build folder is missing or incomplete: run `bereik build`"
+    if isinstance(exc, OSError):
+        return "the build's files cannot be read (permissions or disk)"
+    return "the build's files are damaged or from another version: rebuild it"
 
 
 @dataclass(eq=False)
@@ -144,8 +153,8 @@ class BuildRegistry:
                 if warm_up:
                     served.warm_up()
             except (AccessibilityError, OSError, ValueError) as exc:
-                reg.missing[name] = f"{path}: {exc}"
-                logger.warning("build %r not loaded: %s", name, exc)
+                reg.missing[name] = safe_reason(exc)  # the path and the text: the log only
+                logger.warning("build %r not loaded from %s: %s", name, path, exc)
                 continue
             reg.builds[name] = served
             logger.info("loaded build %r from %s", name, path)

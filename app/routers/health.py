@@ -25,9 +25,19 @@ router = APIRouter(tags=["service"])
     responses=error_responses(503),
 )
 def health(registry: RegistryDep) -> Health:
-    """Return 200 with the loaded builds, or 503 saying which build is missing and why."""
+    """Return 200 when every configured build is loaded, else 503 naming those that are not.
+
+    The reasons are safe to show (no server path, no exception text: those are logged).
+    """
     if not registry.builds:
         raise BuildUnavailableError(registry.unavailable_message())
+    if registry.missing:
+        reasons = "; ".join(f"{n}: {r}" for n, r in registry.missing.items())
+        n_all = len(registry.missing) + len(registry.builds)
+        serving = ", ".join(registry.builds)
+        msg = (f"{len(registry.missing)} of {n_all} configured builds not loaded ({reasons}); "
+               f"serving {serving}")  # fmt: skip
+        raise BuildUnavailableError(msg)
     return Health(version=__version__, builds=list(registry.builds),
                   default_build=registry.default, missing=registry.missing)  # fmt: skip
 

@@ -50,8 +50,12 @@ def test_nothing_configured():
 def test_several_builds_by_name(app_build_dir, tmp_path):
     settings = make_settings(build="", builds=f"y2015={app_build_dir},gone={tmp_path / 'x'}")
     with TestClient(create_app(settings)) as c:
-        health = c.get("/health").json()
-        assert health["builds"] == ["y2015"] and "gone" in health["missing"]
+        r = c.get("/health")
+        assert r.status_code == 503  # a configured build is missing: not healthy
+        detail = r.json()["detail"]
+        assert "1 of 2 configured builds not loaded (gone: the build folder is missing" in detail
+        assert "serving y2015" in detail
+        assert str(tmp_path) not in detail and "Error" not in detail  # no path, no exception
         assert c.get("/villages", params={"build": "y2015"}).status_code == 200
         r = c.get("/villages", params={"build": "gone"})
         assert r.status_code == 404 and "gone" in r.json()["detail"]
