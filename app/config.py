@@ -108,8 +108,19 @@ class Settings(BaseSettings):
         "© OpenStreetMap contributors", description="Attribution shown with the tiles."
     )
     root_path: str = Field("", description="Path prefix when served behind a proxy.")
+    public_url: str = Field(
+        "",
+        description="The service's public address (e.g. https://bereik.drenthe.nl/api): the "
+        "base of the links it returns. Empty: the request's Host when it is an allowed host, "
+        "else links relative to the server.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1", "testserver"],
+        description="Host names whose Host header the links may use when public_url is "
+        "empty, comma-separated ('*': any; a forged Host then reaches the links).",
+    )
 
-    @field_validator("builds", "cors_origins", mode="before")
+    @field_validator("builds", "cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_csv(value)

@@ -23,7 +23,7 @@ from app.geojson import (
     feature_text,
     geojson_response,
 )
-from app.routers.links import JSON, link, page_links
+from app.routers.links import JSON, here, link, page_links
 from app.schemas import (
     Collection,
     Collections,
@@ -199,7 +199,7 @@ def get_item(
     out = ogc_crs.parse(crs, layers.build_crs(sb))
     row = layers.find_feature(layers.collection_frame(sb, collection_id), info, feature_id)
     base = f"/collections/{collection_id}"
-    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON_MEDIA_TYPE},
+    links = [{"href": here(request), "rel": "self", "type": GEOJSON_MEDIA_TYPE},
              link(request, base, "collection", JSON)]  # fmt: skip
     text = feature_text(row, id_column=info.id_column, members={"links": links},
                         **_geometry_options(out))  # fmt: skip

@@ -82,3 +82,27 @@ def test_csv_cells_that_are_formulas_are_quoted(tmp_path):
     assert unescape_formulas(back)["village_name"].tolist()[:5] == ["=1+2", "@SUM(A1)", "-cmd",
                                                                   "+31", "Vaduz"]  # fmt: skip
     assert escape_formulas(df.iloc[4:]) is not None
+
+
+def test_a_forged_host_never_reaches_the_links(client):
+    r = client.get("/collections", headers={"Host": "evil.example"})
+    assert r.status_code == 200
+    hrefs = [x["href"] for x in r.json()["links"]]
+    assert hrefs and not any("evil.example" in h for h in hrefs)
+    assert all(h.startswith("/") for h in hrefs)  # relative to the server
+    items = client.get("/collections/villages/items", params={"limit": 2},
+                       headers={"Host": "evil.example"}).json()  # fmt: skip
+    assert not any("evil.example" in x["href"] for x in items["links"])
+    # an allowed host (the test client's own) keeps absolute links
+    ok = client.get("/collections").json()["links"]
+    assert all(x["href"].startswith("http://testserver/") for x in ok)
+
+
+def test_the_public_url_is_the_base_of_every_link(app_build_dir):
+    settings = make_settings(build=str(app_build_dir), public_url="https://bereik.example.nl/api/")
+    with TestClient(create_app(settings)) as c:
+        items = c.get("/collections/villages/items", params={"limit": 2, "offset": 2},
+                      headers={"Host": "evil.example"}).json()  # fmt: skip
+    hrefs = {x["rel"]: x["href"] for x in items["links"]}
+    assert hrefs["next"].startswith("https://bereik.example.nl/api/collections/villages/items?")
+    assert "offset=4" in hrefs["next"] and "offset=0" in hrefs["prev"]
