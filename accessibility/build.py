@@ -53,6 +53,8 @@ from accessibility.residents import (
 from accessibility.store import (
     SCHEMA_VERSION,
     AtomicBuildDir,
+    BuildLock,
+    file_list,
     is_up_to_date,
     library_versions,
     read_manifest,
@@ -95,17 +97,29 @@ def run_build(
     *,
     force: bool = False,
     progress: bool = False,
+    verify: bool = False,
 ) -> BuildResult:
     """Build (or reuse) the build folder ``out_dir`` for ``params``.
 
     Returns immediately with ``up_to_date=True`` when ``out_dir`` already holds a build with
-    the same cache key (unless ``force``).
+    the same cache key and every file the manifest lists at its size (``verify``: and its
+    SHA-256), unless ``force``. A damaged build is rebuilt.
+
+    Raises
+    ------
+    BuildLockedError
+        When another build is writing ``out_dir``.
     """
     out = Path(out_dir)
     hashes, key = params.cache_key()
-    if not force and is_up_to_date(out, key):
-        return BuildResult(path=out, manifest=read_manifest(out), up_to_date=True)
+    with BuildLock(out):  # a second build of this folder stops here, before any work
+        if not force and is_up_to_date(out, key, verify=verify):
+            return BuildResult(path=out, manifest=read_manifest(out), up_to_date=True)
+        return _build(params, out, key, hashes, progress=progress)
 
+
+def _build(params: BuildParams, out: Path, key: str, hashes: dict[str, str], *,
+           progress: bool) -> BuildResult:  # fmt: skip
     names = ["read OSM", "networks", "facilities", "villages", "indicators", "write"]
     if params.origins_source is not None:
         names.insert(4, "origins")
@@ -210,6 +224,7 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
                 broadband.write(lay)
             basemap.write(lay)
             manifest["timings_s"] = stages.timings
+            manifest["files"] = file_list(tmp)
             write_json_atomic(lay.manifest, manifest)
     write_json_atomic(BuildLayout(out).manifest, manifest)  # with the write stage's timing
     return BuildResult(path=out, manifest=manifest, indicators=ind, timings_s=stages.timings)

@@ -25,7 +25,7 @@ from accessibility.errors import (
 from accessibility.layout import BuildLayout
 from accessibility.network import Network
 from accessibility.profiles import preferred_profile
-from accessibility.store import read_manifest
+from accessibility.store import check_files, read_manifest, recover
 
 #: how a figure is made: the mean over persons (origins), or the village point alone
 METHODS = ("persons", "place_point")
@@ -178,8 +178,10 @@ def load_build(path: str | Path, *, name: str | None = None) -> Build:
     BuildNotFoundError
         When the folder is missing, incomplete or damaged.
     """
+    recover(path)  # a swap cut between its two renames (no atomic exchange): undo it
     lay = BuildLayout(Path(path))
     manifest = read_manifest(lay.root)
+    check_files(lay.root, manifest)  # sizes: a truncated or missing file is refused now
     try:
         return Build(
             path=lay.root,

@@ -3,13 +3,17 @@
 A build folder holds ``manifest.json`` (inputs with hashes, parameters, OSM timestamp,
 counts, library versions, created), the tables (CSV and Parquet), the networks (``.npz``)
 and ``bereik.gpkg`` for QGIS (:class:`accessibility.layout.BuildLayout` names them). It is
-written to a temporary sibling folder and renamed into
-place, so a killed build leaves the last good one. The cache key is a SHA-256 of the input
-bytes, the parameters, the schema version and the library versions (r5py style).
+written to a temporary sibling folder that takes the old one's place in one atomic step
+(:class:`AtomicBuildDir`), under a lock (:class:`BuildLock`): a killed build leaves the
+last good one, and two builds of one name cannot race. The manifest lists every file with
+its size and SHA-256; "up to date" and :func:`check_files` compare them. The cache key is
+a SHA-256 of the input bytes, the parameters, the schema version and the library versions
+(r5py style).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -20,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from accessibility.defaults import DEFAULT_BUILDS_DIR
-from accessibility.errors import BuildNotFoundError
+from accessibility.errors import AccessibilityError, BuildNotFoundError
 from accessibility.layout import MANIFEST, BuildLayout
 
 SCHEMA_VERSION = 1
@@ -95,20 +99,147 @@ def read_manifest(build_dir: str | Path) -> dict[str, Any]:
         raise BuildNotFoundError(msg) from exc
 
 
-def is_up_to_date(build_dir: str | Path, key: str) -> bool:
-    """Tell whether ``build_dir`` holds a complete build with this cache key."""
+def is_up_to_date(build_dir: str | Path, key: str, *, verify: bool = False) -> bool:
+    """Tell whether ``build_dir`` holds a complete, undamaged build with this cache key.
+
+    Every file the manifest lists must be there with its size; ``verify`` also compares
+    each file's SHA-256 (reads every byte). A build from before the manifest listed its
+    files is not up to date (it is rebuilt once).
+    """
     try:
-        return read_manifest(build_dir).get("key") == key
+        manifest = read_manifest(build_dir)
     except BuildNotFoundError:
         return False
+    if manifest.get("key") != key or "files" not in manifest:
+        return False
+    return not damaged_files(build_dir, manifest, hashes=verify)
+
+
+def file_list(root: Path) -> dict[str, dict[str, Any]]:
+    """Size and SHA-256 of every file under ``root`` but the manifest (for the manifest)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.name != MANIFEST:
+            out[p.relative_to(root).as_posix()] = {"bytes": p.stat().st_size,
+                                                   "sha256": file_sha256(p)}  # fmt: skip
+    return out
+
+
+def damaged_files(root: str | Path, manifest: dict[str, Any], *, hashes: bool = False) -> list[str]:
+    """Say what differs from the manifest's file list: missing, other size (other hash)."""
+    problems = []
+    for name, want in manifest.get("files", {}).items():
+        p = Path(root) / name
+        if not p.is_file():
+            problems.append(f"{name} is missing")
+        elif p.stat().st_size != want["bytes"]:
+            problems.append(f"{name} has {p.stat().st_size:,} bytes, the manifest says "
+                            f"{want['bytes']:,}")  # fmt: skip
+        elif hashes and file_sha256(p) != want["sha256"]:
+            problems.append(f"{name} differs from the manifest (SHA-256)")
+    return problems
+
+
+def check_files(root: str | Path, manifest: dict[str, Any], *, hashes: bool = False) -> None:
+    """Raise BuildNotFoundError naming the first damaged file (sizes; ``hashes``: SHA-256)."""
+    problems = damaged_files(root, manifest, hashes=hashes)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        msg = f"{root}: damaged build: {problems[0]}{more}; rebuild with `bereik build --force`"
+        raise BuildNotFoundError(msg)
+
+
+class BuildLockedError(AccessibilityError):
+    """Another ``bereik build`` is writing the same build folder."""
+
+
+@dataclass
+class BuildLock:
+    """Context manager: the lock of one build folder, so two builds of it cannot race.
+
+    An exclusive ``flock`` on ``.<name>.bereik-lock`` beside the folder (released by the
+    system when the process dies, so a killed build never leaves it locked). A second build
+    of the same folder does not wait: it stops at once with :class:`BuildLockedError`.
+    """
+
+    target: Path
+
+    def __enter__(self) -> BuildLock:
+        import fcntl
+
+        self.target = Path(self.target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.path = self.target.parent / f".{self.target.name}.bereik-lock"
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self.fd, 64, 0).decode(errors="replace").strip() or "?"
+            os.close(self.fd)
+            msg = (f"another `bereik build` is writing {self.target} (pid {holder}); wait "
+                   "for it to finish, or build under another name")  # fmt: skip
+            raise BuildLockedError(msg) from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        os.close(self.fd)  # closing releases the lock
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    False where the system or file system cannot (then the caller falls back).
+    """
+    import ctypes
+
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EXDEV, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def _old_copies(target: Path) -> list[Path]:
+    return sorted(target.parent.glob(f".bereik-old-{target.name}-*"))
+
+
+def recover(target: str | Path) -> None:
+    """Put the last good build back where a swap was cut between its two renames.
+
+    Only the fallback swap (no ``RENAME_EXCHANGE``) has two steps; a kill between them
+    leaves the target missing and the previous build as ``.bereik-old-<name>-<pid>``.
+    """
+    target = Path(target)
+    if target.exists() or target.is_symlink():
+        return
+    for old in reversed(_old_copies(target)):
+        if (old / MANIFEST).is_file():
+            old.rename(target)
+            return
 
 
 @dataclass
 class AtomicBuildDir:
     """Context manager: a temporary folder that replaces ``target`` on success.
 
-    On error (or kill) the temporary folder is removed (or left as ``.bereik-tmp-*``, which
-    is ignored) and ``target`` keeps its last good content.
+    The new folder takes the old one's place in one atomic step
+    (:func:`exchange`, Linux ``renameat2``): a reader sees the old build or the new one,
+    never a mix and never none. Where that is not available, two renames, and
+    :func:`recover` undoes a cut between them. On error (or kill) the temporary folder is
+    removed (or left as ``.bereik-tmp-*``, removed by the next build of that name), and
+    ``target`` keeps its last good content. Hold :class:`BuildLock` around it.
     """
 
     target: Path
@@ -116,9 +247,10 @@ class AtomicBuildDir:
     def __enter__(self) -> Path:
         self.target = Path(self.target)
         self.target.parent.mkdir(parents=True, exist_ok=True)
+        recover(self.target)
+        for stale in self.target.parent.glob(f".bereik-tmp-{self.target.name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # killed builds (we hold the lock)
         self.tmp = self.target.parent / f".bereik-tmp-{self.target.name}-{os.getpid()}"
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp)
         self.tmp.mkdir()
         return self.tmp
 
@@ -126,13 +258,16 @@ class AtomicBuildDir:
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
-        old = None
-        if self.target.exists():
-            old = self.target.parent / f".bereik-tmp-old-{self.target.name}-{os.getpid()}"
-            self.target.rename(old)
+        if not self.target.exists():
+            self.tmp.rename(self.target)
+            return
+        if exchange(self.tmp, self.target):
+            shutil.rmtree(self.tmp, ignore_errors=True)  # it holds the old build now
+            return
+        old = self.target.parent / f".bereik-old-{self.target.name}-{os.getpid()}"
+        self.target.rename(old)
         self.tmp.rename(self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -41,6 +42,8 @@ from accessibility.defaults import (
 )
 
 Handler = Callable[[argparse.Namespace], int]
+#: a build needs at least this much free disk before it starts (the sample's is ~60 MB)
+MIN_FREE_BYTES = 200_000_000
 
 
 # --- argument types ----------------------------------------------------------------------------
@@ -142,6 +145,12 @@ def _build_arguments(p: argparse.ArgumentParser) -> None:
     out.add_argument("--out", type=Path, default=None, help="build folder (overrides --name)")
     _builds_dir(out)
     out.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    out.add_argument(
+        "--verify",
+        action="store_true",
+        help="compare every file's SHA-256 with the manifest before calling a "
+        "build up to date (sizes are always compared); a damaged build is rebuilt",
+    )
     out.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     _facility_arguments(p.add_argument_group("facilities"))
     _village_arguments(p.add_argument_group("villages and municipalities"))
@@ -593,13 +602,15 @@ def _run_build(args: argparse.Namespace) -> int:
     params = _build_params(args)
     # fast path: unchanged inputs and parameters need neither the geodata stack nor work
     _, key = params.cache_key()
-    if not args.force and is_up_to_date(out, key):
+    if not args.force and is_up_to_date(out, key, verify=args.verify):
         if not args.quiet:
             print("\n".join(manifest_summary_lines(read_manifest(out), out, up_to_date=True)))
         return 0
     from accessibility.build import run_build, summary_lines
 
-    result = run_build(params, out, force=args.force, progress=not args.quiet)
+    _check_writable(out)
+    result = run_build(params, out, force=args.force, progress=not args.quiet,
+                       verify=args.verify)  # fmt: skip
     if not args.quiet:
         print("\n".join(summary_lines(result)))
     return 0
@@ -673,6 +684,23 @@ def _check_origin_arguments(args: argparse.Namespace) -> None:
         raise InputFileError(msg)
     if not args.assign_radius_km > 0:
         msg = f"--assign-radius-km must be a positive number of km, got {args.assign_radius_km}"
+        raise InputFileError(msg)
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse an output folder that cannot be written, before any work (one line)."""
+    from accessibility.errors import InputFileError
+
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        msg = f"cannot write the build to {out}: {parent} is not a writable folder"
+        raise InputFileError(msg)
+    free = shutil.disk_usage(parent).free
+    if free < MIN_FREE_BYTES:
+        msg = (f"cannot write the build to {out}: only {free / 1e6:,.0f} MB free on that disk "
+               f"(at least {MIN_FREE_BYTES / 1e6:,.0f} MB needed)")  # fmt: skip
         raise InputFileError(msg)
 
 

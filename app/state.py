@@ -31,7 +31,7 @@ logger = logging.getLogger("bereik.app")
 def safe_reason(exc: BaseException) -> str:
     """Why a build did not load, in words a client may see: no path, no exception text."""
     if isinstance(exc, BuildNotFoundError):
-        return "the build folder is missing or incomplete: run `bereik build`"
+        return "the build folder is missing, incomplete or damaged: run `bereik build`"
     if isinstance(exc, OSError):
         return "the build's files cannot be read (permissions or disk)"
     return "the build's files are damaged or from another version: rebuild it"

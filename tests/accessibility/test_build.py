@@ -238,7 +238,7 @@ def test_up_to_date_force_and_atomic_failure(tmp_path, monkeypatch):
         run_build(params, out, force=True)
     assert (out / "manifest.json").read_text() == before  # last good build kept
     assert load_build(out).manifest["parameters"]["radii_km"] == [2.0]
-    assert [p.name for p in tmp_path.iterdir()] == ["b"]  # no temp folders left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".b.bereik-lock", "b"]  # no temp left
 
 
 def test_user_facilities_and_villages(tmp_path):
