@@ -50,6 +50,12 @@ from accessibility.residents import (
     as_long_table,
     weighted_quantiles,
 )
+from accessibility.sanity import (
+    check_inside,
+    check_some,
+    check_villages_on_network,
+    extract_bounds,
+)
 from accessibility.store import (
     SCHEMA_VERSION,
     AtomicBuildDir,
@@ -175,11 +181,15 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
         xy = project_osm(osm, crs)
         networks = {p.name: build_network(osm, p, crs=crs, xy=xy)
                     for p in params.selected_profiles}  # fmt: skip
+    bounds = extract_bounds(osm.node_lon, osm.node_lat)
     with stages.stage("facilities"):
-        facilities = _in_area(_facilities(params, osm.pois, rules), area, buffered=True)
+        facilities = _in_area(_facilities(params, osm.pois, rules, bounds), area, buffered=True)
         facilities, left_out = _facilities_within(params, facilities, osm.boundaries, crs)
     with stages.stage("villages"):
         villages, village_polys, boundaries = _villages(params, osm)
+        if params.villages is not None:
+            check_inside(params.villages, villages["lon"], villages["lat"], bounds,
+                         what="villages", crs_option="--villages-crs")  # fmt: skip
         villages, village_polys = _villages_in_area(villages, village_polys, area)
     figures = None
     if params.origins_source is not None:
@@ -189,6 +199,8 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
     with stages.stage("indicators"):
         ind, mun, nabij, reports = _indicators(params, networks, villages, facilities, rules,
                                                figures)  # fmt: skip
+        check_villages_on_network(ind["reason"].to_numpy(), len(villages),
+                                  str(params.villages or params.extract))  # fmt: skip
     broadband = None
     if params.coverage is not None:
         with stages.stage("broadband"):
@@ -488,12 +500,17 @@ def _broadband(
     return _BroadbandResult(out, white, dd, mb, manifest)
 
 
-def _facilities(params: BuildParams, pois: pd.DataFrame, rules: CategoryRules) -> pd.DataFrame:
+def _facilities(params: BuildParams, pois: pd.DataFrame, rules: CategoryRules,
+                bounds: tuple[float, float, float, float]) -> pd.DataFrame:  # fmt: skip
     parts = []
     if params.osm_facilities:
         parts.append(facilities_from_osm(pois, rules))
     for f in params.facilities:
-        parts.append(facilities_from_file(f.path, rules, category=f.category, xy_crs=f.xy_crs))
+        part = facilities_from_file(f.path, rules, category=f.category, xy_crs=f.xy_crs)
+        check_some(f.path, len(part), what="facility")
+        check_inside(f.path, part["lon"], part["lat"], bounds, what="facilities",
+                     crs_option="--facilities-crs")  # fmt: skip
+        parts.append(part)
     if not parts:
         return pd.DataFrame(columns=FACILITY_COLUMNS)
     fac = pd.concat(parts, ignore_index=True)

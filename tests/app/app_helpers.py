@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from pathlib import Path
 from typing import Any
 
 from geojson_pydantic import FeatureCollection
@@ -20,7 +21,7 @@ with warnings.catch_warnings():
 from app.config import Settings
 
 GEOJSON = "application/geo+json"
-__all__ = ["GEOJSON", "TestClient", "assert_geojson", "coordinates", "make_settings"]
+__all__ = ["GEOJSON", "TestClient", "assert_geojson", "coordinates", "make_settings", "restamp"]
 
 
 def make_settings(**kwargs: Any) -> Settings:
@@ -70,3 +71,14 @@ def assert_ring_orientation(geometry: dict[str, Any]) -> None:
     for rings in polygons:
         assert _signed_area(rings[0]) > 0, "outer ring must be counterclockwise (RFC 7946)"
         assert all(_signed_area(r) < 0 for r in rings[1:]), "holes must be clockwise"
+
+
+def restamp(build_dir: Path) -> None:
+    """List a hand-edited build's files in its manifest again (as a build that made them)."""
+    import json
+
+    from accessibility.store import file_list
+
+    m = json.loads((build_dir / "manifest.json").read_text())
+    m["files"] = file_list(build_dir)
+    (build_dir / "manifest.json").write_text(json.dumps(m))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import shapely
-from app_helpers import GEOJSON, TestClient, assert_geojson, make_settings
+from app_helpers import GEOJSON, TestClient, assert_geojson, make_settings, restamp
 from shapely.geometry import shape
 
 from accessibility.basemap import KINDS
@@ -89,6 +89,7 @@ def test_a_build_without_a_basemap_answers_an_empty_collection(app_build_dir, tm
     build = tmp_path / "old"
     shutil.copytree(app_build_dir, build)
     (build / "basemap.parquet").unlink()
+    restamp(build)  # as a build made before basemaps: its manifest does not list one
     with TestClient(create_app(make_settings(build=str(build)))) as c:
         r = c.get("/basemap", params={"bbox": VADUZ_BBOX, "kinds": "water"})
         assert r.status_code == 200

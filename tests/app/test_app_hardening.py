@@ -6,11 +6,11 @@ import time
 
 import pandas as pd
 import pytest
+from app_helpers import TestClient, make_settings
 
 from accessibility.writer import escape_formulas, unescape_formulas, write_csv
 from app.geojson import csv_text
 from app.main import create_app
-from tests.app.app_helpers import TestClient, make_settings
 
 
 def test_a_20_mb_body_is_refused_at_once(client):

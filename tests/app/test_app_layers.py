@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from app_helpers import GEOJSON, TestClient, assert_geojson, make_settings
+from app_helpers import GEOJSON, TestClient, assert_geojson, make_settings, restamp
 
 from app.main import create_app
 
@@ -284,6 +284,7 @@ def test_extra_village_columns_pass_through(app_build_dir, tmp_path):
     v["broadband_class"] = ["nga" if i % 2 == 0 else None for i in range(len(v))]
     v["double_disadvantage"] = np.arange(len(v)) == 1
     v.to_parquet(build / "villages.parquet")
+    restamp(build)
     with TestClient(create_app(make_settings(build=str(build)))) as c:
         fc = c.get("/villages", params={"category": "gp", "profile": "car"}).json()
         item = c.get("/collections/villages/items", params={"limit": 2}).json()
@@ -327,6 +328,7 @@ def test_build_without_broadband(app_build_dir, tmp_path):
     v = v.drop(columns=[c for c in v.columns if c in {"max_mbps", "broadband_class",
                "share_white", "share_basic", "share_nga", "double_disadvantage"}])  # fmt: skip
     v.to_parquet(build / "villages.parquet")
+    restamp(build)
     with TestClient(create_app(make_settings(build=str(build)))) as c:
         r = c.get("/villages", params={"white": "true"})
         assert r.status_code == 422 and "broadband" in r.json()["detail"]

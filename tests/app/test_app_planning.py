@@ -8,10 +8,10 @@ names it.
 from __future__ import annotations
 
 import pytest
+from app_helpers import TestClient, make_settings
 
 from accessibility import planning
 from accessibility.model import load_build
-from tests.app.app_helpers import TestClient, make_settings
 
 
 @pytest.fixture(scope="module")
