@@ -66,7 +66,8 @@ DEFAULT_SEARCH_FACTOR = 3.0
 DEFAULT_SUGGEST_BUDGET_S = 10.0
 #: most sites one suggestion adds
 MAX_SUGGEST_SITES = 50
-#: models with more site-person pairs than this are solved greedily only
-MAX_EXACT_PAIRS = 200_000
+#: integer programmes with more terms than this (about the site-person pairs that can
+#: change an answer) are solved greedily only
+MAX_EXACT_PAIRS = 400_000
 #: supply against demand (``bereik access``): the travel-time catchment (minutes)
 DEFAULT_CATCHMENT_MIN = 15.0

@@ -465,12 +465,16 @@ class StreetRouter:
         graph = self.csr(weight, reverse=not per_source)
         local = None
         if weight == "length_m" and self.n_nodes >= LOCAL_MIN_NODES and len(limits):
-            local = self._local(weight, not per_source, float(max(limits)))
+            local = self.local_graph(weight, reverse=not per_source, radius=float(max(limits)))
         return count_within(graph, sources, others, limits, per_source=per_source,
                             local=local)  # fmt: skip
 
-    def _local(self, weight: str, reverse: bool, radius: float) -> LocalGraph:
-        """Return the cell index of the nodes for searches of ``radius`` (kept per router)."""
+    def local_graph(self, weight: str, *, reverse: bool, radius: float) -> LocalGraph:
+        """Return the searches within ``radius`` of a node, on its circle only (kept).
+
+        Exact for ``length_m`` (a road is never shorter than the straight line): see
+        :class:`LocalGraph`.
+        """
         key = (weight, reverse, radius)
         if key not in self.locals:
             self.locals[key] = LocalGraph(self.csr(weight, reverse=reverse), self.node_xy, radius)

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from accessibility import engine
 from accessibility.crs import to_metric
 from accessibility.defaults import (
     CANDIDATE_VILLAGE_FREE_M,
@@ -307,12 +308,47 @@ class SitingProblem:
         out[~self.demand_ok] = np.inf
         return out
 
+    @property
+    def _local(self) -> bool:
+        """Searches on the circle of their bound only: road lengths on a large network."""
+        return self.weight == "length_m" and self.net.n_nodes >= engine.LOCAL_MIN_NODES
+
+    def _demand_index(self) -> np.ndarray:
+        """Demand point of every node of the router (-1: none)."""
+        index = np.full(self.router.n_nodes, -1, dtype=np.int64)
+        ok = np.flatnonzero(self.demand_ok)
+        index[self.demand_nodes[ok]] = ok
+        return index
+
+    def costs_after_opening(self, site: int, before: np.ndarray) -> np.ndarray:
+        """Each demand point's cost once candidate ``site`` opens, given the costs ``before``.
+
+        Exact: only a cost below the one before can change a point, so on a large network
+        the search from the site is bounded by the largest finite cost before (a point
+        with none reachable before needs the whole network).
+        """
+        reach = before[np.isfinite(before) & (self.demand.weight > 0)]
+        whole = np.isinf(before[self.demand_ok & (self.demand.weight > 0)]).any()
+        if not self._local or whole or len(reach) == 0 or not self.candidate_ok[site]:
+            return np.minimum(before, self.costs_with(np.array([site])))
+        bound = float(reach.max())
+        lg = self.router.local_graph(self.weight, reverse=True, radius=bound)
+        nodes, d = lg.search(int(self.candidate_nodes[site]), bound)
+        i = self._demand_index()[nodes]
+        hit = i >= 0
+        out = before.copy()
+        out[i[hit]] = np.minimum(out[i[hit]], d[hit])
+        return out
+
     def site_costs(self, bound: float) -> SiteCosts:
         """Return the sparse table of demand-to-candidate costs up to ``bound``.
 
-        Searches run from the smaller side in batches, each bounded by ``bound``: on a
-        large network every search covers only the part of the network ``bound`` reaches.
+        On a large network (road lengths) one search per candidate on the circle of
+        ``bound`` around it (:class:`accessibility.engine.LocalGraph`, built once);
+        otherwise searches from the smaller side in batches, each bounded by ``bound``.
         """
+        if self._local:
+            return self._local_site_costs(bound)
         d_idx = np.flatnonzero(self.demand_ok)
         c_idx = np.flatnonzero(self.candidate_ok)
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -323,6 +359,21 @@ class SitingProblem:
                                            weight=self.weight, limit=bound)  # fmt: skip
             i, j = np.nonzero(cost <= bound)
             parts.append((d_idx[i], chunk[j], cost[i, j]))
+        if not parts:
+            empty = np.array([], dtype=np.int64)
+            return SiteCosts(empty, empty.copy(), np.array([], dtype=float), float(bound))
+        d, c, v = (np.concatenate(x) for x in zip(*parts, strict=True))
+        return SiteCosts(d, c, v.astype(float), float(bound))
+
+    def _local_site_costs(self, bound: float) -> SiteCosts:
+        lg = self.router.local_graph(self.weight, reverse=True, radius=bound)
+        index = self._demand_index()
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for j in np.flatnonzero(self.candidate_ok):
+            nodes, d = lg.search(int(self.candidate_nodes[j]), bound)
+            i = index[nodes]
+            hit = (i >= 0) & (d <= bound)
+            parts.append((i[hit], np.full(int(hit.sum()), j, dtype=np.int64), d[hit]))
         if not parts:
             empty = np.array([], dtype=np.int64)
             return SiteCosts(empty, empty.copy(), np.array([], dtype=float), float(bound))

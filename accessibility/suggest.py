@@ -19,9 +19,9 @@ when the model is small enough, exactly as a sparse integer programme with HiGHS
 loop per variable) within a time budget. The answer says which it is: ``exact`` (proven
 optimal), ``best_found`` (the solver's best when the time ran out) or ``greedy``, with
 the gap to the solver's bound when it has one. PySAL spopt (PuLP + CBC, dense) is the peer
-the tests check the optima against. The sites are then valued exactly, one whole-network
-search per site added in order: the persons each brings within the threshold are what a
-scenario opening it finds.
+the tests check the optima against. The sites are then valued exactly, one search per site
+added in order: the persons each brings within the threshold are what a scenario opening
+it finds.
 """
 
 from __future__ import annotations
@@ -206,13 +206,13 @@ def _exact_or(greedy: _Answer, model: _Model, budget: float, programme, *,
     """
     if budget <= 0:
         return greedy
-    if len(model.pairs.cost) > MAX_EXACT_PAIRS:
-        note = (f"{len(model.pairs.cost):,} site-person pairs, more than the exact solver's "
-                f"limit of {MAX_EXACT_PAIRS:,}")  # fmt: skip
-        return _Answer(greedy.sites, greedy.value, "greedy", None, note)
     prog = programme()
     if prog is None:  # nothing to choose from: no site helps anyone
         return _Answer(np.array([], dtype=np.int64), 0.0, "exact", 0.0)
+    if prog.rows.nnz > MAX_EXACT_PAIRS:  # the pairs that matter: a point a site helps
+        note = (f"{prog.rows.nnz:,} terms in the integer programme, more than the exact "
+                f"solver's limit of {MAX_EXACT_PAIRS:,}")  # fmt: skip
+        return _Answer(greedy.sites, greedy.value, "greedy", None, note)
     found = _run_mip(prog, budget, maximise=maximise)
     if found.method == "exact":
         return found
@@ -387,7 +387,7 @@ def _run_mip(prog: _Programme, budget: float, *, maximise: bool) -> _Answer:
 
 
 def _value_sites(problem: SitingProblem, model: _Model, sites: np.ndarray) -> pd.DataFrame:
-    """Value the chosen sites exactly, in greedy order: one whole-network search each."""
+    """Value the chosen sites exactly, in greedy order: one search from each."""
     order = _order(model, sites)
     cand = problem.candidates
     rows = []
@@ -395,7 +395,7 @@ def _value_sites(problem: SitingProblem, model: _Model, sites: np.ndarray) -> pd
     t = model.threshold
     w = model.weight
     for k in range(len(order)):
-        after = problem.costs_with(order[: k + 1])
+        after = problem.costs_after_opening(int(order[k]), before)
         newly = (before > t) & (after <= t)
         j = int(order[k])
         rows.append({

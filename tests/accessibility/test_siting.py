@@ -296,3 +296,28 @@ def test_grid_and_file_candidates(demo_build, tmp_path):
         candidates_for(demo_build, str(tmp_path / "none.csv"), category="supermarket",
                        profile="car")  # fmt: skip
     assert isinstance(c, Candidates)
+
+
+def _pairs(t) -> list[tuple[int, int, float]]:
+    cost = np.round(t.cost, 6).tolist()
+    return sorted(zip(t.demand.tolist(), t.candidate.tolist(), cost, strict=True))
+
+
+def test_searches_on_the_circle_equal_the_others(demo_build, supermarkets, monkeypatch):
+    """The large-network path (one search per candidate on its circle) gives the same table."""
+    from accessibility import engine
+
+    want = supermarkets.site_costs(3000.0)
+    monkeypatch.setattr(engine, "LOCAL_MIN_NODES", 0)
+    cands = candidates_for(demo_build, "grid:1km", category="supermarket", profile="car")
+    local = SitingProblem(demo_build, demand_of(demo_build), supermarkets.candidates,
+                          category="supermarket", profile="car")  # fmt: skip
+    got = local.site_costs(3000.0)
+    assert len(got.cost) > 1000 and _pairs(got) == _pairs(want)
+    # opening a site: the bounded search from it equals a whole search with it
+    grid = SitingProblem(demo_build, demand_of(demo_build), cands, category="supermarket",
+                         profile="car")  # fmt: skip
+    before = grid.current()
+    for site in (0, len(cands) // 2, len(cands) - 1):
+        whole = np.minimum(before, grid.costs_with(np.array([site])))
+        np.testing.assert_allclose(grid.costs_after_opening(site, before), whole, atol=1e-6)
