@@ -141,8 +141,9 @@ def supply_access(
         thirds) or ``2sfca`` (weight 1 throughout).
     capacity_column, capacities
         Each facility's capacity (default 1: facilities per 1,000 persons): a column of the
-        build's facilities, or of the CSV ``capacities`` (``facility_id`` plus that column,
-        default ``capacity``); a facility the file does not list counts 1.
+        build's facilities, or of the CSV ``capacities`` (``facility_id`` or ``id`` plus
+        that column, default ``capacity``; the facilities file given to ``bereik build``
+        itself works: its ``id`` matches); a facility the file does not list counts 1.
     """
     if method not in SUPPLY_METHODS:
         msg = f"method must be one of {', '.join(SUPPLY_METHODS)}, got {method!r}"
@@ -196,8 +197,12 @@ def _capacity(fac: pd.DataFrame, column: str | None, path: str | Path | None) ->
             msg = (f"{path}: needs columns facility_id and {col}; found "
                    f"{', '.join(map(str, table.columns))}")  # fmt: skip
             raise InputFileError(msg)
-        values = pd.to_numeric(table[valc].str.replace(",", "."), errors="coerce")
-        by_id = pd.Series(values.to_numpy(), index=table[idc].astype(str))
+        values = pd.to_numeric(table[valc].str.replace(",", "."), errors="coerce").to_numpy()
+        ids = table[idc].astype(str).str.strip()
+        # the facilities file itself works too: the build names its rows "<file stem>:<id>"
+        keys = pd.concat([ids, Path(path).stem + ":" + ids], ignore_index=True)
+        by_id = pd.Series(np.r_[values, values], index=keys)
+        by_id = by_id[~by_id.index.duplicated()]
         cap = fac["facility_id"].astype(str).map(by_id).fillna(1.0).to_numpy(float)
     elif column is not None:
         if column not in fac.columns:

@@ -321,3 +321,31 @@ def test_searches_on_the_circle_equal_the_others(demo_build, supermarkets, monke
     for site in (0, len(cands) // 2, len(cands) - 1):
         whole = np.minimum(before, grid.costs_with(np.array([site])))
         np.testing.assert_allclose(grid.costs_after_opening(site, before), whole, atol=1e-6)
+
+
+def test_capacities_from_the_facilities_file_itself(tmp_path):
+    """`bereik access --capacities huisartsen.csv --capacity-column fte` (E2SFCA by FTE)."""
+    from accessibility import planning
+    from accessibility.build import run_build
+    from accessibility.model import load_build
+    from accessibility.params import BuildParams, FacilityFile
+    from tests.conftest import LIECHTENSTEIN
+
+    gps = tmp_path / "huisartsen.csv"
+    gps.write_text("id,name,category,lon,lat,fte\nV1,Praxis Vaduz,gp,9.5215,47.1410,3\n"
+                   "S1,Praxis Schaan,gp,9.5095,47.1650,1\n")  # fmt: skip
+    out = tmp_path / "b"
+    run_build(BuildParams(extract=LIECHTENSTEIN, profiles=("car",), facilities=(FacilityFile(gps),),
+                          origins=False), out)  # fmt: skip
+    b = load_build(out)
+    one = planning.supply_access(b, category="gp", catchment_minutes=60, method="2sfca")
+    fte = planning.supply_access(b, category="gp", catchment_minutes=60, method="2sfca",
+                                 capacities=gps, capacity_column="fte")  # fmt: skip
+    assert list(fte.facilities.sort_values("facility_id")["capacity"]) == [1.0, 3.0]
+    assert one.summary["capacity_total"] == 2 and fte.summary["capacity_total"] == 4
+    # everyone reaches both in an hour: access is capacity per person, twice as much by FTE
+    assert fte.summary["per_1000_overall"] == pytest.approx(2 * one.summary["per_1000_overall"])
+    with pytest.raises(InputFileError, match="needs columns facility_id and beds"):
+        planning.supply_access(b, category="gp", capacities=gps, capacity_column="beds")
+    with pytest.raises(ParameterError, match="no column 'fte'"):
+        planning.supply_access(b, category="gp", capacity_column="fte")
