@@ -517,7 +517,8 @@ def _access_arguments(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="CSV",
-        help="CSV of facility_id and the capacity column (default name: capacity)",
+        help="CSV of facility_id (or id) and the capacity column (default name: capacity); "
+        "the facilities file given to `bereik build` works as it is",
     )
     p.add_argument("--by", choices=["village", "municipality", "facility"],
                    default="municipality", help="the table printed (and written)")  # fmt: skip
