@@ -22,6 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from accessibility.budget import checkpoint
 from accessibility.placement import SitingProblem
 
 
@@ -52,6 +53,7 @@ def costs_after_each_closure(problem: SitingProblem) -> tuple[np.ndarray, np.nda
     after = []
     users = _grouped(nearest, n_fac, np.arange(len(nearest)))
     for f in range(n_fac):
+        checkpoint()
         dem = users.arrays[0][users.bounds[f] : users.bounds[f + 1]]
         if len(dem) == 0:
             after.append((dem, np.array([], dtype=float)))

@@ -31,6 +31,7 @@ from affine import Affine
 from rasterio.features import shapes
 from scipy import ndimage
 
+from accessibility.budget import checkpoint
 from accessibility.crs import to_wgs84
 from accessibility.errors import RequestTooLargeError
 
@@ -306,6 +307,7 @@ def contour_polygons(
     out: list[shapely.Geometry] = []
     prev_mask = np.zeros(raster.shape, dtype=bool)
     for limit in limits:
+        checkpoint()
         mask = (
             _contour_mask(grown, limit, fill_holes=fill_holes) | prev_mask
         )  # monotone anyway; make it explicit

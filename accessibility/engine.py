@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from accessibility.budget import checkpoint
 from accessibility.network import Network, arcs_to_csr, arcs_to_csr_multi
 from accessibility.reach import Reached, bounded_search, metres_per_cost
 from accessibility.snapping import Snapped
@@ -432,6 +433,7 @@ class StreetRouter:
         placed = np.isfinite(oxy).all(axis=1)
         whole = []  # sources whose searches would cover most of the graph
         for i, s in enumerate(sources):
+            checkpoint()
             sxy = self.xy_of(s[None])
             if not np.isfinite(sxy).all():
                 continue
@@ -534,6 +536,7 @@ def costs_within(
     n = graph.shape[0]
     batch = max(1, max_cells // max(n, 1))
     for i in range(0, len(origins), batch):
+        checkpoint()
         d = dijkstra(graph, directed=True, indices=origins[i : i + batch], limit=limit)
         out[i : i + batch] = np.atleast_2d(d)[:, targets]
     return out
@@ -579,6 +582,7 @@ def count_within(
         return _count_local(local, sources, targets, lim, out, per_source)
     batch = max(1, max_cells // max(graph.shape[0], 1))
     for i in range(0, len(sources), batch):
+        checkpoint()
         d = dijkstra(graph, directed=True, indices=sources[i : i + batch], limit=lim.max())
         d = np.atleast_2d(d)[:, targets]
         for k, r in enumerate(lim):
@@ -594,6 +598,7 @@ def _count_local(lg: LocalGraph, sources, targets, lim, out, per_source) -> np.n
     target_of = np.full(lg.n, -1, dtype=np.int64)
     target_of[targets] = np.arange(len(targets))
     for i, src in enumerate(sources):
+        checkpoint()
         nodes, d = lg.search(int(src), float(lim.max()))
         t = target_of[nodes]
         hit = t >= 0

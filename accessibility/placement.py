@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from accessibility import engine
+from accessibility.budget import checkpoint
 from accessibility.crs import to_metric
 from accessibility.defaults import (
     CANDIDATE_VILLAGE_FREE_M,
@@ -354,6 +355,7 @@ class SitingProblem:
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         step = max(1, _BATCH_CELLS // max(len(d_idx), 1))
         for start in range(0, len(c_idx), step):
+            checkpoint()
             chunk = c_idx[start : start + step]
             cost = self.router.one_to_many(self.demand_nodes[d_idx], self.candidate_nodes[chunk],
                                            weight=self.weight, limit=bound)  # fmt: skip
@@ -370,6 +372,7 @@ class SitingProblem:
         index = self._demand_index()
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for j in np.flatnonzero(self.candidate_ok):
+            checkpoint()
             nodes, d = lg.search(int(self.candidate_nodes[j]), bound)
             i = index[nodes]
             hit = (i >= 0) & (d <= bound)

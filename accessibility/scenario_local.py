@@ -52,6 +52,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from accessibility import engine
+from accessibility.budget import checkpoint
 from accessibility.crs import to_metric
 from accessibility.engine import base_csr
 from accessibility.indicators import SnapReport, count_column, indicator_columns, null_reasons
@@ -136,6 +137,7 @@ def after_table(
         sv = snapped_of(build, "villages", net, max_snap)
         sf_all = snapped_of(build, "facilities", net, max_snap)
         for cat in categories:
+            checkpoint()
             job = _Category.make(build, net, cat, closed, opened, sv, sf_all, max_snap)
             s_origins = _origin_before(build, job, max_snap) if persons else None
             frame, d0, d1 = job.run(build, radii, s_origins, max_snap, counts=counts)

@@ -74,6 +74,18 @@ class Settings(BaseSettings):
         DEFAULT_MAX_SNAP_M, gt=0, description="Farthest a point may lie from a road."
     )
     max_items: int = Field(10_000, ge=1, description="Largest `limit` of a collection page.")
+    max_heavy_requests: int = Field(
+        4,
+        ge=1,
+        description="Most expensive requests (isochrones, matrices, scenarios...) "
+        "computed at once; one more gets a 503 with Retry-After at once.",
+    )
+    request_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Time budget of an expensive request (s); its work stops "
+        "there (503), and when its client goes away.",
+    )
     max_request_bytes: int = Field(
         1_000_000, ge=1_000, description="Largest request body (bytes); more is a 413."
     )

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from accessibility import errors as acc
+from accessibility.budget import WorkStoppedError
 from broadband import errors as bb
 
 logger = logging.getLogger("bereik.app")
@@ -65,6 +66,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     acc.RequestTooLargeError: 422,  # even the coarsest drawing would not fit its limits
     acc.InputFileError: 422,
     acc.ParameterError: 422,
+    WorkStoppedError: 503,  # over the request's time budget (the client went: nobody reads it)
     acc.EmptyNetworkError: 422,
     acc.BuildNotFoundError: 503,
     acc.ReportUnavailableError: 503,  # a PDF without WeasyPrint's system libraries
@@ -152,7 +154,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     code = status_code_for(exc)
     if code >= HTTPStatus.INTERNAL_SERVER_ERROR and code != HTTPStatus.SERVICE_UNAVAILABLE:
         logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": _detail(exc)}, status_code=_status(request, code))
+    headers = {"Retry-After": "5"} if isinstance(exc, WorkStoppedError) else None
+    return JSONResponse({"detail": _detail(exc)}, status_code=_status(request, code),
+                        headers=headers)  # fmt: skip
 
 
 HTTP_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.config import Settings
 from app.errors import add_exception_handlers, is_ogc_path
-from app.middleware import BodyLimit, HeadAsGet, SafeHeaders
+from app.middleware import BodyLimit, HeadAsGet, HeavyWork, SafeHeaders
 from app.routers import (
     basemap,
     broadband,
@@ -101,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    basemap, report):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(HeavyWork, max_active=settings.max_heavy_requests,
+                       timeout_s=settings.request_timeout_s)  # fmt: skip
     app.add_middleware(HeadAsGet)
     app.add_middleware(SafeHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)

@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility.budget import checkpoint
 from accessibility.crs import WGS84
 from accessibility.indicators import REASON_NOT_ON_NETWORK
 from accessibility.isochrones import catchment, isochrone_result
@@ -88,6 +89,7 @@ def isochrone_features(
     rows: list[dict] = []
     geoms: list = []
     for i, (lon, lat) in enumerate(pts):
+        checkpoint()
         g = isochrone_result(
             net, float(lon), float(lat), minutes=contours.minutes, meters=contours.meters,
             direction=direction, cell_m=settings.isochrone_cell_m,

@@ -24,7 +24,7 @@ router = APIRouter(tags=["service"])
     response_model=Health,
     responses=error_responses(503),
 )
-def health(registry: RegistryDep) -> Health:
+async def health(registry: RegistryDep) -> Health:
     """Return 200 when every configured build is loaded, else 503 naming those that are not.
 
     The reasons are safe to show (no server path, no exception text: those are logged).
@@ -95,7 +95,7 @@ def _info(sb: ServedBuild, *, default: bool) -> BuildInfo:
     summary="Builds, categories, profiles and request limits",
     response_model=BuildList,
 )
-def list_builds(registry: RegistryDep, settings: SettingsDep) -> BuildList:
+async def list_builds(registry: RegistryDep, settings: SettingsDep) -> BuildList:
     """Describe the loaded builds, the request limits and the web map's tile settings.
 
     Per build: categories with facility counts, profiles, villages, extent. The list is
