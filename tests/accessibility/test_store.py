@@ -179,3 +179,17 @@ def test_a_damaged_real_build_is_refused_then_rebuilt(tmp_path, capsys):
     again = run_build(params, out)
     assert not again.up_to_date and net.stat().st_size == size
     assert load_build(out).profiles == ["car"]
+
+
+def test_a_nearly_full_disk_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    import shutil as sh
+    from collections import namedtuple
+
+    from app import cli
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(sh, "disk_usage", lambda p: usage(10**9, 10**9 - 50_000_000, 50_000_000))
+    assert cli.main(["build", "--out", str(tmp_path / "b"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "only 50 MB free on that disk (at least 200 MB needed)" in err
+    assert not (tmp_path / "b").exists()
