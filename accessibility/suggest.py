@@ -226,16 +226,27 @@ def _exact_or(greedy: _Answer, model: _Model, budget: float, programme, *,
 # --- greedy -----------------------------------------------------------------------------------
 
 
-def _greedy_coverage(cover: sp.csr_matrix, weight: np.ndarray, count: int) -> _Answer:
+def _best(gain: np.ndarray, chosen: list[int]) -> int:
+    """Return the site with the largest gain not chosen yet (-1: no site gains anything)."""
+    if chosen:
+        gain[chosen] = -1.0
+    j = int(np.argmax(gain)) if len(gain) else -1
+    return j if j >= 0 and gain[j] > _EPS else -1
+
+
+def _greedy_coverage(cover: sp.csr_matrix, weight: np.ndarray, count: int, *,
+                     need: float = np.inf) -> _Answer:  # fmt: skip
+    """Add the site that brings the most persons newly within, ``count`` times at most.
+
+    Stops early when no site adds anyone, or once ``need`` persons are within.
+    """
     left = weight.astype(float).copy()
     chosen: list[int] = []
     total = 0.0
-    for _ in range(count):
+    while len(chosen) < count and total < need - _EPS:
         gain = cover @ left
-        if chosen:
-            gain[chosen] = -1.0
-        j = int(np.argmax(gain)) if len(gain) else -1
-        if j < 0 or gain[j] <= _EPS:
+        j = _best(gain, chosen)
+        if j < 0:
             break
         chosen.append(j)
         total += float(gain[j])
@@ -250,11 +261,8 @@ def _greedy_median(model: _Model, count: int) -> _Answer:
     chosen: list[int] = []
     for _ in range(count):
         save = model.weight[dem] * np.maximum(now[dem] - cost, 0.0)
-        gain = np.bincount(cand, weights=save, minlength=model.n_candidates)
-        if chosen:
-            gain[chosen] = -1.0
-        j = int(np.argmax(gain)) if len(gain) else -1
-        if j < 0 or gain[j] <= _EPS:
+        j = _best(np.bincount(cand, weights=save, minlength=model.n_candidates), chosen)
+        if j < 0:
             break
         chosen.append(j)
         m = cand == j
@@ -272,20 +280,11 @@ def _cover_need(model: _Model, target_share: float) -> float:
 
 
 def _greedy_cover(cover: sp.csr_matrix, weight: np.ndarray, need: float, most: int) -> _Answer:
-    left = weight.astype(float).copy()
-    chosen: list[int] = []
-    got = 0.0
-    while got < need - _EPS and len(chosen) < most:
-        gain = cover @ left
-        if chosen:
-            gain[chosen] = -1.0
-        j = int(np.argmax(gain))
-        if gain[j] <= _EPS:
-            break
-        chosen.append(j)
-        got += float(gain[j])
-        left[cover.indices[cover.indptr[j] : cover.indptr[j + 1]]] = 0.0
-    return _Answer(np.array(chosen, dtype=np.int64), float(len(chosen)), "greedy", None)
+    """Add sites greedily until ``need`` persons are within (at most ``most``)."""
+    if need <= _EPS:
+        return _Answer(np.array([], dtype=np.int64), 0.0, "greedy", None)
+    sites = _greedy_coverage(cover, weight, most, need=need).sites
+    return _Answer(sites, float(len(sites)), "greedy", None)
 
 
 # --- exact: integer programmes for HiGHS (scipy.optimize.milp) ------------------------------------

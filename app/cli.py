@@ -59,28 +59,26 @@ def _floats(text: str) -> tuple[float, ...]:
     return vals
 
 
-def _positive(text: str) -> float:
-    """Parse a finite number > 0 (km, metres, minutes)."""
+def _number(text: str, *, zero: bool) -> float:
+    """Parse a finite number > 0 (``zero``: >= 0), or say what was expected."""
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        msg = f"expected a finite number > 0, got {text!r}"
+    if not (math.isfinite(value) and (value > 0 or (zero and value == 0))):
+        msg = f"expected a finite number {'>=' if zero else '>'} 0, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _positive(text: str) -> float:
+    """Parse a finite number > 0 (km, metres, minutes)."""
+    return _number(text, zero=False)
 
 
 def _not_negative(text: str) -> float:
     """Parse a finite number >= 0 (seconds)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value >= 0):
-        msg = f"expected a finite number >= 0, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    return _number(text, zero=True)
 
 
 def _share(text: str) -> float:

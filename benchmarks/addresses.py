@@ -54,20 +54,19 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
 import collections
-import functools
 import gc
 import importlib
 import json
-import math
 import pickle
-import resource
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
+from harness import Marks, log, maxrss_mb, patch
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work"
@@ -82,17 +81,6 @@ LINEAR_EXPONENT = 1.1
 #: the stages of the address work, in order (seconds per size)
 STAGES = ("read", "assign", "indicators_extra", "write")
 LEAST_STAGES = ("read", "project", "snap", "lookup", "write")
-MB = 1024.0  # ru_maxrss is in KiB on Linux
-
-
-def log(msg: str) -> None:
-    """Progress on stderr."""
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def maxrss_mb() -> float:
-    """This process's peak resident memory so far (MiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MB
 
 
 # --- timers around library calls (looked up by name; a missing name is listed, not an error) ---
@@ -108,31 +96,26 @@ class Timers:
 
     def wrap(self, owner_path: str, name: str, label: str, size=None) -> None:
         """Time ``owner.name`` as ``label``; ``size(*args)`` is recorded per call."""
-        try:
-            owner = importlib.import_module(owner_path)
-        except ImportError:
-            mod, _, attr = owner_path.rpartition(".")
-            owner = getattr(importlib.import_module(mod), attr)
-        fn = getattr(owner, name, None)
-        if fn is None:
+
+        def around(fn):
+            def wrapped(*a, **k):
+                context = list(self.active)
+                self.active.append(label)
+                t = time.perf_counter()
+                try:
+                    return fn(*a, **k)
+                finally:
+                    dt = time.perf_counter() - t
+                    self.active.pop()
+                    self.seconds[label] += dt
+                    self.calls[label] += 1
+                    if size is not None:
+                        self.sized[label].append((size(*a, **k), dt, context))
+
+            return wrapped
+
+        if not patch(owner_path, name, around):
             self.missing.append(f"{owner_path}.{name}")
-            return
-
-        def wrapped(*a, _fn=fn, **k):
-            context = list(self.active)
-            self.active.append(label)
-            t = time.perf_counter()
-            try:
-                return _fn(*a, **k)
-            finally:
-                dt = time.perf_counter() - t
-                self.active.pop()
-                self.seconds[label] += dt
-                self.calls[label] += 1
-                if size is not None:
-                    self.sized[label].append((size(*a, **k), dt, context))
-
-        setattr(owner, name, functools.wraps(fn)(wrapped))
 
     def take(self) -> dict:
         """The numbers so far, then start again from zero."""
@@ -238,18 +221,6 @@ def load_prep(spec: dict):
 
 
 # --- the children ------------------------------------------------------------------------------
-class Marks:
-    """Wall time and peak resident memory at named points of a child."""
-
-    def __init__(self) -> None:
-        self.t0 = time.perf_counter()
-        self.points: list[dict] = []
-
-    def mark(self, label: str) -> None:
-        self.points.append({"at": label, "s": round(time.perf_counter() - self.t0, 3),
-                            "maxrss_mb": round(maxrss_mb(), 1)})  # fmt: skip
-
-
 def child_bereik(spec: dict) -> dict:
     """The address stage of ``bereik build`` for one address file (see the module doc)."""
     from accessibility.defaults import DEFAULT_ASSIGN_RADIUS_KM, DEFAULT_MAX_SNAP_M
@@ -481,27 +452,8 @@ def child_main(kind: str, spec_path: Path, out_path: Path) -> int:
 
 def run_child(kind: str, spec: dict, tag: str) -> dict:
     """Run a child; add its wall seconds and peak RSS (``os.wait4``: this child only)."""
-    AWORK.mkdir(parents=True, exist_ok=True)
-    spec_path = AWORK / f"spec-{tag}.json"
-    out_path = AWORK / f"child-{tag}.json"
-    spec_path.write_text(json.dumps(spec))
-    out_path.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}  # fmt: skip
-    t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", kind, str(spec_path),
-                             str(out_path)], env=env)  # fmt: skip
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - t
-    if proc.returncode != 0:
-        msg = f"child {kind} ({tag}) failed with exit code {proc.returncode}"
-        raise RuntimeError(msg)
-    res = json.loads(out_path.read_text())
-    res["wall_s"] = wall
-    res["peak_rss_mb"] = usage.ru_maxrss / MB
-    spec_path.unlink(missing_ok=True)
-    return res
+    return harness.run_child(__file__, [kind], spec, AWORK / f"spec-{tag}.json",
+                             AWORK / f"child-{tag}.json", f"{kind} ({tag})")  # fmt: skip
 
 
 # --- parent ------------------------------------------------------------------------------------
@@ -530,13 +482,6 @@ def address_files(args: argparse.Namespace, sizes: list[int]) -> dict[int, Path]
         shutil.rmtree(AWORK / "tmp", ignore_errors=True)
     files[0] = mun
     return files
-
-
-def slope(x1: float, y1: float, x2: float, y2: float) -> float | None:
-    """Log-log slope between two points (None when a value is not positive)."""
-    if min(x1, y1, x2, y2) <= 0 or x1 == x2:
-        return None
-    return math.log(y2 / y1) / math.log(x2 / x1)
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -65,12 +65,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
 import dataclasses
-import functools
-import importlib
 import itertools
 import json
-import math
-import resource
 import statistics
 import subprocess
 import sys
@@ -78,7 +74,9 @@ import time
 import warnings
 from pathlib import Path
 
+import harness
 import numpy as np
+from harness import MB, Marks, log, maxrss_mb, patch, slope
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work" / "planning"
@@ -89,7 +87,6 @@ QUICK_DOC = WORK / "benchmarks-planning-quick.md"
 GRID_SCRIPT = ROOT / "scripts" / "make_synthetic_grid.py"
 ADDRESS_SCRIPT = ROOT / "scripts" / "make_synthetic_addresses.py"
 BEREIK = Path(sys.executable).parent / "bereik"
-MB = 1024.0  # ru_maxrss is in KiB on Linux
 
 #: the issue's targets
 TARGET_NODES = 1_000_000
@@ -143,26 +140,9 @@ STAGE_HELP = {
 }
 
 
-def log(msg: str) -> None:
-    """Progress on stderr."""
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def maxrss_mb() -> float:
-    """This process's peak resident memory so far (MiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MB
-
-
 def median(values: list[float]) -> float | None:
     """Median, None when empty."""
     return statistics.median(values) if values else None
-
-
-def slope(x1: float, y1: float, x2: float, y2: float) -> float | None:
-    """Log-log slope between two points (None when a value is not positive)."""
-    if min(x1, y1, x2, y2) <= 0 or x1 == x2:
-        return None
-    return math.log(y2 / y1) / math.log(x2 / x1)
 
 
 # --- inputs (once, cached) ----------------------------------------------------------------------
@@ -275,31 +255,26 @@ class Timers:
 
     def wrap(self, owner_path: str, name: str, label: str, *, keep: bool = False) -> None:
         """Time ``owner.name`` as ``label`` (a missing name is listed, not an error)."""
-        try:
-            owner = importlib.import_module(owner_path)
-        except ImportError:
-            mod, _, attr = owner_path.rpartition(".")
-            owner = getattr(importlib.import_module(mod), attr)
-        fn = getattr(owner, name, None)
-        if fn is None:
+
+        def around(fn):
+            def wrapped(*a, **k):
+                context = tuple(self.active)
+                self.active.append(label)
+                t = time.perf_counter()
+                try:
+                    result = fn(*a, **k)
+                    if keep:
+                        self.last[label] = (a, result)
+                    return result
+                finally:
+                    dt = time.perf_counter() - t
+                    self.active.pop()
+                    self.calls.append((label, dt, context))
+
+            return wrapped
+
+        if not patch(owner_path, name, around):
             self.missing.append(f"{owner_path}.{name}")
-            return
-
-        def wrapped(*a, _fn=fn, **k):
-            context = tuple(self.active)
-            self.active.append(label)
-            t = time.perf_counter()
-            try:
-                result = _fn(*a, **k)
-                if keep:
-                    self.last[label] = (a, result)
-                return result
-            finally:
-                dt = time.perf_counter() - t
-                self.active.pop()
-                self.calls.append((label, dt, context))
-
-        setattr(owner, name, functools.wraps(fn)(wrapped))
 
     def take(self) -> list[tuple[str, float, tuple[str, ...]]]:
         """The calls so far, then start again."""
@@ -364,18 +339,6 @@ def median_stages(runs: list[dict]) -> dict:
 
 
 # --- the child -----------------------------------------------------------------------------
-class Marks:
-    """Wall time and peak resident memory at named points of a child."""
-
-    def __init__(self) -> None:
-        self.t0 = time.perf_counter()
-        self.points: list[dict] = []
-
-    def mark(self, label: str) -> None:
-        self.points.append({"at": label, "s": round(time.perf_counter() - self.t0, 3),
-                            "maxrss_mb": round(maxrss_mb(), 1)})  # fmt: skip
-
-
 def run_suggest(build, cand_file: Path, timers: Timers, repeats: int, budget_s: float) -> dict:
     """``planning.suggest_sites`` ``repeats`` times (fewer past ``budget_s``), broken down."""
     from accessibility import planning
@@ -686,25 +649,8 @@ def child_main(spec_path: Path, out_path: Path) -> int:
 def run_child(spec: dict) -> dict:
     """Run one size in a child; add its wall seconds and peak RSS (``os.wait4``)."""
     tag = f"grid-{spec['side']}"
-    spec_path, out_path = WORK / f"spec-{tag}.json", WORK / f"child-{tag}.json"
-    spec_path.write_text(json.dumps(spec))
-    out_path.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}  # fmt: skip
-    t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", str(spec_path),
-                             str(out_path)], env=env)  # fmt: skip
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        msg = f"child of {tag} failed with exit code {code}"
-        raise RuntimeError(msg)
-    res = json.loads(out_path.read_text())
-    res["wall_s"] = wall
-    res["peak_rss_mb"] = usage.ru_maxrss / MB
-    spec_path.unlink(missing_ok=True)
-    return res
+    return harness.run_child(__file__, [], spec, WORK / f"spec-{tag}.json",
+                             WORK / f"child-{tag}.json", tag)  # fmt: skip
 
 
 def other_processes() -> list[str]:
