@@ -409,7 +409,13 @@ def render(results: dict) -> str:
     a(
         "- the scale series (build, serve start, memory and request latencies on SYNTHETIC "
         "grids of 40k to 2M nodes, beside Valhalla and OSRM on the real sample; the targets "
-        "of issue 12): `docs/benchmarks-scale.md`, made by `benchmarks/scale.py`."
+        "of issue 12): `docs/benchmarks-scale.md`, made by `benchmarks/scale.py`;"
+    )
+    a(
+        "- the location questions (suggested sites and every closure of a category on "
+        "SYNTHETIC grids of 62k to 1M nodes with up to 100k addresses, against spopt and one "
+        "scenario per closure; the targets of issue 13): `docs/benchmarks-planning.md`, made "
+        "by `benchmarks/planning.py`."
     )
     a("")
     a("## Reproduce")
