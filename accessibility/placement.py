@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -314,8 +315,9 @@ class SitingProblem:
         """Searches on the circle of their bound only: road lengths on a large network."""
         return self.weight == "length_m" and self.net.n_nodes >= engine.LOCAL_MIN_NODES
 
+    @cached_property
     def _demand_index(self) -> np.ndarray:
-        """Demand point of every node of the router (-1: none)."""
+        """Demand point of every node of the router (-1: none), made once."""
         index = np.full(self.router.n_nodes, -1, dtype=np.int64)
         ok = np.flatnonzero(self.demand_ok)
         index[self.demand_nodes[ok]] = ok
@@ -335,7 +337,7 @@ class SitingProblem:
         bound = float(reach.max())
         lg = self.router.local_graph(self.weight, reverse=True, radius=bound)
         nodes, d = lg.search(int(self.candidate_nodes[site]), bound)
-        i = self._demand_index()[nodes]
+        i = self._demand_index[nodes]
         hit = i >= 0
         out = before.copy()
         out[i[hit]] = np.minimum(out[i[hit]], d[hit])
@@ -369,7 +371,7 @@ class SitingProblem:
 
     def _local_site_costs(self, bound: float) -> SiteCosts:
         lg = self.router.local_graph(self.weight, reverse=True, radius=bound)
-        index = self._demand_index()
+        index = self._demand_index
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for j in np.flatnonzero(self.candidate_ok):
             checkpoint()

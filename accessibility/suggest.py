@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -63,8 +64,13 @@ class _Model:
     n_candidates: int
     threshold: float
 
-    def cover_matrix(self) -> sp.csr_matrix:
-        """Candidates x demand: 1 where the candidate brings a demand point newly within."""
+    @cached_property
+    def cover(self) -> sp.csr_matrix:
+        """Candidates x demand: 1 where the candidate brings a demand point newly within.
+
+        Built once per model: the greedy step, the programme, the cover's need and the
+        order of the sites all read it.
+        """
         p = self.pairs
         m = (p.cost <= self.threshold) & (self.current[p.demand] > self.threshold)
         data = np.ones(int(m.sum()))
@@ -185,14 +191,14 @@ def _check(objective: str, count: int | None, threshold: float, target_share: fl
 def _solve(model: _Model, objective: str, count: int | None, target_share: float,
            budget: float) -> _Answer:  # fmt: skip
     if objective == "coverage":
-        greedy = _greedy_coverage(model.cover_matrix(), model.weight, int(count))
+        greedy = _greedy_coverage(model.cover, model.weight, int(count))
         return _exact_or(greedy, model, budget, lambda: _mip_coverage(model, int(count)))
     if objective == "median":
         greedy = _greedy_median(model, int(count))
         return _exact_or(greedy, model, budget, lambda: _mip_median(model, int(count)))
     need = _cover_need(model, target_share)
     most = MAX_SUGGEST_SITES if count is None else int(count)
-    greedy = _greedy_cover(model.cover_matrix(), model.weight, need, most)
+    greedy = _greedy_cover(model.cover, model.weight, need, most)
     return _exact_or(greedy, model, budget, lambda: _mip_cover(model, need, most),
                      maximise=False)  # fmt: skip
 
@@ -275,7 +281,7 @@ def _cover_need(model: _Model, target_share: float) -> float:
     """Persons still to bring within the threshold (at most what the candidates reach)."""
     within = float(model.weight[model.current <= model.threshold].sum())
     need = target_share * float(model.weight.sum()) - within
-    reachable = float(model.weight[np.unique(model.cover_matrix().indices)].sum())
+    reachable = float(model.weight[np.unique(model.cover.indices)].sum())
     return max(0.0, min(need, reachable))
 
 
@@ -314,7 +320,7 @@ def _limit_row(n_x: int, n: int, most: float) -> tuple[sp.spmatrix, np.ndarray]:
 
 def _mip_coverage(model: _Model, count: int) -> _Programme | None:
     """Maximise ``w @ y``: ``y_i <= sum of x_j over sites reaching i``, ``sum x <= count``."""
-    cover = model.cover_matrix()
+    cover = model.cover
     sites = np.flatnonzero(np.diff(cover.indptr) > 0)
     dem = np.unique(cover.indices)
     if len(sites) == 0:
@@ -418,7 +424,7 @@ def _order(model: _Model, sites: np.ndarray) -> np.ndarray:
     """Order chosen sites by their gain in the model, largest first (greedy among them)."""
     if len(sites) <= 1:
         return np.asarray(sites, dtype=np.int64)
-    sub = model.cover_matrix()[sites]
+    sub = model.cover[sites]
     answer = _greedy_coverage(sub, model.weight, len(sites))
     first = [int(sites[i]) for i in answer.sites]
     rest = [int(j) for j in sites if int(j) not in set(first)]

@@ -254,6 +254,11 @@ def _text_columns(df: pd.DataFrame) -> list:
     return [c for c in df.columns if any(is_text(df[c]) for is_text in text)]
 
 
+def _formula_cells(col: pd.Series) -> pd.Series:
+    """Mark the text cells that start like a formula (vectorised; non-text: False)."""
+    return col.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+
+
 def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with ``'`` (OWASP).
 
@@ -262,11 +267,10 @@ def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = None
     for c in _text_columns(df):
-        col = df[c]
-        hit = col.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+        hit = _formula_cells(df[c])
         if hit.any():
             out = df.copy() if out is None else out
-            out[c] = col.where(~hit, "'" + col.astype(str))
+            out[c] = df[c].where(~hit, "'" + df[c].astype(str))
     return df if out is None else out
 
 
@@ -274,9 +278,9 @@ def unescape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Undo :func:`escape_formulas` on a table read back from a build's CSV."""
     for c in _text_columns(df):
         col = df[c]
-        hit = col.map(lambda v: isinstance(v, str) and v[:1] == "'" and v[1:2] != ""
-                      and v[1:].startswith(FORMULA_STARTS))  # fmt: skip
-        if hit.any():
+        quoted = col.str.startswith("'").fillna(False).astype(bool)
+        if quoted.any():
+            hit = quoted & _formula_cells(col.str[1:])
             df[c] = col.where(~hit, col.astype(str).str[1:])
     return df
 
