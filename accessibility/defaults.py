@@ -71,3 +71,14 @@ MAX_SUGGEST_SITES = 50
 MAX_EXACT_PAIRS = 400_000
 #: supply against demand (``bereik access``): the travel-time catchment (minutes)
 DEFAULT_CATCHMENT_MIN = 15.0
+
+#: public transport (``bereik build --gtfs``): the departure window (minutes), the longest
+#: walk to or from a stop and between stops (minutes), the longest trip counted (minutes)
+#: and the step between the departures of the window (seconds; Conveyal/R5 use a minute)
+DEFAULT_TRANSIT_WINDOW_MIN = 120.0
+DEFAULT_TRANSIT_MAX_WALK_MIN = 15.0
+DEFAULT_TRANSIT_MAX_TRANSFER_WALK_MIN = 5.0
+DEFAULT_TRANSIT_MAX_TRIP_MIN = 120.0
+DEFAULT_TRANSIT_STEP_S = 60
+#: the "without a car" thresholds of the no-car measures (minutes)
+DEFAULT_NO_CAR_MINUTES = (30.0, 45.0, 60.0)

@@ -88,3 +88,7 @@ class UnknownMunicipalityError(KeyError, AccessibilityError):
 
 class ReportUnavailableError(RuntimeError, AccessibilityError):
     """A report format that cannot be made here (the PDF without WeasyPrint's libraries)."""
+
+
+class TransitFeedError(ValueError, AccessibilityError):
+    """A GTFS feed that cannot be used: missing files, no service on the date, no stops."""

@@ -1,0 +1,1 @@
+"""Public transport: GTFS feeds, connection scans and the transit profile."""
