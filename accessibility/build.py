@@ -67,6 +67,8 @@ from accessibility.store import (
     write_json_atomic,
 )
 from accessibility.summary import manifest_summary_lines
+from accessibility.transit.feed import check_feeds
+from accessibility.transit.stage import run_transit
 from accessibility.villages import (
     assign_municipality,
     boundaries_from_file,
@@ -129,6 +131,8 @@ def _build(params: BuildParams, out: Path, key: str, hashes: dict[str, str], *,
     names = ["read OSM", "networks", "facilities", "villages", "indicators", "write"]
     if params.origins_source is not None:
         names.insert(4, "origins")
+    if params.gtfs:
+        names.insert(names.index("indicators") + 1, "transit")
     if params.coverage is not None:
         names.insert(-1, "broadband")
     names.insert(-1, "basemap")
@@ -169,6 +173,8 @@ class _Stages:
 def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str],
                 stages: _Stages) -> BuildResult:  # fmt: skip
     rules = load_categories(params.categories)
+    if params.gtfs:  # a feed without service on the day fails now, not after the networks
+        check_feeds(params.gtfs, params.departure_time.date())
     with stages.stage("read OSM"):
         osm = read_osm(params.extract, poi_keys=rules.keys, progress=stages.bar is not None,
                        buildings=params.origins_source == "osm")  # fmt: skip
@@ -201,6 +207,12 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
                                                figures)  # fmt: skip
         check_villages_on_network(ind["reason"].to_numpy(), len(villages),
                                   str(params.villages or params.extract))  # fmt: skip
+    transit = None
+    if params.gtfs:
+        with stages.stage("transit"):
+            transit = run_transit(params, networks["walk"], villages, facilities, rules, ind)
+            ind = pd.concat([ind, transit.long], ignore_index=True)
+            mun = pd.concat([mun, transit.municipalities], ignore_index=True)
     broadband = None
     if params.coverage is not None:
         with stages.stage("broadband"):
@@ -214,6 +226,8 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
                              villages, ind, reports)  # fmt: skip
         if broadband is not None:
             manifest["broadband"] = broadband.manifest
+        if transit is not None:
+            manifest["transit"] = transit.manifest
         manifest["counts"]["basemap"] = basemap.manifest()
         if figures is not None:
             manifest["origins"] = _origins_manifest(params, figures)
@@ -234,6 +248,8 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
                 write_persons(lay, figures, crs=crs)
             if broadband is not None:
                 broadband.write(lay)
+            if transit is not None:
+                transit.write(lay)
             basemap.write(lay)
             manifest["timings_s"] = stages.timings
             manifest["files"] = file_list(tmp)

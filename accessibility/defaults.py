@@ -82,3 +82,5 @@ DEFAULT_TRANSIT_MAX_TRIP_MIN = 120.0
 DEFAULT_TRANSIT_STEP_S = 60
 #: the "without a car" thresholds of the no-car measures (minutes)
 DEFAULT_NO_CAR_MINUTES = (30.0, 45.0, 60.0)
+#: the name of the public transport profile (a timetable on the walk network)
+TRANSIT_PROFILE = "transit"

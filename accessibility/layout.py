@@ -132,6 +132,27 @@ class BuildLayout:
         return self.root / "basemap.parquet"
 
     # --- networks and the GeoPackage -----------------------------------------------------------
+    # --- public transport (builds with --gtfs) -------------------------------------------------
+    @property
+    def timetable(self) -> Path:
+        """The connections of the departure day, stops, routes and trips (``.npz``)."""
+        return self.root / "transit_timetable.npz"
+
+    @property
+    def transit(self) -> Path:
+        """Village x category: public transport times and the "without a car" measures (CSV)."""
+        return self.root / "transit.csv"
+
+    @property
+    def transit_municipalities(self) -> Path:
+        """Municipality x category: shares within 30/45/60 minutes without a car, VF (CSV)."""
+        return self.root / "transit_municipalities.csv"
+
+    @property
+    def zonder_auto(self) -> Path:
+        """Per village, wide, Dutch names: public transport and "zonder auto" minutes (CSV)."""
+        return self.root / "zonder_auto.csv"
+
     def network(self, profile: str) -> Path:
         """Return the routable network file of ``profile`` (arrays, load in milliseconds)."""
         return self.root / f"network_{profile}.npz"

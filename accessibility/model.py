@@ -16,6 +16,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from accessibility.defaults import TRANSIT_PROFILE
 from accessibility.errors import (
     BuildNotFoundError,
     UnknownCategoryError,
@@ -29,6 +30,9 @@ from accessibility.store import check_files, read_manifest, recover
 
 #: how a figure is made: the mean over persons (origins), or the village point alone
 METHODS = ("persons", "place_point")
+
+
+TRANSIT = TRANSIT_PROFILE
 
 
 class LazyNetworks(Mapping[str, Network]):
@@ -83,6 +87,7 @@ class Build:
     persons_municipalities: pd.DataFrame | None = None
     origins: gpd.GeoDataFrame | None = None
     persons_grid: gpd.GeoDataFrame | None = None
+    transit: pd.DataFrame | None = None
     served_as: str | None = None
 
     @property
@@ -105,6 +110,26 @@ class Build:
         """Label of each profile (from the build's profiles file; the name if unlabelled)."""
         known = self.manifest.get("profiles", {})
         return {p: known.get(p, {}).get("label", p) for p in self.profiles}
+
+    @property
+    def has_transit(self) -> bool:
+        """True when the build has public transport (``bereik build --gtfs``)."""
+        return "transit" in self.manifest
+
+    @property
+    def indicator_profiles(self) -> list[str]:
+        """Profiles of the indicator tables: the networks', plus ``transit`` if built."""
+        return [*self.profiles, *([TRANSIT] if self.has_transit else [])]
+
+    def pick_indicator_profile(self, profile: str | None) -> str:
+        """Return ``profile`` when the indicator tables have it (transit too), else the default."""
+        if profile == TRANSIT and self.has_transit:
+            return profile
+        if profile == TRANSIT:
+            msg = (f"build {self.name!r} has no public transport; build it with --gtfs FEED "
+                   f"--departure DATETIME (profiles: {', '.join(self.profiles)})")  # fmt: skip
+            raise UnknownProfileError(msg)
+        return self.pick_profile(profile)
 
     @property
     def default_profile(self) -> str:
@@ -143,6 +168,13 @@ class Build:
 
     def check_profile(self, profile: str) -> str:
         """Return ``profile`` when this build has a network for it, else UnknownProfileError."""
+        if profile == TRANSIT and self.has_transit:
+            msg = (
+                f"profile 'transit' has no road network for this request in build "
+                f"{self.name!r}; by public transport ask /villages, /municipalities, "
+                "/isochrones or /transit (road profiles: " + ", ".join(self.profiles) + ")"
+            )
+            raise UnknownProfileError(msg)
         if profile not in self.networks:
             msg = (
                 f"profile {profile!r} is not in build {self.name!r}; "
@@ -202,6 +234,7 @@ def load_build(path: str | Path, *, name: str | None = None) -> Build:
             persons_municipalities=_optional(_read_persons, lay.persons_municipalities),
             origins=_optional(gpd.read_parquet, lay.addresses),
             persons_grid=_optional(gpd.read_parquet, lay.persons_grid),
+            transit=_optional(lambda p: _read_csv(p, dtype={"village_id": str}), lay.transit),
             served_as=name,
         )
     except (OSError, ValueError, KeyError) as exc:

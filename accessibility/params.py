@@ -6,6 +6,8 @@ geodata stack. Defaults come from :mod:`accessibility.defaults`.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,10 +25,14 @@ from accessibility.defaults import (
     DEFAULT_PROFILES_FILE,
     DEFAULT_RADII_KM,
     DEFAULT_THRESHOLDS_MBPS,
+    DEFAULT_TRANSIT_WINDOW_MIN,
 )
 from accessibility.errors import InputFileError, ParameterError
 from accessibility.profiles import Profile, ProfileSet, load_profiles
 from accessibility.store import build_key, file_sha256
+
+#: the longest departure window of a public transport build (minutes: a day)
+MAX_WINDOW_MIN = 1440.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,9 @@ class BuildParams:
     area: str | None = None
     buffer_km: float = DEFAULT_BUFFER_KM
     facilities_within: str | None = None
+    gtfs: tuple[Path, ...] = ()
+    departure: str | None = None
+    window_min: float = DEFAULT_TRANSIT_WINDOW_MIN
 
     def __post_init__(self) -> None:
         """Refuse numbers no build can use, before any work (one message, the field named)."""
@@ -92,6 +101,34 @@ class BuildParams:
         if not self.radii_km:
             msg = "radii_km needs at least one radius"
             raise ParameterError(msg)
+        self._check_transit()
+
+    def _check_transit(self) -> None:
+        if not self.gtfs:
+            return
+        if self.departure is None:
+            msg = "--gtfs needs --departure, the start of the departure window (2026-03-10T07:00)"
+            raise ParameterError(msg)
+        self.departure_time  # noqa: B018  (parses, or a ParameterError)
+        w = self.window_min
+        if not (isinstance(w, (int, float)) and math.isfinite(w) and 0 < w <= MAX_WINDOW_MIN):
+            msg = f"window_min must be > 0 and at most {MAX_WINDOW_MIN:g} minutes, got {w!r}"
+            raise ParameterError(msg)
+
+    @property
+    def departure_time(self) -> dt.datetime:
+        """The start of the departure window (local time of the feeds)."""
+        try:
+            return dt.datetime.fromisoformat(str(self.departure))
+        except ValueError:
+            msg = f"departure {self.departure!r} is not a date and time like 2026-03-10T07:00"
+            raise ParameterError(msg) from None
+
+    @property
+    def transit_start_s(self) -> int:
+        """Seconds after midnight of the window's start."""
+        t = self.departure_time
+        return t.hour * 3600 + t.minute * 60 + t.second
 
     @property
     def area_file(self) -> Path | None:
@@ -119,8 +156,14 @@ class BuildParams:
 
     @cached_property
     def selected_profiles(self) -> tuple[Profile, ...]:
-        """The profiles to build (UnknownProfileError for a name the set lacks)."""
-        return self.profile_set.select(self.profiles)
+        """The profiles to build (UnknownProfileError for a name the set lacks).
+
+        Public transport (``gtfs``) walks on the walk network: it is added when not named.
+        """
+        chosen = self.profile_set.select(self.profiles)
+        if self.gtfs and "walk" not in {p.name for p in chosen}:
+            chosen = (*chosen, self.profile_set.check("walk"))
+        return chosen
 
     def input_files(self) -> dict[str, Path]:
         """Named input files (hashed into the key and the manifest)."""
@@ -145,6 +188,8 @@ class BuildParams:
         files["profiles"] = DEFAULT_PROFILES_FILE
         if self.profiles_file:
             files["profiles_file"] = self.profiles_file
+        for i, g in enumerate(self.gtfs):
+            files[f"gtfs[{i}]"] = g
         return files
 
     def parameters(self) -> dict[str, Any]:
@@ -171,6 +216,8 @@ class BuildParams:
             "area": _spec(self.area),
             "buffer_km": self.buffer_km if self.area is not None else None,
             "facilities_within": _spec(self.facilities_within),
+            "departure": self.departure if self.gtfs else None,
+            "window_min": self.window_min if self.gtfs else None,
         }
 
     def cache_key(self) -> tuple[dict[str, str], str]:
@@ -196,6 +243,9 @@ def hash_inputs(params: BuildParams) -> dict[str, str]:
     out = {}
     for name, given in params.input_files().items():
         p = Path(given)
+        if name.startswith("gtfs[") and p.is_dir():
+            out[name] = folder_sha256(p)
+            continue
         if not p.is_file():
             if name == "extract":
                 from accessibility.osm import check_extract
@@ -205,3 +255,11 @@ def hash_inputs(params: BuildParams) -> dict[str, str]:
             raise InputFileError(msg)
         out[name] = file_sha256(p)
     return out
+
+
+def folder_sha256(p: Path) -> str:
+    """SHA-256 over the names and hashes of a folder's files (a GTFS feed as a folder)."""
+    h = hashlib.sha256()
+    for f in sorted(q for q in p.iterdir() if q.is_file()):
+        h.update(f.name.encode() + b"\0" + file_sha256(f).encode())
+    return h.hexdigest()

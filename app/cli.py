@@ -37,6 +37,7 @@ from accessibility.defaults import (
     DEFAULT_SUGGEST_BUDGET_S,
     DEFAULT_TARGET_SHARE,
     DEFAULT_THRESHOLDS_MBPS,
+    DEFAULT_TRANSIT_WINDOW_MIN,
     GPKG_EDGES_AUTO_MAX,
     GPKG_EDGES_CHOICES,
 )
@@ -156,6 +157,7 @@ def _build_arguments(p: argparse.ArgumentParser) -> None:
     _method_arguments(p.add_argument_group("profiles and indicators"))
     _origin_arguments(p.add_argument_group("residents: origins for the figures over persons"))
     _coverage_arguments(p.add_argument_group("broadband coverage"))
+    _transit_arguments(p.add_argument_group("public transport (GTFS)"))
 
 
 def _facility_arguments(g: argparse._ArgumentGroup) -> None:
@@ -385,6 +387,32 @@ def _coverage_arguments(g: argparse._ArgumentGroup) -> None:
         "--no-coverage",
         action="store_true",
         help="build the embedded sample without its synthetic coverage",
+    )
+
+
+def _transit_arguments(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--gtfs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FEED",
+        help="a GTFS feed (zip or folder); repeat for more feeds. Adds the profile 'transit' "
+        "(walk + timetable) and the 'without a car' measures; needs --departure",
+    )
+    g.add_argument(
+        "--departure",
+        default=None,
+        metavar="DATETIME",
+        help="start of the departure window, local time of the feed (2026-03-10T07:00)",
+    )
+    g.add_argument(
+        "--window-min",
+        type=_positive,
+        default=DEFAULT_TRANSIT_WINDOW_MIN,
+        metavar="MIN",
+        help="length of the departure window in minutes (default "
+        f"{DEFAULT_TRANSIT_WINDOW_MIN:g}): the median and p90 are over its minutes",
     )
 
 
@@ -664,6 +692,9 @@ def _build_params(args: argparse.Namespace):
         area=args.area,
         buffer_km=args.buffer_km,
         facilities_within=args.facilities_within,
+        gtfs=tuple(args.gtfs),
+        departure=args.departure,
+        window_min=args.window_min,
     )
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from accessibility.crs import WGS84
+from accessibility.defaults import TRANSIT_PROFILE
 from accessibility.errors import UnknownVillageError
 from accessibility.layout import EDGES_PREFIX, edges_layer
 from accessibility.wide import municipalities_wide, villages_wide
@@ -236,7 +237,14 @@ def _indicator(sb: ServedBuild, category: str | None, profile: str | None,
                 raise InvalidParameterError(msg)
         return None
     b = sb.build
-    return Indicator(b.check_category(category), b.pick_profile(profile), b.pick_method(method))
+    prof = b.pick_indicator_profile(profile)
+    if prof == TRANSIT_PROFILE:  # public transport figures are over village points
+        if method == "persons":
+            msg = ("method='persons' has no public transport figures; profile=transit is "
+                   "over the village points (method=place_point)")  # fmt: skip
+            raise InvalidParameterError(msg)
+        return Indicator(b.check_category(category), prof, "place_point")
+    return Indicator(b.check_category(category), prof, b.pick_method(method))
 
 
 def _select(table: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
@@ -298,7 +306,17 @@ def villages(
     sel = sel.assign(method="place_point")
     if ind.method == "persons":
         sel = _with_persons(sel, _select(sb.build.persons_villages, ind), "village_id")
+    if ind.profile == TRANSIT_PROFILE and sb.build.transit is not None:
+        sel = sel.merge(_transit_fields(sb.build.transit, ind.category), on="village_id",
+                        how="left")  # fmt: skip
     return _geo(gdf.merge(sel, on="village_id", how="left"))
+
+
+def _transit_fields(table: pd.DataFrame, category: str) -> pd.DataFrame:
+    """Return the public transport figures of a category (median, p90, transfers...)."""
+    t = table[table["category"] == category]
+    drop = {"village_name", "municipality", "population", "category", "reason"}
+    return t[[c for c in t.columns if c not in drop]]
 
 
 def village(sb: ServedBuild, village_id: str) -> gpd.GeoDataFrame:
@@ -316,7 +334,7 @@ def village(sb: ServedBuild, village_id: str) -> gpd.GeoDataFrame:
               for r in mine[["category", "profile", *fields]].to_dict("records")}  # fmt: skip
     flat: dict[str, Any] = {}
     for cat in sb.build.categories:
-        for prof in sb.build.profiles:
+        for prof in sb.build.indicator_profiles:
             r = by_key.get((cat, prof), {})
             for f in fields:
                 flat[f"{cat}_{prof}_{f}"] = r.get(f)
@@ -370,6 +388,8 @@ def municipalities(
         return _geo(gdf)
     sel = _select(b.municipalities, ind)
     shares = [c for c in sel.columns if c.startswith("share_beyond_")]
+    if ind.profile == TRANSIT_PROFILE:  # the "without a car" shares and the VF ratio
+        shares = [c for c in sel.columns if c.startswith("share_no_car_") or "vf_" in c]
     sel = sel[["municipality", "category", "profile", *MUNICIPALITY_FIELDS, *shares]]
     sel = sel.assign(method="place_point")
     if ind.method == "persons":

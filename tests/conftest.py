@@ -123,3 +123,22 @@ def ebike_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
                          profiles_file=EXTRA_PROFILES)  # fmt: skip
     run_build(params, out)
     return out
+
+
+HEIDELBERG = SAMPLES / "heidelberg-2024-09-08.osm.pbf"
+VRN_FEED = SAMPLES / "vrn-rhein-neckar-2022-cut.gtfs.zip"
+VRN_PLACES = SAMPLES / "vrn-places-2022.csv"
+
+
+@pytest.fixture(scope="session")
+def transit_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Heidelberg with the real VRN feed (Thursday 2022-09-01 from 07:00, two hours)."""
+    from accessibility.build import run_build
+    from accessibility.params import BuildParams
+
+    out = tmp_path_factory.mktemp("transit") / "vrn"
+    params = BuildParams(extract=HEIDELBERG, villages=VRN_PLACES, origins=False,
+                         gtfs=(VRN_FEED,), departure="2022-09-01T07:00")  # fmt: skip
+    with pytest.warns(UserWarning, match="114 of 354 public transport stops lie outside"):
+        run_build(params, out)
+    return out

@@ -74,14 +74,20 @@ class Footpaths:
 
 
 def earliest_arrival(
-    conns: Connections, walks: Footpaths, start: np.ndarray, *, until: float
+    conns: Connections,
+    walks: Footpaths,
+    start: np.ndarray,
+    *,
+    until: float,
+    vehicle_only: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Earliest arrival at every stop from the stops' start times (inf: not started there).
 
     ``start[s]`` is when one is at stop ``s`` (departure plus the walk to it, which the
     caller finds on the walk network: no footpath is added to it). Connections
     departing after ``until`` are not taken. Returns arrival per stop and the number of
-    vehicles ridden to get there (0: walked).
+    vehicles ridden to get there (0: walked). ``vehicle_only``: the arrival by a vehicle
+    (and a change walk after it), inf where a stop is only reached on foot from the start.
     """
     arr = np.asarray(start, dtype=float).copy()
     rides = np.zeros(len(arr), np.int64)
@@ -93,17 +99,19 @@ def earliest_arrival(
                                                        conns.to_stop, conns.trip))  # fmt: skip
     best = arr.tolist()
     nride = rides.tolist()
+    ride = [INF] * len(best)
     for d, a, f, t, trip in zip(dep, a_, fr, to, tr, strict=True):
         if boarded[trip] < 0:
             if best[f] > d:
                 continue
             boarded[trip] = nride[f]
-        if a < best[t]:
+        if a < best[t] or a < ride[t]:
             for v, w in paths[t]:
+                ride[v] = min(ride[v], a + w)
                 if a + w < best[v]:
                     best[v] = a + w
                     nride[v] = boarded[trip] + 1
-    return np.asarray(best), np.asarray(nride)
+    return np.asarray(ride if vehicle_only else best), np.asarray(nride)
 
 
 def latest_departure(

@@ -125,6 +125,17 @@ def read_feeds(
     return _merge(parts, date, start_s, end_s)
 
 
+def check_feeds(paths: Sequence[str | Path], date: dt.date) -> None:
+    """Refuse, before any other work, a feed that lacks a file or has no service on ``date``."""
+    for p in paths:
+        files = _Files(Path(p))
+        if not active_services(files, date):
+            first, last = service_range(files)
+            msg = (f"GTFS feed {p}: no service on {date.isoformat()} (its calendar runs from "
+                   f"{first} to {last}); choose a --departure date inside it")  # fmt: skip
+            raise TransitFeedError(msg)
+
+
 def _tag(p: Path, i: int, paths: Sequence[str | Path]) -> str:
     stem = p.name.removesuffix(".zip").removesuffix(".gtfs")
     names = [Path(q).name for q in paths]
@@ -236,12 +247,8 @@ def _read_one(p: Path, index: int, date: dt.date, start_s: int, end_s: int, *, t
                                        "route_type"), required=("route_id",))  # fmt: skip
     trips_all = files.read("trips.txt", ("route_id", "service_id", "trip_id"),
                            required=("route_id", "service_id", "trip_id"))  # fmt: skip
+    check_feeds([p], date)
     days = {d: active_services(files, date + dt.timedelta(days=d)) for d in (-1, 0, 1)}
-    if not days[0]:
-        first, last = service_range(files)
-        msg = (f"GTFS feed {p}: no service on {date.isoformat()} (its calendar runs from "
-               f"{first} to {last}); choose a --departure date inside it")  # fmt: skip
-        raise TransitFeedError(msg)
     if files.has("frequencies.txt"):
         warnings["frequencies_rows_ignored"] = len(files.read("frequencies.txt", ("trip_id",)))
     st = files.read("stop_times.txt", ("trip_id", "arrival_time", "departure_time", "stop_id",

@@ -1,10 +1,13 @@
 """The transit profile: the build's walk network plus a timetable, over a departure window.
 
-A trip is: walk from the origin to a stop (the walk network, at most ``max_walk_s``), ride,
-change (a walk between stops of at most ``max_transfer_walk_s``, or none at one stop), ride,
-walk to the facility; or walk all the way. For every departure minute of the window the
-fastest such trip is found; an origin's figures are the median and p90 over the window (as
-Conveyal/R5 report percentiles), and the transfers and walking of its fastest trip.
+A trip is: walk from the origin to a stop (the walk network, at most ``max_walk_min``),
+ride, change (a walk between stops of at most ``max_transfer_walk_min``, or none at one
+stop), ride, walk to the facility (at most ``max_walk_min``); or walk all the way when that
+is one walk of at most ``max_walk_min`` (longer walks are the walk profile's figures; the
+"without a car" measures take the best of walk, bike and public transport). For every
+departure minute of the window the fastest such trip is found; an origin's figures are the
+median and p90 over the window (as Conveyal/R5 report percentiles), and the transfers and
+walking of its fastest trip.
 
 One backward connection scan per category gives every stop its profile to the nearest
 facility (:func:`accessibility.transit.csa.profiles_to_targets`); origins then only look up
@@ -174,7 +177,7 @@ class TransitModel:
         egress = np.where(self.stop_snap.ok, to_fac[s_nodes], np.inf)
         egress[egress > st.max_walk_min * 60] = np.inf
         direct = np.where(o_snap.ok, to_fac[o_nodes], np.inf)
-        direct[direct > st.max_trip_min * 60] = np.inf
+        direct[direct > st.max_walk_min * 60] = np.inf  # a walk-only trip: one walk too
         prof = profiles_to_targets(self._window(start_s), self.footpaths, egress)
         pairs = _access_pairs(router, o_nodes, s_nodes, o_snap.ok & True,
                               self.stop_snap.ok, st.max_walk_min * 60)  # fmt: skip

@@ -185,6 +185,8 @@ def test_earliest_arrival_by_hand(feed):
     # B 08:10 by t1; C 08:20; D: t1 to C and a 5-minute walk (08:25) beats t1 + t3 (08:35)
     assert list(arr) == [hms("07:55"), hms("08:10"), hms("08:20"), hms("08:25")]
     assert list(rides) == [0, 1, 1, 1]
+    by_vehicle, _ = earliest_arrival(c, walks, start, until=hms("30:00"), vehicle_only=True)
+    assert by_vehicle[0] == np.inf and by_vehicle[3] == hms("08:25")
     no_walk = Footpaths.empty(4)
     arr, rides = earliest_arrival(c, no_walk, start, until=hms("30:00"))
     assert arr[3] == hms("08:35") and rides[3] == 2  # one transfer at B
@@ -243,11 +245,11 @@ def test_travel_time_over_the_window_by_hand(feed):
     r = model.times_to_nearest(np.array([o[0]]), np.array([o[1]]), np.array([f[0]]),
                                np.array([f[1]]), start_s=hms("07:50"))  # fmt: skip
     # by hand: 100 s to A; leave by 07:58:20 for t1 (08:25 at D), by 08:28:20 for t2 (08:55);
-    # later only the 2,400 s walk (B is 1,100 s away: beyond the 15-minute walk)
+    # later nothing: B is 1,100 s away and D 2,400 s, beyond the 15-minute walk
     expected = []
     for k in range(60):
         t = hms("07:50") + 60 * k
-        best = 2400.0
+        best = np.inf
         if t + 100 <= hms("08:00"):
             best = min(best, hms("08:25") - t)
         elif t + 100 <= hms("08:30"):
@@ -256,7 +258,7 @@ def test_travel_time_over_the_window_by_hand(feed):
     np.testing.assert_allclose(r.by_departure_s[0], expected, atol=0.01)  # 7-decimal stops
     srt = sorted(expected)
     assert r.median_s[0] == pytest.approx(srt[29], abs=0.01)  # the 30th of 60 departures
-    assert r.p90_s[0] == pytest.approx(srt[53], abs=0.01)
+    assert np.isinf(srt[53]) and np.isnan(r.p90_s[0])  # 21 of 60 departures have no trip
     assert r.best_s[0] == pytest.approx(27 * 60, abs=0.01)
     assert r.transfers[0] == 0 and r.walk_s[0] == pytest.approx(400.0, abs=0.01)
     assert r.uses_transit[0] and r.served[0] and r.reason[0] is None

@@ -80,3 +80,10 @@ def ebike_client(ebike_build_dir: Path) -> Iterator[TestClient]:
     """A client of a service serving the sample built with car, bike and an ``ebike``."""
     with TestClient(create_app(make_settings(build=str(ebike_build_dir)))) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def transit_client(transit_build_dir: Path) -> Iterator[TestClient]:
+    """A client serving Heidelberg with the real VRN public transport feed."""
+    with TestClient(create_app(make_settings(build=str(transit_build_dir)))) as c:
+        yield c

@@ -1,0 +1,85 @@
+"""A build with public transport: the real VRN feed on the Heidelberg extract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from accessibility.layout import BuildLayout
+from accessibility.model import load_build
+from accessibility.transit.csa import earliest_arrival
+from accessibility.transit.feed import Timetable
+from accessibility.transit.model import TransitModel, TransitSettings
+
+
+def test_transit_outputs_and_manifest(transit_build_dir):
+    b = load_build(transit_build_dir)
+    m = b.manifest["transit"]
+    assert m["date"] == "2022-09-01" and m["departure"] == "2022-09-01T07:00"
+    assert m["counts"]["stops"] == 354 and m["counts"]["stops_outside_extract"] == 114
+    assert b.has_transit and b.indicator_profiles[-1] == "transit"
+    t = b.transit
+    assert len(t) == len(b.villages) * len(b.categories)
+    ok = t["travel_time_median_s"].notna()
+    both = ok & t["travel_time_p90_s"].notna()  # p90 is NaN where over 10 % have no trip
+    assert (t.loc[both, "travel_time_p90_s"] >= t.loc[both, "travel_time_median_s"]).all()
+    assert t["travel_time_p90_s"].notna().sum() < ok.sum()
+    assert (t.loc[ok, "travel_time_best_s"] <= t.loc[ok, "travel_time_median_s"]).all()
+    # the long table's transit rows carry the median
+    long = b.indicators[b.indicators["profile"] == "transit"].set_index(["village_id", "category"])
+    tt = t.set_index(["village_id", "category"])
+    np.testing.assert_allclose(
+        long["travel_time_s"].reindex(tt.index), tt["travel_time_median_s"], atol=0.06
+    )  # the CSV has 0.1 s
+    # without a car: the best of walk, bike and transit; VF = transit / car
+    best = tt[["by_walk_s", "by_bike_s", "by_transit_s"]].min(axis=1)
+    np.testing.assert_allclose(tt["no_car_time_s"], best)
+    assert (tt["no_car_within_30min"] == (best <= 1800)).all()
+    vf = tt["by_transit_s"] / tt["car_time_s"]
+    np.testing.assert_allclose(tt["vf_ratio"].dropna(), vf[tt["vf_ratio"].notna()], rtol=5e-3)
+    lay = BuildLayout(transit_build_dir)
+    wide = pd.read_csv(lay.zonder_auto)
+    assert {"school_ov_mediaan_min", "school_zonder_auto_min", "school_vf"} <= set(wide.columns)
+    mun = pd.read_csv(lay.municipalities)
+    assert "share_no_car_within_45min" in mun.columns
+    assert set(mun["profile"]) == {"car", "bike", "walk", "transit"}
+
+
+def test_build_figures_equal_a_forward_scan_from_each_village(transit_build_dir):
+    """The backward profile search against a forward earliest-arrival scan per departure."""
+    b = load_build(transit_build_dir)
+    tt = Timetable.load(BuildLayout(transit_build_dir).timetable)
+    settings = TransitSettings(window_min=120)
+    model = TransitModel.build(tt, b.networks["walk"], settings)
+    fac = b.facilities[b.facilities["category"] == "school"]
+    v = b.villages
+    start = 7 * 3600
+    got = model.times_to_nearest(v["lon"].to_numpy(), v["lat"].to_numpy(), fac["lon"].to_numpy(),
+                                 fac["lat"].to_numpy(), start_s=start)  # fmt: skip
+    from accessibility.routing import router_for
+    from accessibility.snapping import locate
+
+    o = locate(model.walk, v["lon"], v["lat"], require=False)
+    f = locate(model.walk, fac["lon"], fac["lat"], require=False)
+    r = router_for(model.walk, [model.stop_snap, o, f])
+    s_nodes, o_nodes = r.nodes(0, len(model.stop_snap)), r.nodes(1, len(o))
+    walk_s = settings.max_walk_min * 60
+    access = r.one_to_many(o_nodes, s_nodes, weight="travel_time_s", limit=walk_s)
+    to_fac, _ = r.nearest_source(r.nodes(2, len(f))[f.ok], weight="travel_time_s")
+    egress = np.where(model.stop_snap.ok & (to_fac[s_nodes] <= walk_s), to_fac[s_nodes], np.inf)
+    checked = 0
+    for i in np.flatnonzero(o.ok):
+        for k in range(0, 120, 11):
+            d = got.departures_s[k]
+            begin = np.where(model.stop_snap.ok, d + access[i], np.inf)
+            # walk-only trips are one walk (direct): to a facility from a ride's stop only
+            arr, _ = earliest_arrival(model.conns, model.footpaths, begin, until=d + 7200,
+                                      vehicle_only=True)  # fmt: skip
+            by_ride = arr + egress
+            direct = to_fac[o_nodes[i]] if to_fac[o_nodes[i]] <= walk_s else np.inf
+            want = min(direct, float(np.min(by_ride)) - d)
+            want = want if want <= 7200 else np.inf
+            assert got.by_departure_s[i, k] == pytest.approx(want, abs=1e-6)
+            checked += 1
+    assert checked > 100
