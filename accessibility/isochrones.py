@@ -44,7 +44,7 @@ from accessibility.defaults import DEFAULT_CELL_M, DEFAULT_MAX_SNAP_M
 from accessibility.engine import VirtualGraph, base_csr
 from accessibility.errors import PointOutsideNetworkError, RequestTooLargeError
 from accessibility.network import Network
-from accessibility.reach import incident_edges, node_grid
+from accessibility.reach import Reached, incident_edges, node_grid
 from accessibility.routing import router_for
 from accessibility.snapping import Snapped, check_max_snap, locate, lonlat_table
 
@@ -476,7 +476,7 @@ def _costs_at(
 
 
 # --- shared by isochrones and catchment ------------------------------------------------------
-def _check_request(
+def check_request(
     minutes: Sequence[float] | float | None,
     meters: Sequence[float] | float | None,
     direction: str,
@@ -538,13 +538,40 @@ def _bounded_polygons(
     sources = router.nodes(0, len(snapped))[snapped.ok]
     limit = float(limits[-1])
     cost = router.reach(sources, weight=weight, limit=limit, reverse=direction == "to")
+    return polygons_of_costs(net, router.graph, cost, snapped, limits=limits, factor=factor,
+                             weight=weight, direction=direction, cell_m=cell_m,
+                             fill_holes=fill_holes, targets=targets)  # fmt: skip
+
+
+def polygons_of_costs(
+    net: Network,
+    graph: VirtualGraph,
+    cost: Reached,
+    snapped: Snapped,
+    *,
+    limits: np.ndarray,
+    factor: float,
+    weight: str,
+    direction: str,
+    cell_m: float,
+    fill_holes: bool = True,
+    targets: Snapped | None = None,
+) -> tuple[list[shapely.Geometry], np.ndarray | None, float]:
+    """Contour polygons of the node costs of a search (steps 3-4 of the module's method).
+
+    ``cost``: the reached nodes of ``graph`` (the network with its placed points) and their
+    costs in ``weight`` units, however found (one search, or a timetable's several);
+    ``snapped``: the points the search started from (cost 0, so a contour is never empty).
+    Returns the polygons (metric CRS), each target's cost in contour units, the cell used.
+    """
+    limit = float(limits[-1])
     # a large reached area is drawn coarser, not refused: the grid over the reached nodes'
     # extent must fit, and the samples along the reached roads (two per cell)
     reached = cost.nodes[cost.nodes < net.n_nodes]
     if len(reached):
         xs, ys = net.node_x[reached], net.node_y[reached]
         cell_m = fit_cell(float(np.ptp(xs)), float(np.ptp(ys)), cell_m)
-    pieces = _pieces(net, router.graph, incident_edges(net, reached))
+    pieces = _pieces(net, graph, incident_edges(net, reached))
     ends = _end_costs(net, pieces, cost, direction)
     reach = _Reach.of(net, pieces, ends, weight=weight, limit=limit, direction=direction)
     plan, cell_m = _fit_samples(net, reach, cell_m=cell_m)
@@ -609,6 +636,25 @@ def _contour_result(
         fill_holes=fill_holes,
         targets=at,
     )
+    return contour_result_of(net, geoms, values=values, unit=unit, profile=net.profile,
+                             direction=direction, snap_distance_m=snap_distance_m,
+                             cell_m=cell_used, target_cost=target_cost, extra=extra)  # fmt: skip
+
+
+def contour_result_of(
+    net: Network,
+    geoms: list[shapely.Geometry],
+    *,
+    values: np.ndarray,
+    unit: str,
+    profile: str,
+    direction: str,
+    snap_distance_m: float,
+    cell_m: float,
+    target_cost: np.ndarray | None = None,
+    extra: dict[str, object] | None = None,
+) -> ContourResult:
+    """Shape contour polygons (metric CRS of ``net``) as :func:`isochrones`' columns."""
     wgs = polygons_to_wgs84(geoms, net.crs)
     # the area of the returned polygons, measured in the metric CRS of the network
     metric = shapely.transform(wgs, lambda x, y: to_metric(x, y, net.crs), interleaved=False)
@@ -616,11 +662,11 @@ def _contour_result(
     data: dict[str, object] = {
         "contour": values.astype(float),
         "unit": [unit] * n,
-        "profile": [net.profile] * n,
+        "profile": [profile] * n,
         "direction": [direction] * n,
         "area_m2": shapely.area(metric),
         "snap_distance_m": np.full(n, float(snap_distance_m)),
-        "cell_m": np.full(n, float(cell_used)),
+        "cell_m": np.full(n, float(cell_m)),
     }
     for k, v in (extra or {}).items():
         data[k] = [v] * n
@@ -716,7 +762,7 @@ def isochrone_result(
 
     Parameters, errors and columns as :func:`isochrones` documents them.
     """
-    unit, values, direction, cell_m = _check_request(minutes, meters, direction, cell_m)
+    unit, values, direction, cell_m = check_request(minutes, meters, direction, cell_m)
     snapped = locate(net, lon, lat, max_snap_m=max_snap_m, what="location")
     if len(snapped) != 1:
         msg = f"isochrones takes one location, got {len(snapped)}; use catchment for several"
@@ -769,7 +815,7 @@ def catchment(
     ValueError
         For a bad ``minutes``, direction, cell size or coordinates.
     """
-    unit, values, direction, cell_m = _check_request(
+    unit, values, direction, cell_m = check_request(
         minutes, None, direction, cell_m, one_limit=True
     )
     max_snap_m = check_max_snap(max_snap_m)

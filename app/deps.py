@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -151,6 +152,7 @@ class IsochroneQuery:
     profile: str | None
     direction: str
     contours: Contours
+    departure: dt.datetime | None = None
 
 
 async def get_isochrone_query(
@@ -182,6 +184,15 @@ async def get_isochrone_query(
     direction: Annotated[
         Direction, Query(description="from: reachable from the point; to: can reach it")
     ] = "from",
+    departure: Annotated[
+        dt.datetime | None,
+        Query(
+            description="profile=transit only: the departure (direction=from) or the "
+            "arrival deadline (direction=to), local time of the feed, on the build's "
+            "timetable day; default its first departure",
+            examples=["2022-09-01T08:00"],
+        ),
+    ] = None,
 ) -> IsochroneQuery:
     """Parse and bound the contours (422 naming the limit when over)."""
     contours = check_contours(
@@ -190,7 +201,7 @@ async def get_isochrone_query(
         meters=parse_numbers("meters", meters) if meters is not None else None,
     )
     return IsochroneQuery(lon=lon, lat=lat, profile=profile, direction=direction,
-                          contours=contours)  # fmt: skip
+                          contours=contours, departure=departure)  # fmt: skip
 
 
 IsochroneQueryDep = Annotated[IsochroneQuery, Depends(get_isochrone_query)]

@@ -8,6 +8,7 @@ maths.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -16,13 +17,16 @@ import pandas as pd
 
 from accessibility.budget import checkpoint
 from accessibility.crs import WGS84
+from accessibility.defaults import TRANSIT_PROFILE
 from accessibility.indicators import REASON_NOT_ON_NETWORK
 from accessibility.isochrones import catchment, isochrone_result
 from accessibility.precision import round_values
 from accessibility.routing import travel_matrix
 from accessibility.scenarios import NewFacility, change_summary, what_if
 from accessibility.snapping import locate
+from accessibility.transit.requests import transit_router
 from app.config import Settings
+from app.errors import InvalidParameterError
 from app.geojson import records, row_features
 from app.layers import facilities
 from app.limits import Contours
@@ -75,14 +79,26 @@ def isochrone_features(
     profile: str | None,
     contours: Contours,
     direction: str,
+    departure: dt.datetime | None = None,
 ) -> list[str]:
     """GeoJSON Feature texts, one per location and contour, with the villages inside.
 
     Written from plain rows (:func:`app.geojson.row_features`): on a small network the
     DataFrames of the old path cost more than the search itself.
     """
-    net = sb.build.network(profile)
-    profile = net.profile
+    transit = profile == TRANSIT_PROFILE and sb.build.has_transit
+    if departure is not None and not transit:
+        msg = "departure= is for profile=transit (a timetable); road profiles take no time"
+        raise InvalidParameterError(msg)
+    if transit:
+        router = sb.cached("transit_router", lambda: transit_router(sb.build))
+        net = router.model.walk
+        if contours.meters is not None:
+            msg = "profile=transit takes minutes= (a timetable has no distance contours)"
+            raise InvalidParameterError(msg)
+    else:
+        net = sb.build.network(profile)
+        profile = net.profile
     pts = np.asarray(locations, dtype=float).reshape(-1, 2)
     if len(pts) > 1:  # snap all first: an error names the right location index
         locate(net, pts[:, 0], pts[:, 1], max_snap_m=settings.max_snap_m, what="location")
@@ -90,12 +106,15 @@ def isochrone_features(
     geoms: list = []
     for i, (lon, lat) in enumerate(pts):
         checkpoint()
-        g = isochrone_result(
-            net, float(lon), float(lat), minutes=contours.minutes, meters=contours.meters,
-            direction=direction, cell_m=settings.isochrone_cell_m,
-            fill_holes=settings.isochrone_fill_holes, max_snap_m=settings.max_snap_m,
-            targets=_village_points(sb),
-        )  # fmt: skip
+        options = {"direction": direction, "cell_m": settings.isochrone_cell_m,
+                   "fill_holes": settings.isochrone_fill_holes,
+                   "max_snap_m": settings.max_snap_m, "targets": _village_points(sb)}  # fmt: skip
+        if transit:
+            g = router.isochrones(float(lon), float(lat), minutes=contours.minutes,
+                                  at=departure, **options)  # fmt: skip
+        else:
+            g = isochrone_result(net, float(lon), float(lat), minutes=contours.minutes,
+                                 meters=contours.meters, **options)  # fmt: skip
         c = g.columns
         inside = _population(c["targets_within"], sb)
         for k, value in enumerate(c["contour"]):
@@ -110,6 +129,7 @@ def isochrone_features(
                 "villages_without_population": inside[k]["villages_without_population"],
                 "snap_distance_m": float(c["snap_distance_m"][k]),
                 "cell_m": float(c["cell_m"][k]),
+                **({"departure": c["departure"][k]} if "departure" in c else {}),
             })  # fmt: skip
             geoms.append(g.geometry[k])
     return row_features(rows, geoms)

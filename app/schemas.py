@@ -6,6 +6,7 @@ here document their shape. Properties are flat scalars; missing values are ``nul
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from geojson_pydantic import Feature, FeatureCollection, LineString, MultiPolygon, Point, Polygon
@@ -24,8 +25,8 @@ from pydantic.json_schema import SkipJsonSchema
 Profile = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 #: OpenAPI text of a profile parameter
 PROFILE_DESCRIPTION = (
-    "Travel profile of the build (GET /builds lists them, e.g. car, bike, walk); "
-    "default: car when the build has it, else its first"
+    "Travel profile of the build (GET /builds lists them, e.g. car, bike, walk; transit in "
+    "builds with a GTFS feed); default: car when the build has it, else its first"
 )
 Direction = Literal["from", "to"]
 
@@ -379,6 +380,11 @@ class IsochroneRequest(BaseModel):
     )
     direction: Direction = Field(
         "from", description="from: reachable from the location; to: can reach the location"
+    )
+    departure: dt.datetime | SkipJsonSchema[None] = Field(
+        None,
+        description="profile=transit only: the departure (from) or arrival deadline "
+        "(to), local time of the feed, on the build's timetable day",
     )
 
     @field_validator("minutes", "meters", mode="before")

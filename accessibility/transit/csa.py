@@ -115,13 +115,20 @@ def earliest_arrival(
 
 
 def latest_departure(
-    conns: Connections, walks: Footpaths, deadline: np.ndarray, *, since: float
+    conns: Connections,
+    walks: Footpaths,
+    deadline: np.ndarray,
+    *,
+    since: float,
+    vehicle_only: bool = False,
 ) -> np.ndarray:
     """Latest time one can be at every stop and still reach a stop by its ``deadline``.
 
     ``deadline[s]`` is the latest arrival at stop ``s`` that counts (-inf: not a goal; the
     caller subtracts the walk from the stop to the goal).
     Connections arriving before ``since`` are not taken. Returns -inf where impossible.
+    ``vehicle_only``: the latest time by a vehicle (boarding it there, or after a change
+    walk to its stop), -inf where a stop is only a goal itself.
     """
     late = np.asarray(deadline, dtype=float).copy()
     back = walks.reversed().lists()
@@ -129,6 +136,7 @@ def latest_departure(
     order = order[conns.arr[order] >= since]
     ok = np.zeros(conns.n_trips, bool)
     best = late.tolist()
+    ride = [-INF] * len(best)
     cols = (conns.dep[order].tolist(), conns.arr[order].tolist(),
             conns.from_stop[order].tolist(), conns.to_stop[order].tolist(),
             conns.trip[order].tolist())  # fmt: skip
@@ -137,10 +145,11 @@ def latest_departure(
             if a > best[t]:
                 continue
             ok[trip] = True
-        if d > best[f]:
+        if d > best[f] or d > ride[f]:
             for v, w in back[f]:
                 best[v] = max(best[v], d - w)
-    return np.asarray(best)
+                ride[v] = max(ride[v], d - w)
+    return np.asarray(ride if vehicle_only else best)
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,7 +14,7 @@ from accessibility.facilities import CategoryRules
 from accessibility.layout import BuildLayout
 from accessibility.network import Network
 from accessibility.params import BuildParams
-from accessibility.transit.feed import Timetable, read_feeds
+from accessibility.transit.feed import DAY_S, Timetable, read_feeds
 from accessibility.transit.figures import (
     PROFILE,
     long_rows,
@@ -25,6 +25,9 @@ from accessibility.transit.figures import (
 )
 from accessibility.transit.model import TransitModel, TransitSettings
 from accessibility.writer import write_csv
+
+#: a build keeps the connections of its day up to this time (seconds; 06:00 the next day)
+DAY_END_S = DAY_S + 6 * 3600
 
 
 @dataclass(eq=False)
@@ -62,8 +65,9 @@ def run_transit(
     """Read the feeds for the departure day, route every village, add the no-car measures."""
     settings = settings_for(params)
     start = params.transit_start_s
-    tt = read_feeds(params.gtfs, params.departure_time.date(), start_s=start,
-                    end_s=int(start + settings.scan_seconds))  # fmt: skip
+    # the whole service day (and its night past 24:00): isochrones ask any time of it
+    end = max(int(start + settings.scan_seconds), DAY_END_S)
+    tt = read_feeds(params.gtfs, params.departure_time.date(), start_s=0, end_s=end)
     model = TransitModel.build(tt, walk, settings)
     if model.stops_off_network:
         warnings.warn(f"{model.stops_off_network:,} of {tt.n_stops:,} public transport stops "

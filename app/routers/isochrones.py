@@ -41,7 +41,8 @@ def get_isochrones(sb: BuildDep, settings: SettingsDep, q: IsochroneQueryDep) ->
     comma-separated.
     """
     texts = isochrone_features(sb, settings, [(q.lon, q.lat)], profile=q.profile,
-                               contours=q.contours, direction=q.direction)  # fmt: skip
+                               contours=q.contours, direction=q.direction,
+                               departure=q.departure)  # fmt: skip
     return geojson_response(collection_text(texts))
 
 
@@ -55,5 +56,6 @@ def post_isochrones(sb: BuildDep, settings: SettingsDep, body: IsochroneRequest)
     check_locations(settings, len(body.locations))
     contours = check_contours(settings, minutes=body.minutes, meters=body.meters)
     texts = isochrone_features(sb, settings, body.locations, profile=body.profile,
-                               contours=contours, direction=body.direction)  # fmt: skip
+                               contours=contours, direction=body.direction,
+                               departure=body.departure)  # fmt: skip
     return geojson_response(collection_text(texts))

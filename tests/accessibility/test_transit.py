@@ -229,6 +229,8 @@ def test_profiles_and_latest_departure_by_hand(feed):
     deadline[2] = hms("08:55")
     late = latest_departure(c, walks, deadline, since=0)
     assert list(late) == [hms("08:30"), hms("08:40"), hms("08:55"), hms("09:00")]
+    by_vehicle = latest_departure(c, walks, deadline, since=0, vehicle_only=True)
+    assert list(by_vehicle) == [hms("08:30"), hms("08:40"), -np.inf, -np.inf]
 
 
 # --- the transit profile on a walk network --------------------------------------------------------

@@ -83,3 +83,36 @@ def test_build_figures_equal_a_forward_scan_from_each_village(transit_build_dir)
             assert got.by_departure_s[i, k] == pytest.approx(want, abs=1e-6)
             checked += 1
     assert checked > 100
+
+
+def test_isochrone_costs_equal_the_window_figures_at_one_departure(transit_build_dir):
+    """Village costs of a transit isochrone (forward scan + stop walks) against the model's
+    door-to-door times (backward profile scan) with the village as the only facility."""
+    import datetime as dt
+
+    from accessibility.transit.requests import transit_router
+
+    b = load_build(transit_build_dir)
+    router = transit_router(b)
+    lon, lat = 8.6935, 49.4095  # Heidelberg, Bismarckplatz
+    v = b.villages
+    pts = np.column_stack([v["lon"], v["lat"]])
+    iso = router.isochrones(lon, lat, minutes=[20, 40, 60], at=dt.datetime(2022, 9, 1, 8, 0),
+                            targets=pts)  # fmt: skip
+    c = iso.columns
+    assert list(c["departure"]) == ["2022-09-01T08:00"] * 3
+    assert list(c["area_m2"]) == sorted(c["area_m2"])  # nested contours grow
+    one = TransitModel.build(router.model.timetable, b.networks["walk"],
+                             TransitSettings(window_min=1, step_s=60))  # fmt: skip
+    for i in range(len(v)):
+        t = one.times_to_nearest(np.array([lon]), np.array([lat]), pts[i : i + 1, 0],
+                                 pts[i : i + 1, 1], start_s=8 * 3600)  # fmt: skip
+        want = t.by_departure_s[0, 0] / 60
+        got = c["target_cost"][0][i]
+        if np.isfinite(want) and want <= 60:
+            assert got == pytest.approx(want, abs=1e-6), v["village_id"].iloc[i]
+        else:
+            assert not np.isfinite(got) or got > 60
+    late = router.isochrones(lon, lat, minutes=[30], at=dt.datetime(2022, 9, 1, 9, 0),
+                             direction="to")  # fmt: skip
+    assert late.columns["direction"] == ["to"] and late.columns["area_m2"][0] > 1e6

@@ -52,7 +52,44 @@ def test_transit_on_a_build_without_a_feed_says_how(client):
 
 
 def test_road_only_routes_refuse_transit_with_a_4xx(transit_client):
-    r = transit_client.get("/catchments", params={"category": "school", "profile": "transit",
-                                                  "minutes": 10})
+    r = transit_client.get(
+        "/catchments", params={"category": "school", "profile": "transit", "minutes": 10}
+    )
     assert r.status_code == 422
     assert "transit" in r.json()["detail"]
+
+
+def test_transit_isochrones_from_and_to(transit_client):
+    base = {"lon": 8.6935, "lat": 49.4095, "profile": "transit", "minutes": "15,30,45"}
+    r = transit_client.get("/isochrones", params={**base, "departure": "2022-09-01T08:00"})
+    assert r.status_code == 200, r.text
+    props = [f["properties"] for f in r.json()["features"]]
+    assert [p["contour"] for p in props] == [15, 30, 45]
+    assert [p["departure"] for p in props] == ["2022-09-01T08:00"] * 3
+    areas = [p["area_m2"] for p in props]
+    assert areas == sorted(areas) and areas[0] > 0
+    r = transit_client.get("/isochrones", params={**base, "departure": "2022-09-01T09:00",
+                                                  "direction": "to"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert {f["properties"]["direction"] for f in r.json()["features"]} == {"to"}
+    r = transit_client.post("/isochrones", json={"locations": [[8.6935, 49.4095]],
+                                                 "profile": "transit", "minutes": [20],
+                                                 "departure": "2022-09-01T08:00"})  # fmt: skip
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"profile": "transit", "minutes": "30", "departure": "2026-03-10T08:00"},
+         "timetable is for 2022-09-01"),
+        ({"profile": "transit", "meters": "500"}, "takes minutes="),
+        ({"profile": "car", "minutes": "10", "departure": "2022-09-01T08:00"},
+         "departure= is for profile=transit"),
+        ({"profile": "transit", "minutes": "30", "departure": "half past eight"}, "departure"),
+    ],
+)  # fmt: skip
+def test_transit_isochrone_errors(transit_client, params, needle):
+    r = transit_client.get("/isochrones", params={"lon": 8.6935, "lat": 49.4095, **params})
+    assert r.status_code == 422, r.text
+    assert needle in r.text

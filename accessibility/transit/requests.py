@@ -1,0 +1,193 @@
+"""Requests by public transport: isochrones and matrices at one departure (or arrival) time.
+
+What the transit profile answers for ``/isochrones`` and ``/matrix``. Walking from every
+stop (up to the walk limit) is searched once per served build and kept as a sparse table
+(:meth:`TransitRouter.stop_walks`); a request then walks from its point, scans the
+timetable once (forward from a departure, or backward to an arrival deadline) and adds the
+stop walks of the stops it reached, so its cost is a search within the walk limit plus one
+scan of the connections, not a search per stop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from accessibility.defaults import DEFAULT_CELL_M, DEFAULT_MAX_SNAP_M, TRANSIT_PROFILE
+from accessibility.errors import ParameterError
+from accessibility.isochrones import (
+    ContourResult,
+    check_request,
+    contour_result_of,
+    polygons_of_costs,
+)
+from accessibility.reach import Reached
+from accessibility.routing import router_for
+from accessibility.snapping import Snapped, locate, lonlat_table
+from accessibility.transit.csa import earliest_arrival, latest_departure
+from accessibility.transit.feed import Timetable
+from accessibility.transit.model import WEIGHT, TransitModel, TransitSettings
+
+DIRECTIONS = ("from", "to")
+
+
+@dataclass(frozen=True, eq=False)
+class _StopWalks:
+    """Walks from (``reverse``: to) every stop within the walk limit, sorted by stop."""
+
+    stop: np.ndarray
+    node: np.ndarray
+    seconds: np.ndarray
+
+
+@dataclass(eq=False)
+class TransitRouter:
+    """A transit model ready for requests (stop walks computed on first use, then kept)."""
+
+    model: TransitModel
+    _walks: dict[bool, _StopWalks] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def max_walk_s(self) -> float:
+        """The longest walk to, from or without a stop (seconds)."""
+        return self.model.settings.max_walk_min * 60
+
+    def stop_walks(self, *, reverse: bool) -> _StopWalks:
+        """Every node within the walk limit of each stop (``reverse``: from which it is)."""
+        with self._lock:
+            if reverse not in self._walks:
+                self._walks[reverse] = self._search_stop_walks(reverse)
+            return self._walks[reverse]
+
+    def _search_stop_walks(self, reverse: bool) -> _StopWalks:
+        snap = self.model.stop_snap
+        router = router_for(self.model.walk, [snap])
+        nodes = router.nodes(0, len(snap))
+        parts = []
+        for s in np.flatnonzero(snap.ok):
+            r = router.reach(nodes[s : s + 1], weight=WEIGHT, limit=self.max_walk_s,
+                             reverse=reverse)  # fmt: skip
+            parts.append((np.full(len(r.nodes), s), r.nodes, r.cost))
+        if not parts:
+            z = np.zeros(0, np.int64)
+            return _StopWalks(z, z, np.zeros(0))
+        return _StopWalks(*(np.concatenate(x) for x in zip(*parts, strict=True)))
+
+    def check_time(self, when: dt.datetime | None) -> float:
+        """Seconds after midnight of the timetable's day; its first departure when None."""
+        tt = self.model.timetable
+        if when is None:
+            return float(tt.conn_dep.min())
+        if when.date() != tt.date:
+            msg = (f"departure {when.isoformat(timespec='minutes')}: this build's timetable is "
+                   f"for {tt.date.isoformat()}; ask a time on that day")  # fmt: skip
+            raise ParameterError(msg)
+        return float(when.hour * 3600 + when.minute * 60 + when.second)
+
+    def reach(
+        self, snapped: Snapped, *, at_s: float, limit_s: float, direction: str = "from"
+    ) -> tuple[Reached, object]:
+        """Door-to-node travel times within ``limit_s`` (``to``: node-to-door, by ``at_s``).
+
+        Returns the reached nodes of the request's graph (the walk network with the stops
+        and the point placed) and that router (its graph draws the contours).
+        """
+        if direction not in DIRECTIONS:
+            msg = f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}"
+            raise ParameterError(msg)
+        m = self.model
+        reverse = direction == "to"
+        router = router_for(m.walk, [m.stop_snap, snapped])
+        point = router.nodes(1, len(snapped))[snapped.ok]
+        walk = router.reach(point, weight=WEIGHT, limit=min(limit_s, self.max_walk_s),
+                            reverse=reverse)  # fmt: skip
+        stops = router.nodes(0, len(m.stop_snap))
+        door = np.where(m.stop_snap.ok, walk[stops], np.inf)
+        elapsed = self._elapsed(door, at_s, limit_s, reverse)
+        walks = self.stop_walks(reverse=reverse)
+        e = elapsed[walks.stop]
+        c = e + walks.seconds
+        keep = np.isfinite(e) & (c <= limit_s)
+        nodes = np.concatenate([walk.nodes, walks.node[keep]])
+        costs = np.concatenate([walk.cost, c[keep]])
+        order = np.lexsort((costs, nodes))
+        nodes, costs = nodes[order], costs[order]
+        first = np.r_[True, nodes[1:] != nodes[:-1]]
+        return Reached(nodes[first], costs[first]), router
+
+    def _elapsed(self, door: np.ndarray, at_s: float, limit_s: float, reverse: bool):
+        """Time from the door to being at each stop off a vehicle (``reverse``: to the door)."""
+        m = self.model
+        if not reverse:
+            start = at_s + door
+            arr, _ = earliest_arrival(m.conns, m.footpaths, start, until=at_s + limit_s,
+                                      vehicle_only=True)  # fmt: skip
+            return arr - at_s
+        deadline = np.where(np.isfinite(door), at_s - door, -np.inf)
+        late = latest_departure(m.conns, m.footpaths, deadline, since=at_s - limit_s,
+                                vehicle_only=True)  # fmt: skip
+        return at_s - late
+
+    def isochrones(
+        self,
+        lon: float,
+        lat: float,
+        *,
+        minutes: Sequence[float],
+        at: dt.datetime | None = None,
+        direction: str = "from",
+        cell_m: float = DEFAULT_CELL_M,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        fill_holes: bool = True,
+        targets: np.ndarray | None = None,
+    ) -> ContourResult:
+        """Nested contours of where one gets by public transport within ``minutes``.
+
+        ``at``: the departure (``from``) or the arrival deadline (``to``: "from where can I
+        be there by 09:00"); default the timetable's first departure. Columns as
+        :func:`accessibility.isochrones.isochrones` gives them, ``profile`` ``transit``,
+        plus ``departure``.
+        """
+        unit, values, direction, cell_m = check_request(list(minutes), None, direction, cell_m)
+        at_s = self.check_time(at)
+        net = self.model.walk
+        snapped = locate(net, lon, lat, max_snap_m=max_snap_m, what="location")
+        limits = values * 60.0
+        cost, router = self.reach(snapped, at_s=at_s, limit_s=float(limits[-1]),
+                                  direction=direction)  # fmt: skip
+        at_pts = None
+        if targets is not None:
+            pts = lonlat_table(targets, name="targets")
+            at_pts = locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="target",
+                            require=False)  # fmt: skip
+        geoms, target_cost, cell_used = polygons_of_costs(
+            net, router.graph, cost, snapped, limits=limits, factor=60.0, weight=WEIGHT,
+            direction=direction, cell_m=cell_m, fill_holes=fill_holes, targets=at_pts,
+        )  # fmt: skip
+        when = dt.datetime.combine(self.model.timetable.date, dt.time()) + dt.timedelta(
+            seconds=at_s)  # fmt: skip
+        return contour_result_of(
+            net, geoms, values=values, unit=unit, profile=TRANSIT_PROFILE, direction=direction,
+            snap_distance_m=float(snapped.snap_distance_m[0]), cell_m=cell_used,
+            target_cost=target_cost, extra={"departure": when.isoformat(timespec="minutes")},
+        )  # fmt: skip
+
+
+def transit_router(build) -> TransitRouter:
+    """Return the transit router of a loaded build (its timetable on its walk network).
+
+    Raises
+    ------
+    UnknownProfileError
+        When the build has no public transport.
+    """
+    if not build.has_transit:
+        build.pick_indicator_profile(TRANSIT_PROFILE)  # raises, saying how to add it
+    tt = Timetable.load(build.layout.timetable)
+    settings = TransitSettings(**build.manifest["transit"]["settings"])
+    return TransitRouter(TransitModel.build(tt, build.networks["walk"], settings))
