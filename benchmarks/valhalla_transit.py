@@ -13,7 +13,9 @@ optionally ``"costing_options"`` (merged over :data:`COSTING_OPTIONS`), ``"threa
 made the cached tiles), ``tiles_cached``, ``transit`` (departures and stop pairs dropped, from
 the build logs), ``costing_options`` and per pair ``time_s`` (arrival minus ``date_time``, the
 walks, waits and rides), ``transit_legs`` (vehicles boarded), ``walk_s``, ``ride_s`` (transit
-maneuvers: the wait at the stop and the ride), ``length_m``, ``lines``, ``error``.
+maneuvers: the wait at the stop and the ride), ``length_m``, ``lines``, ``steps`` (the walks
+and rides in order: a walk's ``time_s`` and ``length_m``; a ride's line, first and last stop,
+stops passed and ``time_s`` with the wait), ``error``.
 
 The build is Valhalla's own order: the feed is unzipped into ``mjolnir.transit_feeds_dir``
 (one sub-folder per feed), ``valhalla_ingest_transit`` writes protobuf stop pairs into
@@ -306,26 +308,39 @@ def prepare(spec: dict) -> dict:
 
 
 def _summarise(trip: dict) -> dict:
-    """time_s, transit_legs, walk_s, ride_s, length_m and lines of one /route answer."""
+    """time_s, transit_legs, walk_s, ride_s, length_m, lines and steps of one /route answer."""
     walk = ride = 0.0
-    legs, lines = 0, []
+    legs, lines, steps = 0, [], []
     for leg in trip["legs"]:
         for m in leg["maneuvers"]:
             if m.get("travel_mode") == "transit":
                 ride += m["time"]
+                info = m.get("transit_info", {})
+                stops = [s.get("name") for s in info.get("transit_stops", [])]
                 if m["type"] != REMAIN_ON:
                     legs += 1
-                    lines.append(m.get("transit_info", {}).get("short_name"))
+                    lines.append(info.get("short_name"))
+                steps.append({"mode": "transit", "line": info.get("short_name"),
+                              "from": stops[0] if stops else None,
+                              "to": stops[-1] if stops else None,
+                              "stops": max(len(stops) - 1, 0), "time_s": m["time"]})  # fmt: skip
             else:
                 walk += m["time"]
+                if steps and steps[-1]["mode"] == "walk":
+                    steps[-1]["time_s"] += m["time"]
+                    steps[-1]["length_m"] += 1000 * m["length"]
+                elif m["time"] > 0 or m["length"] > 0:
+                    steps.append({"mode": "walk", "time_s": m["time"],
+                                  "length_m": 1000 * m["length"]})  # fmt: skip
     s = trip["summary"]
     return {"time_s": s["time"], "transit_legs": legs, "walk_s": walk, "ride_s": ride,
-            "length_m": 1000 * s["length"], "lines": lines, "error": None}  # fmt: skip
+            "length_m": 1000 * s["length"], "lines": lines, "steps": steps,
+            "error": None}  # fmt: skip
 
 
 def _error(exc: Exception) -> dict:
     return {"time_s": None, "transit_legs": 0, "walk_s": 0.0, "ride_s": 0.0, "length_m": None,
-            "lines": [], "error": str(exc)}  # fmt: skip
+            "lines": [], "steps": [], "error": str(exc)}  # fmt: skip
 
 
 def run(spec: dict, isochrone: tuple[float, float, list[float]] | None = None) -> dict:
