@@ -33,6 +33,7 @@ from app.routers import (
     planning,
     report,
     scenarios,
+    transit,
     villages,
     web,
 )
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_exception_handlers(app)
     for module in (web, docs, health, collections, villages, facilities, municipalities,
                    isochrones, catchments, matrix, scenarios, planning, compare, broadband,
-                   basemap, report):  # fmt: skip
+                   basemap, report, transit):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(HeavyWork, max_active=settings.max_heavy_requests,

@@ -154,7 +154,8 @@ class SafeHeaders:
 
 #: the routes whose work grows with the request (searches): bounded by :class:`HeavyWork`
 HEAVY_PATHS = ("/isochrones", "/catchments", "/matrix", "/scenarios", "/compare", "/suggest",
-               "/closures", "/access", "/fairness", "/report")  # fmt: skip
+               "/closures", "/access", "/fairness", "/report",
+               "/transit/scenarios")  # fmt: skip
 #: seconds a client is told to wait when every slot for expensive work is taken
 RETRY_AFTER_S = 2
 

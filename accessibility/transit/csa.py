@@ -86,8 +86,8 @@ def earliest_arrival(
     ``start[s]`` is when one is at stop ``s`` (departure plus the walk to it, which the
     caller finds on the walk network: no footpath is added to it). Connections
     departing after ``until`` are not taken. Returns arrival per stop and the number of
-    vehicles ridden to get there (0: walked). ``vehicle_only``: the arrival by a vehicle
-    (and a change walk after it), inf where a stop is only reached on foot from the start.
+    vehicles ridden to get there (0: walked). ``vehicle_only``: the earliest a vehicle itself
+    stops there (where a last walk to the goal may start), inf where none does.
     """
     arr = np.asarray(start, dtype=float).copy()
     rides = np.zeros(len(arr), np.int64)
@@ -99,19 +99,19 @@ def earliest_arrival(
                                                        conns.to_stop, conns.trip))  # fmt: skip
     best = arr.tolist()
     nride = rides.tolist()
-    ride = [INF] * len(best)
+    alight = [INF] * len(best)  # earliest a vehicle itself stops here: change walks start
     for d, a, f, t, trip in zip(dep, a_, fr, to, tr, strict=True):
         if boarded[trip] < 0:
             if best[f] > d:
                 continue
             boarded[trip] = nride[f]
-        if a < best[t] or a < ride[t]:
+        if a < alight[t]:
+            alight[t] = a
             for v, w in paths[t]:
-                ride[v] = min(ride[v], a + w)
                 if a + w < best[v]:
                     best[v] = a + w
                     nride[v] = boarded[trip] + 1
-    return np.asarray(ride if vehicle_only else best), np.asarray(nride)
+    return np.asarray(alight if vehicle_only else best), np.asarray(nride)
 
 
 def latest_departure(
@@ -127,8 +127,8 @@ def latest_departure(
     ``deadline[s]`` is the latest arrival at stop ``s`` that counts (-inf: not a goal; the
     caller subtracts the walk from the stop to the goal).
     Connections arriving before ``since`` are not taken. Returns -inf where impossible.
-    ``vehicle_only``: the latest time by a vehicle (boarding it there, or after a change
-    walk to its stop), -inf where a stop is only a goal itself.
+    ``vehicle_only``: the latest a vehicle itself leaves there (where a first walk from the
+    door may end), -inf where none does.
     """
     late = np.asarray(deadline, dtype=float).copy()
     back = walks.reversed().lists()
@@ -136,7 +136,7 @@ def latest_departure(
     order = order[conns.arr[order] >= since]
     ok = np.zeros(conns.n_trips, bool)
     best = late.tolist()
-    ride = [-INF] * len(best)
+    board = [-INF] * len(best)  # latest a vehicle itself leaves here: change walks end here
     cols = (conns.dep[order].tolist(), conns.arr[order].tolist(),
             conns.from_stop[order].tolist(), conns.to_stop[order].tolist(),
             conns.trip[order].tolist())  # fmt: skip
@@ -145,11 +145,11 @@ def latest_departure(
             if a > best[t]:
                 continue
             ok[trip] = True
-        if d > best[f] or d > ride[f]:
+        if d > board[f]:
+            board[f] = d
             for v, w in back[f]:
                 best[v] = max(best[v], d - w)
-                ride[v] = max(ride[v], d - w)
-    return np.asarray(ride if vehicle_only else best)
+    return np.asarray(board if vehicle_only else best)
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,7 +182,7 @@ def profiles_to_targets(conns: Connections, walks: Footpaths, egress_s: np.ndarr
     """
     n = conns.n_stops
     paths = walks.lists()
-    egress = _close(np.asarray(egress_s, dtype=float), paths)
+    egress = np.asarray(egress_s, dtype=float).tolist()
     negdep: list[list[float]] = [[] for _ in range(n)]  # -dep ascending (dep descending)
     entries: list[list[tuple[float, int, float]]] = [[] for _ in range(n)]
     seated: list[tuple[float, int, float]] = [(INF, 0, 0.0)] * conns.n_trips
@@ -205,15 +205,6 @@ def profiles_to_targets(conns: Connections, walks: Footpaths, egress_s: np.ndarr
         seated[trip] = best
         _insert(negdep[f], entries[f], d, best)
     return _flatten(negdep, entries)
-
-
-def _close(egress: np.ndarray, paths: list) -> list[float]:
-    """Walk to a target through a neighbouring stop where that is shorter."""
-    out = egress.tolist()
-    for s, lst in enumerate(paths):
-        for v, w in lst:
-            out[s] = min(out[s], w + egress[v])
-    return out
 
 
 def _insert(negdep: list[float], entries: list, d: float, e: tuple[float, int, float]) -> None:

@@ -303,7 +303,8 @@ def _fastest(prof, pairs, direct, deps, best_t, best):
         t = deps[best_t[pairs.origin]]
         idx = _lookup(prof, pairs.stop, t + pairs.walk_s)
         val = np.where(idx >= 0, prof.arr[np.maximum(idx, 0)], np.inf) - t
-        order = np.lexsort((val, pairs.origin))
+        rides = np.where(idx >= 0, prof.rides[np.maximum(idx, 0)], np.iinfo(np.int64).max)
+        order = np.lexsort((rides, val, pairs.origin))  # ties: the fewest vehicles
         first = order[np.r_[True, pairs.origin[order][1:] != pairs.origin[order][:-1]]]
         o = pairs.origin[first]
         win = fin[o] & ~by_walk[o] & np.isfinite(val[first])

@@ -186,7 +186,7 @@ def test_earliest_arrival_by_hand(feed):
     assert list(arr) == [hms("07:55"), hms("08:10"), hms("08:20"), hms("08:25")]
     assert list(rides) == [0, 1, 1, 1]
     by_vehicle, _ = earliest_arrival(c, walks, start, until=hms("30:00"), vehicle_only=True)
-    assert by_vehicle[0] == np.inf and by_vehicle[3] == hms("08:25")
+    assert by_vehicle[0] == np.inf and by_vehicle[3] == hms("08:35")  # t3 stops at D
     no_walk = Footpaths.empty(4)
     arr, rides = earliest_arrival(c, no_walk, start, until=hms("30:00"))
     assert arr[3] == hms("08:35") and rides[3] == 2  # one transfer at B
@@ -197,7 +197,7 @@ def test_earliest_arrival_by_hand(feed):
 
 def test_profiles_and_latest_departure_by_hand(feed):
     c, walks, _ = toy_connections(feed)
-    egress = np.array([np.inf, np.inf, np.inf, 0.0])  # the target is D
+    egress = np.array([np.inf, np.inf, 300.0, 0.0])  # the target is D, a 5-minute walk from C
     p = profiles_to_targets(c, walks, egress)
 
     def entries(stop):
@@ -218,7 +218,8 @@ def test_profiles_and_latest_departure_by_hand(feed):
                           (hms("24:10"), hms("24:25"), 1, 300.0)]  # fmt: skip
     assert p.at(1, hms("08:12")) == hms("08:35")
     assert p.at(1, hms("08:41")) == hms("09:05")
-    no_walk = profiles_to_targets(c, Footpaths.empty(4), egress)
+    only_d = np.array([np.inf, np.inf, np.inf, 0.0])  # no walking at all
+    no_walk = profiles_to_targets(c, Footpaths.empty(4), only_d)
     assert no_walk.at(0, hms("07:00")) == hms("08:35")  # t1, transfer at B to t3
     assert no_walk.rides[no_walk.ptr[0]] == 2
     # be at D by 09:00: with no walk to D counted from C only t3 is left ...
@@ -277,3 +278,86 @@ def test_no_service_and_off_network_reasons(feed):
                                start_s=hms("12:00"))  # fmt: skip
     assert list(r.reason) == ["no_service", "not_on_network"]
     assert np.isnan(r.median_s).all() and not r.served.any()
+
+
+# --- what-if ---------------------------------------------------------------------------------
+
+
+def toy_model(feed, **settings):
+    tt = read_feeds([feed], TUESDAY, start_s=0, end_s=hms("30:00"))
+    base = {"window_min": 60, "max_walk_min": 15, "max_transfer_walk_min": 5}
+    return TransitModel.build(tt, toy_street(), TransitSettings(**{**base, **settings}))
+
+
+def test_removing_a_route_and_adding_a_line_by_hand(feed):
+    import pandas as pd
+
+    from accessibility.errors import ParameterError
+    from accessibility.transit.whatif import NewLine, TransitChange, apply_change, compare_change
+
+    model = toy_model(feed)
+    o, f = lonlat(-100.0), lonlat(2300.0)
+    villages = pd.DataFrame({"village_id": ["v"], "village_name": ["V"], "municipality": ["M"],
+                             "population": [10.0], "lon": [o[0]], "lat": [o[1]]})  # fmt: skip
+    fac = pd.DataFrame({"lon": [f[0]], "lat": [f[1]]})
+    gone = compare_change(model, TransitChange(remove_routes=("1",)), villages, fac,
+                          start_s=hms("07:50"), threshold_min=60)  # fmt: skip
+    row = gone.table.iloc[0]
+    assert row["lost_service"] and row["effect"] == "loses" and row["falls_beyond"]
+    assert np.isnan(row["median_after_s"]) and not gone.synthetic
+    # a line A -> D every 10 minutes from 07:00: 2,300 m x 1.3 at 30 km/h = 358.8 s -> 359 s
+    line = NewLine(stops=("A", "D"), headway_min=10, first=dt.time(7, 0),
+                   last=dt.time(10, 0), name="X1")  # fmt: skip
+    tt = apply_change(model.timetable, TransitChange(add_lines=(line,)))
+    assert tt.routes["route_id"].iloc[-1] == "synthetic:X1"
+    assert "synthetic" in tt.feeds
+    x1 = tt.conn_trip >= len(model.timetable.trips)
+    hops = set((tt.conn_arr - tt.conn_dep)[x1].tolist())
+    assert len(hops) == 1 and abs(hops.pop() - 358.8) <= 1  # great circle vs RD metres
+    hop = int((tt.conn_arr - tt.conn_dep)[x1][0])
+    added = compare_change(model, TransitChange(add_lines=(line,)), villages, fac,
+                           start_s=hms("07:50"))  # fmt: skip
+    assert added.synthetic
+    # by hand: leave at t, 100 s to A, next departure at A (every 600 s), 359 s to D
+    times = []
+    for k in range(60):
+        t = hms("07:50") + 60 * k
+        board = -(-(t + 100 - hms("07:00")) // 600) * 600 + hms("07:00")
+        best = board + hop - t
+        if t + 100 <= hms("08:00"):
+            best = min(best, hms("08:25") - t)
+        elif t + 100 <= hms("08:30"):
+            best = min(best, hms("08:55") - t)
+        times.append(best)
+    assert added.table["median_after_s"].iloc[0] == pytest.approx(sorted(times)[29], abs=0.5)
+    assert added.table["effect"].iloc[0] == "gains"
+    with pytest.raises(ParameterError, match="unknown route 'R9'"):
+        apply_change(model.timetable, TransitChange(remove_routes=("R9",)))
+    with pytest.raises(ParameterError, match="at least two stops"):
+        NewLine(stops=("A",), headway_min=10)
+    new_stop = NewLine(stops=("A", (f[0], f[1])), headway_min=30, name="X2")
+    tt = apply_change(model.timetable, TransitChange(add_lines=(new_stop,)))
+    assert tt.stops["stop_id"].iloc[-1] == "synthetic:X2:2" and tt.n_stops == 5
+
+
+def test_change_walks_start_at_every_vehicle_stop_not_only_the_first_reached():
+    """A stop first reached on foot still starts change walks when a vehicle stops there."""
+    eight = hms("08:00")
+    # earliest: trip 0 gets to 1 at 08:00 (walk to 2: 08:01); trip 1 stops at 2 at 08:05,
+    # and only from there one may walk on to 3 (one change walk, not 1 -> 2 -> 3)
+    c = Connections(np.array([eight - 600.0, eight - 300.0]), np.array([eight, eight + 300.0]),
+                    np.array([0, 0]), np.array([1, 2]), np.array([0, 1]), n_stops=4,
+                    n_trips=2)  # fmt: skip
+    walks = Footpaths.from_pairs(4, np.array([1, 2]), np.array([2, 3]), np.array([60.0, 60.0]))
+    arr, rides = earliest_arrival(c, walks, np.array([eight - 900.0, np.inf, np.inf, np.inf]),
+                                  until=hms("10:00"))  # fmt: skip
+    assert arr[2] == eight + 60 and arr[3] == eight + 360 and rides[3] == 1
+    # latest: trip 0 leaves 1 at 08:50 (walk 2 -> 1: be at 2 by 08:49); trip 1 leaves 2 at
+    # 08:40, and only to it may one walk from 0
+    c = Connections(np.array([hms("08:40"), hms("08:50")]),
+                    np.array([hms("08:45"), hms("08:55")]), np.array([2, 1]), np.array([3, 3]),
+                    np.array([1, 0]), n_stops=4, n_trips=2)  # fmt: skip
+    walks = Footpaths.from_pairs(4, np.array([2, 0]), np.array([1, 2]), np.array([60.0, 60.0]))
+    late = latest_departure(c, walks, np.array([-np.inf, -np.inf, -np.inf, hms("09:00")]),
+                            since=0)  # fmt: skip
+    assert late[2] == hms("08:49") and late[0] == hms("08:40") - 60

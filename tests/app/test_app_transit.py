@@ -93,3 +93,54 @@ def test_transit_isochrone_errors(transit_client, params, needle):
     r = transit_client.get("/isochrones", params={"lon": 8.6935, "lat": 49.4095, **params})
     assert r.status_code == 422, r.text
     assert needle in r.text
+
+
+def test_transit_feed_stops_and_routes(transit_client):
+    info = transit_client.get("/transit").json()
+    assert info["counts"]["stops_outside_extract"] == 114 and info["date"] == "2022-09-01"
+    stops = transit_client.get("/transit/stops").json()["features"]
+    assert len(stops) == 354
+    assert sum(not f["properties"]["on_walk_network"] for f in stops) == 114
+    routes = transit_client.get("/transit/routes").json()
+    assert {r["route_short_name"] for r in routes} >= {"RNV 24", "RNV 5"}
+
+
+def test_transit_scenario_remove_a_route_and_add_a_synthetic_line(transit_client):
+    r = transit_client.post("/transit/scenarios", json={"category": "school",
+                                                        "remove_routes": ["RNV 24"],
+                                                        "threshold_min": 30})  # fmt: skip
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["synthetic"] is False
+    props = [f["properties"] for f in body["features"]]
+    assert body["summary"]["villages_losing"] == sum(p["effect"] == "loses" for p in props) > 0
+    assert all(p["effect"] != "gains" for p in props)  # taking a route away never helps
+    line = {"name": "X9", "stops": [[8.7043, 49.3637], [8.6935, 49.4095]], "headway_min": 10}
+    r = transit_client.post("/transit/scenarios", json={"category": "school",
+                                                        "add_lines": [line]})  # fmt: skip
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["synthetic"] is True and "SYNTHETIC" in body["note"]
+    assert all(f["properties"]["effect"] != "loses" for f in body["features"])
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        ({"category": "school", "remove_routes": ["nope"]}, 422, "unknown route 'nope'"),
+        ({"category": "school", "remove_stops": ["nope"]}, 422, "unknown stop id"),
+        ({"category": "schol"}, 404, "unknown facility category"),
+        ({"category": "school", "add_lines": [{"stops": [[8.7, 49.4]], "headway_min": 10}]},
+         422, "stops"),
+    ],
+)  # fmt: skip
+def test_transit_scenario_errors(transit_client, body, status, needle):
+    r = transit_client.post("/transit/scenarios", json=body)
+    assert r.status_code == status, r.text
+    assert needle in r.text
+
+
+def test_transit_routes_without_a_feed(client):
+    for path in ("/transit", "/transit/stops"):
+        r = client.get(path)
+        assert r.status_code == 422 and "--gtfs" in r.json()["detail"]
