@@ -18,16 +18,22 @@ One run, on the Heidelberg extract and the VRN feed cut of 2022-09-01 (a Thursda
    30 % looser walk limit, to see what stopped it. Without ``.venv-peers`` (or with
    ``--no-valhalla``) Valhalla is skipped with the reason.
 4. A brute-force self-check: for the first 30 pairs and departures 08:00-08:56 every 7
-   minutes, bereik's times against a forward earliest-arrival scan
-   (:func:`accessibility.transit.csa.earliest_arrival`) from the stops within the walk limit
-   of the origin (walk network times) plus the walk from each stop to the destination, or
-   the walk all the way.
-5. Every pair's trip is rebuilt by a forward scan with parents (vehicles, stops, walks), for
-   the table of the worst pairs and to measure the walks of bereik's trips; rounds of a
-   forward scan count the fewest vehicles a trip arriving as early needs; the walks to the
-   destinations through a neighbouring stop are counted; a toy timetable and every stop's
-   arrival from every origin check ``earliest_arrival``/``latest_departure`` after a change
-   walk.
+   minutes, bereik's times against two forward earliest-arrival scans
+   (:func:`accessibility.transit.csa.earliest_arrival` and this script's
+   :func:`forward_scan`) from the stops within the walk limit of the origin (walk network
+   times) plus one walk from a stop where a vehicle itself stops to the destination, or the
+   walk all the way.
+5. Every pair's trip is rebuilt by :func:`forward_scan` with parents (vehicles, stops,
+   walks), for the table of the worst pairs and to measure the walks of bereik's trips;
+   rounds of a forward scan count the fewest vehicles a trip arriving as early needs; what a
+   last walk closed over a change walk (stop -> neighbouring stop -> destination) would
+   allow is counted; a toy timetable and every stop's vehicle arrival from every origin
+   check ``earliest_arrival``/``latest_departure`` after a change walk.
+
+The rules the scans follow (bereik's since commit c629b9f): one boards at a stop one walked
+to from the origin, or reached by a change walk from a stop where a vehicle itself stops; a
+stop's change walks start whenever a vehicle itself stops there earlier than any vehicle
+before; the last walk is one walk, from the stop where the last vehicle itself stops.
 
 It prints the report and writes it as the section "Public transport (transit) against
 Valhalla multimodal" of ``docs/crosscheck.md`` (between ``crosscheck:transit`` markers,
@@ -82,8 +88,8 @@ WORST = 8
 WORST_RIDE = 5
 #: the walk limit of the second Valhalla request, for the pairs it could not answer
 LOOSER = 1.3
-#: Valhalla found nothing, bereik rides with a last walk over its limit
-OVER = "bereik's last walk over the limit"
+#: Valhalla found nothing, bereik rides and its time is not the forward scan's
+UNREBUILT = "bereik rides, its time not the forward scan's"
 TITLE = "Public transport (transit) against Valhalla multimodal"
 START, END = "<!-- crosscheck:transit:start -->", "<!-- crosscheck:transit:end -->"
 STATE: dict = {"code": "unknown"}
@@ -217,11 +223,13 @@ def self_check(model, pairs: dict, walks: dict, k: int) -> dict:
     Per trip: a scan's time by transit ``T`` and the walk all the way ``D``; bereik's time
     must be ``T``, or ``D`` where ``D <= T`` (how long a walk-only trip may be is the model's
     rule: the longest walk taken and the shortest faster walk left out are reported), or
-    nothing where ``T`` is nothing. ``T`` counts only stops reached by a vehicle (a walk to a
-    stop and on to the destination is a walk, not a trip by transit). The scans:
-    :func:`accessibility.transit.csa.earliest_arrival` (``vehicle_only`` where it has it,
-    else its stops reached with at least one vehicle; the others are judged by ``D``, which
-    is shorter) and :func:`trace` (a scan of its own that keeps the parents).
+    nothing where ``T`` is nothing. ``T`` ends with one walk from a stop where a vehicle
+    itself stops (a walk to a stop and on to the destination is a walk, not a trip by
+    transit; a vehicle, a change walk and a walk on is not a last walk). The scans:
+    :func:`accessibility.transit.csa.earliest_arrival` (``vehicle_only``, the earliest a
+    vehicle itself stops at each stop, where it has it; else, for an older ``--bereik-ref``,
+    its stops reached with at least one vehicle, a change walk after it included) and
+    :func:`trace` (:func:`forward_scan`, a scan of its own that keeps the parents).
     """
     import inspect
 
@@ -320,23 +328,32 @@ def change_walk_toy() -> dict:
 
     return {"earliest_arrival": clock(arr[4]), "profile": clock(prof), "want": "08:15",
             "latest_departure": clock(late[0]), "profile_back": clock(prof_back),
-            "want_back": "07:45"}  # fmt: skip
+            "want_back": "07:45", "deadline": clock(deadline[4])}  # fmt: skip
 
 
-def forward_scan(model, start: list[float], dep: float) -> tuple[np.ndarray, list]:
-    """Per stop, the earliest arrival by a vehicle (and a change walk after it) from the
-    stops' start times, and its parent (first and last connection, alighting stop, walk).
+def forward_scan(model, start: list[float], dep: float) -> dict:
+    """Per stop, the earliest a vehicle itself stops there, from the stops' start times,
+    and the parents to rebuild the trip.
 
-    A forward connection scan of its own: a stop's change walks are tried whenever a vehicle
-    reaches it earlier than any vehicle before (not only earlier than a walk got there), so
-    a vehicle after a change walk still counts.
+    A forward connection scan of its own: one boards at a stop when one is there by
+    ``start`` (walked from the origin) or by a change walk from a stop where a vehicle itself
+    stops; a stop's change walks are tried whenever a vehicle itself stops there earlier
+    than any vehicle before (not only earlier than a walk got there), so a vehicle after a
+    change walk still counts. The last walk to a destination starts from ``veh``: where the
+    vehicle itself stops. Returns ``veh`` (per stop), ``ride`` (a vehicle and a change walk
+    after it: where a last walk closed over a change walk would start; only to measure what
+    that would allow), ``at`` (per stop, the first and the last connection of the vehicle in
+    ``veh``), ``walk_from`` (per stop, the stop and seconds of the change walk that gave its
+    boarding time; None: walked from the origin or not reached) and ``board`` (when one can
+    board at each stop).
     """
     c, st = model.conns, model.settings
     paths = model.footpaths.lists()
-    best = list(start)  # on foot or by vehicle: when one can board at the stop
-    veh = [math.inf] * c.n_stops  # a vehicle at the stop itself
+    board = list(start)  # when one can board at the stop: walked there or a change walk
+    veh = [math.inf] * c.n_stops  # a vehicle itself stops at the stop
     ride = [math.inf] * c.n_stops  # a vehicle and a change walk after it
-    how: list[tuple | None] = [None] * c.n_stops
+    at: list[tuple[int, int] | None] = [None] * c.n_stops
+    walk_from: list[tuple[int, float] | None] = [None] * c.n_stops
     enter: dict[int, int] = {}
     lo = int(np.searchsorted(c.dep, dep))
     hi = int(np.searchsorted(c.dep, dep + st.max_trip_min * 60, side="right"))
@@ -344,22 +361,25 @@ def forward_scan(model, start: list[float], dep: float) -> tuple[np.ndarray, lis
             c.to_stop[lo:hi].tolist(), c.trip[lo:hi].tolist())  # fmt: skip
     for n, (d, a, f, t, trip) in enumerate(zip(*cols, strict=True)):
         if trip not in enter:
-            if best[f] > d:
+            if board[f] > d:
                 continue
             enter[trip] = lo + n
         if a < veh[t]:
             veh[t] = a
+            at[t] = (enter[trip], lo + n)
             for v, w in paths[t]:
-                if a + w < ride[v]:
-                    ride[v] = a + w
-                    how[v] = (enter[trip], lo + n, t, w)
-                best[v] = min(best[v], a + w)
-    return np.asarray(ride), how
+                ride[v] = min(ride[v], a + w)
+                if a + w < board[v]:
+                    board[v] = a + w
+                    walk_from[v] = (t, w)
+    return {"veh": np.asarray(veh), "ride": np.asarray(ride), "at": at,
+            "walk_from": walk_from, "board": board}  # fmt: skip
 
 
 def stop_arrivals(model, walks: dict, dep: float) -> dict | None:
-    """``earliest_arrival(vehicle_only=True)`` (what a transit isochrone or matrix scans)
-    against :func:`forward_scan` at every stop, from every origin (None: no such option)."""
+    """``earliest_arrival(vehicle_only=True)`` (what a transit isochrone or matrix scans:
+    the earliest a vehicle itself stops at each stop) against ``veh`` of
+    :func:`forward_scan`, at every stop, from every origin (None: no such option)."""
     import inspect
 
     from accessibility.transit.csa import earliest_arrival
@@ -367,67 +387,78 @@ def stop_arrivals(model, walks: dict, dep: float) -> dict | None:
     if "vehicle_only" not in inspect.signature(earliest_arrival).parameters:
         return None
     until = dep + model.settings.max_trip_min * 60
-    later = missed = reached = beyond_walk = 0
+    equal = later = earlier = missed = extra = reached = 0
     worst = 0.0
     for acc in walks["access"]:
         start = dep + acc
         got, _ = earliest_arrival(model.conns, model.footpaths, start, until=until,
                                   vehicle_only=True)  # fmt: skip
-        want, _ = forward_scan(model, start.tolist(), dep)
-        fin = np.isfinite(want)
+        want = forward_scan(model, start.tolist(), dep)["veh"]
+        fin, gfin = np.isfinite(want), np.isfinite(got)
         reached += int(fin.sum())
-        missed += int((fin & ~np.isfinite(got)).sum())
-        both = fin & np.isfinite(got)
-        late = np.where(both, got - np.where(fin, want, 0.0), 0.0)
-        later += int((late > TOL_S).sum())
-        beyond_walk += int(((late > TOL_S) & (want < start)).sum())
-        late = late[both]
-        worst = max(worst, float(late.max()) if late.size else 0.0)
-    return {"origins": len(walks["access"]), "stops_reached": reached, "later": later,
-            "missed": missed, "max_later_s": worst, "later_not_walked": beyond_walk}  # fmt: skip
+        missed += int((fin & ~gfin).sum())
+        extra += int((~fin & gfin).sum())
+        both = fin & gfin
+        diff = got[both] - want[both]
+        equal += int((np.abs(diff) <= TOL_S).sum())
+        later += int((diff > TOL_S).sum())
+        earlier += int((diff < -TOL_S).sum())
+        worst = max(worst, float(np.abs(diff).max()) if diff.size else 0.0)
+    return {"origins": len(walks["access"]), "stops_reached": reached, "equal": equal,
+            "later": later, "earlier": earlier, "missed": missed, "extra": extra,
+            "max_abs_diff_s": worst}  # fmt: skip
 
 
 def trace(model, walks: dict, i: int, dep: float) -> dict:
     """The fastest trip of pair ``i`` by transit leaving at ``dep`` (time None: none), by
-    :func:`forward_scan`, rebuilt from its parents: vehicles, stops, times and walks."""
+    :func:`forward_scan`, rebuilt from its parents: vehicles, stops, times and walks.
+
+    ``closure_s``: the time a last walk closed over a change walk (a vehicle, a change walk
+    to a neighbouring stop, the walk from there) would give, for comparison only."""
     tt, c = model.timetable, model.conns
     start = (dep + walks["access"][i]).tolist()
-    ride, how = forward_scan(model, start, dep)
-    total = ride + walks["egress"][i]
+    scan = forward_scan(model, start, dep)
+    eg = walks["egress"][i]
+    total = scan["veh"] + eg
+    closed = float(np.min(scan["ride"] + eg)) - dep
+    closure = closed if math.isfinite(closed) else None
     s = int(np.argmin(total))
     if not math.isfinite(total[s]):
         return {"time_s": None, "rides": 0, "walk_s": None, "last_walk_s": None,
-                "last_arrival_s": None, "steps": ["no trip by transit"]}  # fmt: skip
+                "last_arrival_s": None, "closure_s": closure,
+                "steps": ["no trip by transit"]}  # fmt: skip
     names = tt.stops["stop_name"].to_numpy()
     line_of = tt.routes["route_short_name"].to_numpy()[tt.trips["route"].to_numpy()]
-    egress = float(walks["egress"][i][s])
-    last_walk = egress + how[s][3]
-    last_arrival = float(c.arr[how[s][1]] - dep)
+    egress = float(eg[s])
     steps = [f"walk {egress / 60:.1f} min"]
     walk_s, rides, stop = egress, 0, s
-    while True:
-        e, x, alight, w = how[stop]
-        if w > 0:
-            steps.append(f"walk {w / 60:.1f} min to {names[stop]}")
-            walk_s += w
+    for _ in range(c.n_stops + 1):  # a guard: each step goes back in time
+        e, x = scan["at"][stop]
         rides += 1
         board, left = _clock(c.dep[e])[:5], _clock(c.arr[x])[:5]
-        steps.append(f"{line_of[int(c.trip[e])]} {names[int(c.from_stop[e])]} {board} -> "
-                     f"{names[alight]} {left}")  # fmt: skip
-        stop = int(c.from_stop[e])
-        if start[stop] <= c.dep[e] or how[stop] is None:
+        boarded = int(c.from_stop[e])
+        steps.append(f"{line_of[int(c.trip[e])]} {names[boarded]} {board} -> "
+                     f"{names[stop]} {left}")  # fmt: skip
+        came = scan["walk_from"][boarded]
+        if start[boarded] <= c.dep[e] or came is None:
+            stop = boarded
             break  # walked from the origin to the stop it boarded at
+        stop, w = came
+        if w > 0:
+            steps.append(f"walk {w / 60:.1f} min to {names[boarded]}")
+            walk_s += w
     walk_s += float(walks["access"][i][stop])
     steps.append(f"walk {walks['access'][i][stop] / 60:.1f} min")
     return {"time_s": float(total[s] - dep), "rides": rides, "walk_s": walk_s,
-            "last_walk_s": last_walk, "last_arrival_s": last_arrival,
-            "steps": steps[::-1]}  # fmt: skip
+            "last_walk_s": egress, "last_arrival_s": float(scan["veh"][s] - dep),
+            "closure_s": closure, "steps": steps[::-1]}  # fmt: skip
 
 
 def fewest_vehicles(model, walks: dict, i: int, dep: float, arrive_s: float) -> int | None:
     """The fewest vehicles of a trip by transit of pair ``i`` leaving at ``dep`` that takes
-    at most ``arrive_s`` (rounds of a forward scan: round r boards where r - 1 vehicles and
-    the walks got to; None: none within 6 vehicles)."""
+    at most ``arrive_s`` (rounds of a forward scan: round r boards where the origin's walk or
+    a change walk after r - 1 vehicles got to, and ends with one walk from where a vehicle
+    itself stops; None: none within 6 vehicles)."""
     c, st = model.conns, model.settings
     paths = model.footpaths.lists()
     lo = int(np.searchsorted(c.dep, dep))
@@ -450,19 +481,52 @@ def fewest_vehicles(model, walks: dict, i: int, dep: float, arrive_s: float) -> 
                 at[t] = a
                 for v, w in paths[t]:
                     new[v] = min(new[v], a + w)
-        by_vehicle = np.minimum(by_vehicle, new)
+        by_vehicle = np.minimum(by_vehicle, at)  # the last walk: where a vehicle itself stops
         if float(np.min(by_vehicle + egress)) - dep <= arrive_s + TOL_S:
             return r
         board = np.minimum(board, new).tolist()
     return None
 
 
+def last_walk_figures(bereik: list[dict], scans: list[dict], settings) -> dict:
+    """bereik's trips by transit at 08:00 against the forward scan's, and what a last walk
+    closed over a change walk would have given.
+
+    ``rides``: the pairs bereik rides; ``rebuilt``: of them, those whose time is the scan's
+    (so their last walk is one walk from where the vehicle stops, within the limit);
+    ``unrebuilt``: the others; ``longest_s``/``longest_pair``: the longest last walk of the
+    rebuilt trips; ``over``: rebuilt trips whose last walk is over the limit (the scan's
+    egress is cut at the limit, so a check of the tables); ``closure_earlier``: the pairs a
+    closure would let arrive earlier than the scan (within the trip limit);
+    ``bereik_closure``: of those, where bereik's time is the closure's.
+    """
+    max_walk, max_trip = settings.max_walk_min * 60, settings.max_trip_min * 60
+    rides = [i for i, r in enumerate(bereik) if r["transit"]]
+    rebuilt = [i for i in rides if scans[i]["time_s"] is not None
+               and abs(scans[i]["time_s"] - bereik[i]["time_s"]) <= TOL_S]  # fmt: skip
+    longest = max(rebuilt, key=lambda i: scans[i]["last_walk_s"], default=None)
+    earlier = [i for i, sc in enumerate(scans) if sc["closure_s"] is not None
+               and sc["closure_s"] <= max_trip
+               and sc["closure_s"] < (sc["time_s"] if sc["time_s"] is not None else math.inf)
+               - TOL_S]  # fmt: skip
+    took = [i for i in earlier if bereik[i]["time_s"] is not None
+            and abs(bereik[i]["time_s"] - scans[i]["closure_s"]) <= TOL_S]  # fmt: skip
+    return {"rides": rides, "rebuilt": rebuilt,
+            "unrebuilt": [i for i in rides if i not in rebuilt],
+            "longest_s": scans[longest]["last_walk_s"] if longest is not None else None,
+            "longest_pair": longest,
+            "over": [i for i in rebuilt if scans[i]["last_walk_s"] > max_walk + TOL_S],
+            "closure_earlier": earlier, "bereik_closure": took}  # fmt: skip
+
+
 def egress_closure(model, walks: dict) -> dict:
-    """What the one footpath after the last vehicle does to the walks to the destinations.
+    """What a last walk closed over a change walk would do to the walks to the destinations.
 
     The walk from a stop to the destination through a neighbouring stop (``w + egress[v]``)
     against the direct one on the same network: shorter where the direct walk is finite
-    (never, by the triangle inequality), and new where it is beyond the walk limit.
+    (never, by the triangle inequality), and new where it is beyond the walk limit. bereik
+    does not close its last walk so (one walk from where the vehicle stops); this measures
+    what such a closure would allow.
     """
     fp = model.footpaths
     src = np.repeat(np.arange(len(fp.ptr) - 1), np.diff(fp.ptr))
@@ -580,7 +644,7 @@ def _stats(d: np.ndarray) -> dict:
             "max_bereik_slower_s": float(max(0.0, 60 * d.max()))}  # fmt: skip
 
 
-def compare(bereik: list[dict], vh: dict, traces: list[dict], lim: dict, st: dict) -> dict:
+def compare(bereik: list[dict], vh: dict, traces: list[dict], lim: dict) -> dict:
     """Differences bereik - Valhalla (minutes) over the pairs both answered, and the rest."""
     n = len(bereik)
     out: dict = {"pairs": n, "bereik_answered": sum(r["time_s"] is not None for r in bereik),
@@ -595,9 +659,8 @@ def compare(bereik: list[dict], vh: dict, traces: list[dict], lim: dict, st: dic
     both = [i for i in range(n) if bereik[i]["time_s"] is not None and v[i]["time_s"] is not None]
     out |= {"valhalla_answered": sum(r["time_s"] is not None for r in v), "both": len(both),
             "valhalla_errors": sorted({r["error"] for r in v if r["error"]})}  # fmt: skip
-    max_walk = st["max_walk_min"] * 60
     fails: dict[str, list[int]] = {"bereik neither": [], "bereik walks all the way": [],
-                                   OVER: [],
+                                   UNREBUILT: [],
                                    "bereik rides within the limits": []}  # fmt: skip
     for i in range(n):
         if v[i]["time_s"] is not None:
@@ -606,8 +669,9 @@ def compare(bereik: list[dict], vh: dict, traces: list[dict], lim: dict, st: dic
             fails["bereik neither"].append(i)
         elif not bereik[i]["transit"]:
             fails["bereik walks all the way"].append(i)
-        elif (traces[i]["last_walk_s"] or 0) > max_walk + TOL_S:
-            fails[OVER].append(i)
+        elif traces[i]["time_s"] is None or abs(traces[i]["time_s"]
+                                                - bereik[i]["time_s"]) > TOL_S:  # fmt: skip
+            fails[UNREBUILT].append(i)
         else:
             fails["bereik rides within the limits"].append(i)
     out["valhalla_failed"] = fails
@@ -719,13 +783,17 @@ def _ids(ix: list[int]) -> str:
     return ", ".join(str(i) for i in ix) if ix else "none"
 
 
+def _pairs(ix: list[int]) -> str:
+    """``pair 3`` or ``pairs 3, 5``."""
+    return ("pair " if len(ix) == 1 else "pairs ") + _ids(ix)
+
+
 def render(res: dict) -> str:
     """The markdown section (heading included)."""
     c, sc, vh, lim, st = (res[k] for k in ("compare", "self_check", "valhalla", "limits",
                                            "settings"))  # fmt: skip
-    vpairs, ec = vh.get("pairs"), res["egress_closure"]
+    vpairs = vh.get("pairs")
     max_walk, max_tr = st["max_walk_min"], st["max_transfer_walk_min"]
-    over = res["last_walk_over"]
     toy = sc["change_walk_toy"]
     sa = res["stop_arrivals"]
     lines = [f"## {TITLE}", ""]
@@ -843,7 +911,7 @@ def render(res: dict) -> str:
         lines += [
             f"Valhalla found no trip for {c['pairs'] - c['valhalla_answered']} pairs: "
             + "; ".join(
-                f"{k} {len(v)}" + (f" (pairs {_ids(v)})" if 0 < len(v) <= 12 else "")
+                f"{k} {len(v)}" + (f" ({_pairs(v)})" if 0 < len(v) <= 12 else "")
                 for k, v in fails.items()
             )
             + ".",
@@ -872,8 +940,8 @@ def render(res: dict) -> str:
         "trips), bereik's window (`TransitSettings(window_min=60, step_s=420)`: one backward "
         "profile scan, the origin's stops looked up per departure) against forward scans from "
         f"the stops within {max_walk:g} min of the origin (walk network times from searches "
-        "of their own) plus the walk from each stop to the destination (stops reached by a "
-        "vehicle only), or the walk all the way where that is faster:",
+        f"of their own) plus one walk of at most {max_walk:g} min from a stop where a vehicle "
+        "itself stops to the destination, or the walk all the way where that is faster:",
         "",
         "| forward scan | by transit | on foot | neither | disagree | largest difference |",
         "|---|---|---|---|---|---|",
@@ -885,7 +953,7 @@ def render(res: dict) -> str:
                     "csa",
                     "`csa.earliest_arrival`" + (" (`vehicle_only`)" if sc["vehicle_only"] else ""),
                 ),
-                ("trace", "this script's scan with parents"),
+                ("trace", "this script's scan with parents (`forward_scan`)"),
             )
         ],
         "",
@@ -903,56 +971,119 @@ def render(res: dict) -> str:
         f"bereik says for {res['traces_equal']} of the {res['traces_compared']} pairs it "
         "answers.",
         "",
-        "What the forward scans cannot see: both let the walk after the last vehicle run "
-        f"through a neighbouring stop (a change walk of up to {max_tr:g} min, then the walk "
-        "to the destination), as bereik does. Over the "
-        f"{res['n_pairs']} destinations, of the {ec['finite']:,} stop -> destination walks "
-        f"within {max_walk:g} min none gets shorter that way ({ec['shorter']}), and "
-        f"{ec['extended']:,} walks over {max_walk:g} min become possible"
-        + (f" (up to {ec['longest_s'] / 60:.1f} min)" if ec["longest_s"] else "")
-        + f"; {len(over)} of this run's trips at 08:00 end with such a walk (pairs "
-        f"{_ids(over)}).",
+        _last_walk_text(res),
         "",
+    ]
+    if sa:
+        lines += [
+            f"Every stop's vehicle arrival: from the {sa['origins']} origins at 08:00, "
+            "`earliest_arrival(vehicle_only=True)` (the earliest a vehicle itself stops at "
+            "each stop"
+            + (
+                ", what the transit isochrones and matrices of "
+                "`accessibility/transit/requests.py` scan"
+                if res["has_requests"]
+                else ""
+            )
+            + f") equals the forward scan's at {sa['equal']:,} of its {sa['stops_reached']:,} "
+            f"stop arrivals; it is later at {sa['later']}, earlier at {sa['earlier']} (largest "
+            f"difference {sa['max_abs_diff_s']:.3g} s), misses {sa['missed']} and has "
+            f"{sa['extra']} the scan does not.",
+            "",
+        ]
+    toy_wrong = [
+        name
+        for name, got, ok in (
+            ("`earliest_arrival`", toy["earliest_arrival"], toy["earliest_arrival"] == toy["want"]),
+            ("the forward profile scan", toy["profile"], toy["profile"] == toy["want"]),
+            (
+                "`latest_departure`",
+                toy["latest_departure"],
+                toy["latest_departure"] == toy["want_back"],
+            ),
+            (
+                "the backward profile scan",
+                toy["profile_back"],
+                toy["profile_back"] != "none" and toy["profile_back"] <= toy["deadline"],
+            ),
+        )
+        if not ok
+    ]
+    lines += [
         "A toy timetable (`change_walk_toy`: a vehicle reaches a stop after a change walk "
         "got there first, and the next change walk starts from that stop) checks the other "
         f"scans of `csa.py`: the earliest arrival is {toy['want']} (the profile scan: "
         f"{toy['profile']}); `earliest_arrival` finds {toy['earliest_arrival']}. The latest "
         f"departure is {toy['want_back']} (the profile scan arrives {toy['profile_back']} "
-        f"from it, before the deadline); `latest_departure` finds {toy['latest_departure']}."
-        + (
-            " Both miss the trip: they try a stop's change walks only when a vehicle reaches "
-            "it earlier (backwards: leaves it later) than the stop's best time so far, and a "
-            "change walk sets that time too (`if a < best[t] ...`, `if d > best[f] ...`), so "
-            "a vehicle that comes after a change walk reached the stop never starts one "
-            "itself. A bereik bug in these two functions: the model's figures come from the "
-            "profile scan, which is right, but "
-            + (
-                "`accessibility/transit/requests.py` (transit isochrones and matrices) and "
-                if res["has_requests"]
-                else ""
-            )
-            + "the tests' oracle use them"
-            + (
-                "; none of the self-check's trips met it"
-                if sc["csa"]["miss"] == 0
-                else "; see the disagreements above"
-            )
-            + (
-                f". On the real feed, from the {sa['origins']} origins at 08:00, "
-                "`earliest_arrival(vehicle_only=True)` reaches "
-                f"{sa['later']} of {sa['stops_reached']:,} stop arrivals later than it could "
-                f"(up to {sa['max_later_s'] / 60:.1f} min; {sa['later_not_walked']} of them "
-                "at stops the origin's walk does not reach sooner) and misses "
-                f"{sa['missed']}."
-                if sa
-                else "."
-            )
-            if toy["earliest_arrival"] != toy["want"] or toy["latest_departure"] != toy["want_back"]
-            else " Both are right."
-        ),
+        f"from it, by the deadline {toy['deadline']}); `latest_departure` finds "
+        f"{toy['latest_departure']}. "
+        + (f"Wrong: {', '.join(toy_wrong)}." if toy_wrong else "All four are right."),
+        "",
+        "History: this cross-check found three bereik bugs, fixed in commit c629b9f "
+        "(`--bereik-ref 0db9928` measures the code before): the last walk could run through a "
+        f"neighbouring stop (a change walk of up to {max_tr:g} min, then the walk to the "
+        f"destination: up to {max_walk + max_tr:g} min where the direct walk is held to "
+        f"{max_walk:g}); `earliest_arrival`/`latest_departure` started a stop's change walks "
+        "only when a vehicle beat the stop's best time, so a vehicle after a change walk got "
+        "there first started none (the toy above); and the fastest trip's `transfers` did "
+        "not prefer the fewest vehicles among the origin's stops where trips arrive at the "
+        "same second.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _last_walk_text(res: dict) -> str:
+    """The self-check's paragraph on the last walk, from this run's figures."""
+    lw, ec, st = res["last_walks"], res["egress_closure"], res["settings"]
+    max_walk, max_tr = st["max_walk_min"], st["max_transfer_walk_min"]
+    rides, rebuilt, unrebuilt = lw["rides"], lw["rebuilt"], lw["unrebuilt"]
+    out = (
+        f"The last walk. Of the {len(rides)} trips bereik rides at 08:00, {len(rebuilt)} "
+        "arrive when the forward scan's do, ending with one walk from the stop where the last "
+        f"vehicle itself stops, of at most {max_walk:g} min"
+        + (
+            f" (the longest {lw['longest_s'] / 60:.1f} min, pair {lw['longest_pair']})"
+            if lw["longest_s"] is not None
+            else ""
+        )
+        + (
+            f"; {len(lw['over'])} of them over the limit ({_pairs(lw['over'])})"
+            if lw["over"]
+            else "; none over the limit"
+        )
+        + "."
+    )
+    if unrebuilt:
+        took = [i for i in unrebuilt if i in lw["bereik_closure"]]
+        out += (
+            f" {len(unrebuilt)} do not ({_pairs(unrebuilt)})"
+            + (
+                f"; {len(took)} of them arrive when a closed last walk would ({_pairs(took)})"
+                if took
+                else ""
+            )
+            + "."
+        )
+    closure = lw["closure_earlier"]
+    out += (
+        " What a last walk closed over a change walk (a vehicle, a change walk of up to "
+        f"{max_tr:g} min to a neighbouring stop, the walk from there) would allow: of the "
+        f"{ec['finite']:,} stop -> destination walks within {max_walk:g} min over the "
+        f"{res['n_pairs']} destinations, "
+        + ("none gets" if ec["shorter"] == 0 else f"{ec['shorter']:,} get")
+        + f" shorter that way, and {ec['extended']:,} walks over {max_walk:g} min become "
+        "possible"
+        + (f" (up to {ec['longest_s'] / 60:.1f} min)" if ec["longest_s"] else "")
+        + f"; at 08:00 it would let {len(closure)} pairs arrive earlier"
+        + (f" ({_pairs(closure)})" if closure else "")
+        + (
+            f", and bereik arrives so in {len(lw['bereik_closure']) or 'none'} of them."
+            if closure
+            else "."
+        )
+    )
+    return out
 
 
 FINDINGS_HEAD = ["Why they differ (the worst pairs traced):", ""]
@@ -961,47 +1092,105 @@ FINDINGS_HEAD = ["Why they differ (the worst pairs traced):", ""]
 def _findings(res: dict) -> list[str]:
     c, lim, st = res["compare"], res["limits"], res["settings"]
     max_walk, max_tr = st["max_walk_min"], st["max_transfer_walk_min"]
-    lag, fails, over, more = c.get("lag_s"), c["valhalla_failed"], res["last_walk_over"], \
-        res["more_vehicles"]  # fmt: skip
-    out = [
-        "- **bereik's walk after the last vehicle can exceed its limit (a bereik bug).** "
-        "`profiles_to_targets` closes the walk to the target over one change walk "
-        "(`_close` in `accessibility/transit/csa.py`: `egress[s] = min(egress[s], w + "
-        "egress[v])`). On one walk network that is never shorter than the direct walk "
-        "(triangle inequality; counted in the self-check), so its only effect is to admit a "
-        f"last walk of up to {max_walk:g} + {max_tr:g} min where the direct one is over "
-        f"{max_walk:g} min and was cut off: the first walk is held to {max_walk:g} min, the "
-        f"last to {max_walk + max_tr:g}. In this run {len(over)} trips at 08:00 end so "
-        f"(pairs {_ids(over)}); Valhalla, held to {lim['transit_start_end_max_distance']:,} "
-        f"m, cannot answer {len(fails[OVER])} of them.",
-    ]
+    lag, fails, more = c.get("lag_s"), c["valhalla_failed"], res["more_vehicles"]
+    lw, sc = res["last_walks"], res["self_check"]
+    rides, unrebuilt, closure = lw["rides"], lw["unrebuilt"], lw["closure_earlier"]
+    if unrebuilt:
+        took = [i for i in unrebuilt if i in lw["bereik_closure"]]
+        last = (
+            f"- **The last walk.** At 08:00 bereik's time is not the forward scan's in "
+            f"{len(unrebuilt)} of the {len(rides)} pairs it rides ({_pairs(unrebuilt)}; "
+            f"Valhalla cannot answer {len(fails[UNREBUILT])} of them)"
+            + (
+                f"; {len(took)} of them arrive when a last walk closed over a change walk "
+                f"(through a neighbouring stop, up to {max_walk:g} + {max_tr:g} min) would "
+                f"({_pairs(took)})"
+                if took
+                else ""
+            )
+            + ". See the self-check."
+        )
+    else:
+        last = (
+            f"- **The last walk.** At 08:00 each of the {len(rides)} trips bereik rides "
+            "arrives when the forward scan's does, which ends with one walk from the stop "
+            f"where the last vehicle itself stops, of at most {max_walk:g} min"
+            + (
+                f" (the longest {lw['longest_s'] / 60:.1f} min, pair {lw['longest_pair']})"
+                if lw["longest_s"] is not None
+                else ""
+            )
+            + (
+                f": {len(lw['over'])} of them end with a last walk over the limit "
+                f"({_pairs(lw['over'])})"
+                if lw["over"]
+                else ": no trip of this run ends with a last walk over the limit, and none of "
+                "Valhalla's failures is one"
+            )
+            + ". A last walk closed over a change walk (through a neighbouring stop, up to "
+            f"{max_walk:g} + {max_tr:g} min) would have let {len(closure)} pairs arrive "
+            "earlier" + (f" ({_pairs(closure)})" if closure else "") + "."
+        )
+    out = [last]
     if more:
         shown = [i for i in more if i in c.get("worst", []) + c.get("worst_ride", [])]
         k = (shown or more)[0]
+        same = [i for i in more if i in lw["rebuilt"]]
+        tk = res["traces"][k]
         out.append(
-            "- **bereik's vehicles and walking of the fastest trip are not those of the "
-            "simplest equally fast trip (a minor bereik bug).** Where several trips arrive "
-            "at the same second, `_fastest` in `accessibility/transit/model.py` takes the "
-            "first of the origin's stops in stop order (`np.lexsort((val, pairs.origin))`), "
-            "not the one with the fewest vehicles (and `csa._insert` keeps a stop's earlier "
-            "departure only when it arrives strictly earlier, however many vehicles it "
-            f"saves). In {len(more)} of the {c['bereik_rides']} pairs bereik rides, its "
-            "`transfers` count more vehicles than a trip arriving as early needs (pairs "
-            f"{_ids(more)}; pair {k}: {res['bereik'][k]['rides']} where "
-            f"{res['fewest_vehicles'][k]} do"
-            + (", as its rebuilt trip in the table shows" if shown else "")
-            + "). The times are right; `transfers` and `walk_s` of `transit.csv` are affected."
+            "- **Vehicles of the fastest trip.** In "
+            f"{len(more)} of the {c['bereik_rides']} pairs bereik rides, its `transfers` count "
+            "more vehicles than a trip arriving as early needs (rounds of a forward scan; "
+            f"{_pairs(more)}). Pair {k}: {res['bereik'][k]['rides']} vehicles where "
+            f"{res['fewest_vehicles'][k]} "
+            + ("suffices" if res["fewest_vehicles"][k] == 1 else "suffice")
+            + (
+                f" (the forward scan's trip: {'; '.join(tk['steps'])})"
+                if tk["rides"] == res["fewest_vehicles"][k]
+                else ""
+            )
+            + ". "
+            + (
+                ("Its time is" if len(more) == 1 else "Their times are") + " the forward scan's"
+                if len(same) == len(more)
+                else f"The time is the forward scan's in {len(same)} of these {len(more)}"
+            )
+            + "; `transfers` and `walk_s` of `transit.csv` describe the trip bereik counts."
         )
+    else:
+        out.append(
+            f"- **Vehicles of the fastest trip.** In each of the {c['bereik_rides']} pairs "
+            "bereik rides, its `transfers` count the fewest vehicles a trip arriving as early "
+            "needs (rounds of a forward scan)."
+        )
+    fewest = res["fewest_vehicles"]
+    vpairs = res["valhalla"]["pairs"]
+    vh_more = [i for i in c.get("ride", []) if fewest.get(i) is not None
+               and vpairs[i]["transit_legs"] > fewest[i]
+               and vpairs[i]["on_timetable_s"] >= res["bereik"][i]["time_s"] - TOL_S]  # fmt: skip
+    disagree = sc["csa"]["miss"] + sc["trace"]["miss"]
     out.append(
-        "- **What Valhalla searches.** bereik finds the earliest arrival (a connection scan, "
-        "exact for its timetable and walks). Valhalla's multimodal route is a label-setting "
+        "- **What Valhalla searches.** bereik finds the earliest arrival (a connection scan; "
+        + (
+            "the self-check below finds no disagreement with two forward scans"
+            if not disagree
+            else f"the self-check below finds {disagree} disagreements with forward scans"
+        )
+        + "). Valhalla's multimodal route is a label-setting "
         "search on a generalised cost with its A* heuristic off: every edge, a line's edge "
         "between two stops included, is settled once, by whichever trip and walking distance "
         "reached it first. A label that would catch a faster vehicle, or that has walking "
-        "left, is then dropped: Valhalla's trips can arrive later than the earliest, with "
-        "more vehicles than needed (in the table), and its "
-        "walk limit, a resource on that search, bites before the distance is reached (the "
-        "pairs asked again above)."
+        "left, is then dropped: Valhalla's trips can arrive later than the earliest"
+        + (
+            f", and {len(vh_more)} of its {len(c.get('ride', []))} trips where both ride "
+            + ("uses" if len(vh_more) == 1 else "use")
+            + " more vehicles than a trip arriving no later needs (one arriving when bereik does; "
+            f"{_pairs(vh_more)})"
+            if vh_more
+            else ""
+        )
+        + "; its walk limit, a resource on that search, can bite before the distance is "
+        "reached (the pairs asked again above)."
     )
     if c.get("walk_vs_ride") or fails["bereik walks all the way"] or c.get("valhalla_walks"):
         out.append(
@@ -1030,7 +1219,7 @@ def _findings(res: dict) -> list[str]:
             f"reported, bereik is slower in {len(c['slower_raw'])} pairs; against Valhalla "
             f"on its timetable in {len(c['slower_fixed'])}"
             + (
-                f" (pairs {_ids(c['slower_fixed'])}), {len(c['slower_same_vehicle'])} of them "
+                f" ({_pairs(c['slower_fixed'])}), {len(c['slower_same_vehicle'])} of them "
                 "with the same last vehicle as Valhalla: its walk from that stop is shorter "
                 "(the stop's place, next)"
                 if c["slower_fixed"]
@@ -1111,29 +1300,29 @@ def main(argv: list[str] | None = None) -> int:
     log(f"bereik: {sum(r['time_s'] is not None for r in bereik)} answered "
         f"({time.perf_counter() - t:.1f} s)")  # fmt: skip
     walks = walk_tables(model, pairs)
+    scans = [trace(model, walks, i, DEPART_S) for i in range(n)]
     traces = []
     for i in range(n):
         if bereik[i]["time_s"] is not None and not bereik[i]["transit"]:
             d = float(walks["direct"][i])
             steps = [f"walk {d / 60:.1f} min"]
             traces.append({"time_s": d, "rides": 0, "walk_s": d, "last_walk_s": d,
-                           "last_arrival_s": None, "steps": steps})  # fmt: skip
+                           "last_arrival_s": None, "closure_s": None,
+                           "steps": steps})  # fmt: skip
         else:
-            traces.append(trace(model, walks, i, DEPART_S))
+            traces.append(scans[i])
     compared = [i for i in range(n) if bereik[i]["time_s"] is not None]
     same = sum(traces[i]["time_s"] is not None
                and abs(traces[i]["time_s"] - bereik[i]["time_s"]) <= TOL_S
                for i in compared)  # fmt: skip
-    max_walk = model.settings.max_walk_min * 60
-    over = [i for i in range(n) if bereik[i]["transit"]
-            and (traces[i]["last_walk_s"] or 0) > max_walk + TOL_S]  # fmt: skip
+    last_walks = last_walk_figures(bereik, scans, model.settings)
     arrivals = stop_arrivals(model, walks, DEPART_S)
     has_requests = importlib.util.find_spec("accessibility.transit.requests") is not None
     fewest = {i: fewest_vehicles(model, walks, i, DEPART_S, bereik[i]["time_s"])
               for i in range(n) if bereik[i]["transit"]}  # fmt: skip
     more = [i for i, k in fewest.items() if k is not None and bereik[i]["rides"] > k]
     settings = model.settings.as_dict()
-    cmp_ = compare(bereik, vh, traces, limits, settings)
+    cmp_ = compare(bereik, vh, traces, limits)
     looser = None
     retry = cmp_.get("valhalla_failed", {}).get("bereik rides within the limits", [])
     if retry:
@@ -1158,7 +1347,7 @@ def main(argv: list[str] | None = None) -> int:
                                   pairs["d_lat"]]).tolist(), "pairs_snapped": snapped,
         "bereik": bereik, "valhalla": vh, "valhalla_looser": looser, "compare": cmp_,
         "traces": traces, "traces_equal": same, "traces_compared": len(compared),
-        "last_walk_over": over, "stop_arrivals": arrivals, "fewest_vehicles": fewest,
+        "last_walks": last_walks, "stop_arrivals": arrivals, "fewest_vehicles": fewest,
         "more_vehicles": more, "has_requests": has_requests,
         "egress_closure": egress_closure(model, walks),
         "self_check": sc, "build_seconds": b["seconds"],
