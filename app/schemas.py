@@ -102,6 +102,11 @@ class BuildInfo(BaseModel):
     broadband: dict[str, Any] | None = Field(
         None, description="Broadband summary of the build (thresholds, white villages...)"
     )
+    transit: dict[str, Any] | None = Field(
+        None,
+        description="Public transport (builds with --gtfs): feeds, date, departure window "
+        "start, window_min; the indicators then also take profile=transit",
+    )
     attribution: str = Field(examples=["© OpenStreetMap contributors (ODbL 1.0)"])
 
 

@@ -132,8 +132,8 @@ def latest_departure(
     """
     late = np.asarray(deadline, dtype=float).copy()
     back = walks.reversed().lists()
-    order = np.argsort(-conns.arr, kind="stable")
-    order = order[conns.arr[order] >= since]
+    usable = np.flatnonzero((conns.arr >= since) & (conns.arr <= np.max(late, initial=-INF)))
+    order = usable[np.argsort(-conns.arr[usable], kind="stable")]
     ok = np.zeros(conns.n_trips, bool)
     best = late.tolist()
     board = [-INF] * len(best)  # latest a vehicle itself leaves here: change walks end here
@@ -208,8 +208,9 @@ def profiles_to_targets(conns: Connections, walks: Footpaths, egress_s: np.ndarr
 
 
 def _insert(negdep: list[float], entries: list, d: float, e: tuple[float, int, float]) -> None:
-    """Add a journey leaving at ``d`` (no later than any so far) when it arrives earlier."""
-    if entries and e[0] >= entries[-1][0]:
+    """Add a journey leaving at ``d`` (no later than any so far) when it arrives earlier,
+    or as early with fewer vehicles (so the fastest trip's transfers are the fewest)."""
+    if entries and (e[0], e[1]) >= (entries[-1][0], entries[-1][1]):
         return
     if negdep and negdep[-1] == -d:
         entries[-1] = e

@@ -10,9 +10,10 @@ median and p90 over the window (as Conveyal/R5 report percentiles), and the tran
 walking of its fastest trip.
 
 One backward connection scan per category gives every stop its profile to the nearest
-facility (:func:`accessibility.transit.csa.profiles_to_targets`); origins then only look up
-their nearby stops' profiles, all departures at once (numpy), so 10,000 origins cost about
-as much as a hundred.
+facility (:func:`accessibility.transit.csa.profiles_to_targets`), whatever the number of
+origins; origins then walk to their nearby stops and look up those stops' profiles, all
+departures at once (numpy): that part grows with origins x stops x departures
+(``docs/benchmarks-transit.md``: 10,000 origins over 121 departures in about 2 s).
 """
 
 from __future__ import annotations

@@ -113,12 +113,10 @@ class TransitRouter:
         e = elapsed[walks.stop]
         c = e + walks.seconds
         keep = np.isfinite(e) & (c <= limit_s)
-        nodes = np.concatenate([walk.nodes, walks.node[keep]])
-        costs = np.concatenate([walk.cost, c[keep]])
-        order = np.lexsort((costs, nodes))
-        nodes, costs = nodes[order], costs[order]
-        first = np.r_[True, nodes[1:] != nodes[:-1]]
-        return Reached(nodes[first], costs[first]), router
+        best = np.full(router.n_nodes, np.inf)  # the least cost per node, by any way
+        best[walk.nodes] = walk.cost
+        np.minimum.at(best, walks.node[keep], c[keep])
+        return Reached.from_dense(best), router
 
     def _elapsed(self, door: np.ndarray, at_s: float, limit_s: float, reverse: bool):
         """Time from the door to being at each stop off a vehicle (``reverse``: to the door)."""

@@ -86,6 +86,10 @@ def _info(sb: ServedBuild, *, default: bool) -> BuildInfo:
         synthetic_coverage=b.synthetic_coverage,
         broadband={k: v for k, v in m["broadband"].items() if k != "coverage"}  # no paths
         if m.get("broadband") else None,
+        transit={"feeds": m["transit"]["feeds"], "date": m["transit"]["date"],
+                 "departure": m["transit"]["departure"],
+                 "window_min": m["transit"]["settings"]["window_min"]}
+        if b.has_transit else None,
     )  # fmt: skip
 
 

@@ -133,6 +133,8 @@
       change_lost: "verliest toegang",
       reason_no_facility: "geen in de data (dit extract heeft er geen)",
       reason_unreachable: "onbereikbaar (geen route)",
+      reason_no_service: "geen openbaar vervoer in het tijdvak (geen halte met vertrek binnen loopafstand)",
+      reason_unreachable_often: "met openbaar vervoer niet bij de helft van de vertrektijden",
       reason_not_on_network: "niet bij het wegennet (te ver van een weg)",
       size_residents: "Cirkel = aantal inwoners",
       size_population: "Cirkel = inwonertal (OSM)",
@@ -176,6 +178,8 @@
       pop_population: "inwonertal",
       pop_unknown: "onbekend",
       pop_value: "{category} per {profile}: {km}, {min}",
+      pop_transit: "openbaar vervoer: mediaan {median}, p90 {p90}, {transfers} keer overstappen",
+      pop_no_car: "zonder auto: {min} ({mode}); OV/auto (VF) {vf}",
       pop_mean_residents: "gemiddelde over {n} inwoners; 90% binnen {p90}",
       pop_mean_dwellings: "gemiddelde over {n} woningen; 90% binnen {p90}",
       pop_reason: "geen waarde: {reason}",
@@ -317,6 +321,8 @@
       change_lost: "loses access",
       reason_no_facility: "none in the data (this extract has none)",
       reason_unreachable: "unreachable (no route)",
+      reason_no_service: "no public transport in the window (no stop with a departure within walking distance)",
+      reason_unreachable_often: "by public transport not at half of the departure times",
       reason_not_on_network: "not on the road network (too far from a road)",
       size_residents: "Circle = residents",
       size_population: "Circle = population (OSM)",
@@ -360,6 +366,8 @@
       pop_population: "population",
       pop_unknown: "unknown",
       pop_value: "{category} by {profile}: {km}, {min}",
+      pop_transit: "public transport: median {median}, p90 {p90}, {transfers} transfers",
+      pop_no_car: "without a car: {min} ({mode}); transit/car (VF) {vf}",
       pop_mean_residents: "mean over {n} residents; 90% within {p90}",
       pop_mean_dwellings: "mean over {n} dwellings; 90% within {p90}",
       pop_reason: "no value: {reason}",
@@ -381,8 +389,10 @@
 
   // the bundled profiles (accessibility/profiles.toml) by name; others keep the build's label
   const PROFILES = {
-    nl: { car: "Auto", bike: "Fiets", walk: "Lopen", cbs: "Auto, verharde wegen (CBS)" },
-    en: { car: "Car", bike: "Bicycle", walk: "On foot", cbs: "Car, paved roads (CBS)" },
+    nl: { car: "Auto", bike: "Fiets", walk: "Lopen", cbs: "Auto, verharde wegen (CBS)",
+          transit: "Openbaar vervoer (mediaan)", no_car: "Zonder auto (lopen, fiets, OV)" },
+    en: { car: "Car", bike: "Bicycle", walk: "On foot", cbs: "Car, paved roads (CBS)",
+          transit: "Public transport (median)", no_car: "Without a car (walk, bike, transit)" },
   };
 
   const LANGS = ["nl", "en"];

@@ -200,6 +200,16 @@
     return (I18N.lang === "en" ? own || ours : ours || own) || id;
   }
   function profileName(id) { return lowerFirst(profileLabel(id)); }  // in a sentence
+  // public transport (builds with a GTFS feed): "transit" (walk + timetable, the window's
+  // median) and "no_car" (the fastest of walk, bike and transit); both are times only, drawn
+  // over the walk network and asked of the API as profile=transit
+  const TIMETABLE = { transit: true, no_car: true };
+  function timetable() { return TIMETABLE[state.profile] === true; }
+  function apiProfile() { return timetable() ? "transit" : state.profile; }
+  function roadProfile() { return timetable() ? "walk" : state.profile; }
+  function profileChoices() {
+    return state.meta.profiles.concat(state.meta.transit ? ["transit", "no_car"] : []);
+  }
   function facilitiesOf(id) { return categoryInfo(id).facilities || 0; }
 
   let statusEl = null;
@@ -212,7 +222,9 @@
 
   // --- symbols --------------------------------------------------------------------------------
   function classesOf(measure) { return measure === "time" ? TIME_CLASSES : DISTANCE_CLASSES; }
-  function valueOf(p, measure) { return measure === "time" ? p.travel_time_s : p.distance_m; }
+  function valueOf(p, measure) {
+    return measure === "time" || timetable() ? p.travel_time_s : p.distance_m;
+  }
 
   function colour(value, classes) {
     if (!has(value)) return NO_DATA;
@@ -381,7 +393,7 @@
   async function loadEdges() {
     edgeLayer.clearLayers();
     const limit = (state.limits && state.limits.max_items) || 1000;
-    await pages("collections/edges_" + state.profile + "/items", { limit: limit }, function (fc) {
+    await pages("collections/edges_" + roadProfile() + "/items", { limit: limit }, function (fc) {
       L.geoJSON(fc, {
         renderer: roadCanvas, pane: "roads", interactive: false,
         style: { color: "#8d8d8d", weight: 1, opacity: 0.7 },
@@ -470,7 +482,15 @@
   }
 
   async function loadVillages() {
-    state.villages = await api("villages", { category: state.category, profile: state.profile });
+    state.villages = await api("villages", { category: state.category, profile: apiProfile() });
+    if (state.profile === "no_car") {  // colour by the fastest of walk, bike and transit
+      state.villages.features.forEach(function (f) {
+        const p = f.properties;
+        p.transit_median_s = p.travel_time_s;
+        p.travel_time_s = p.no_car_time_s;
+        if (has(p.no_car_time_s)) p.reason = null;  // walking or cycling gets there
+      });
+    }
     return state.villages.features.length;
   }
 
@@ -576,6 +596,14 @@
         lines.push(esc(t(p.method === "addresses" ? "pop_mean_dwellings" : "pop_mean_residents",
           { n: has(n) ? num(n) : "–", p90: km(p.p90_distance_m) })));
       }
+      if (timetable()) {
+        const median = state.profile === "no_car" ? p.transit_median_s : p.travel_time_s;
+        lines.push(esc(t("pop_transit", { median: min(median), p90: min(p.travel_time_p90_s),
+          transfers: has(p.transfers) ? num(p.transfers) : "–" })));
+        lines.push(esc(t("pop_no_car", { min: min(p.no_car_time_s),
+          mode: p.no_car_mode ? profileName(p.no_car_mode) : "–",
+          vf: has(p.vf_ratio) ? p.vf_ratio.toFixed(1) : "–" })));
+      }
       if (p.reason) lines.push(esc(t("pop_reason", { reason: t("reason_" + p.reason) })));
     }
     if (p.broadband_class !== undefined) {
@@ -609,7 +637,8 @@
     busy(true);
     try {
       const params = { lon: latlng.lng.toFixed(6), lat: latlng.lat.toFixed(6),
-                       profile: state.profile, direction: state.iso.direction };
+                       profile: apiProfile(), direction: state.iso.direction };
+      if (timetable()) params.departure = state.meta.transit.departure;
       params[state.iso.unit] = values.join(",");
       const fc = await api("isochrones", params);
       state.iso.fc = fc;
@@ -1052,9 +1081,10 @@
       refresh(false);
     });
     select(panelDiv, t("profile"), "profile",
-      state.meta.profiles.map(function (p) { return [p, profileLabel(p)]; }), state.profile,
+      profileChoices().map(function (p) { return [p, profileLabel(p)]; }), state.profile,
       function (v) {
         state.profile = v; isoLayer.clearLayers(); state.iso.fc = null; clearSuggestions();
+        if (timetable()) { state.measure = "time"; state.iso.unit = "minutes"; }
         refresh(true);
       });
     select(panelDiv, t("measure"), "measure",
@@ -1278,7 +1308,7 @@
     }
     if (map.hasLayer(edgeLayer)) {
       parts.push(entry("roads", swatch({ color: "#8d8d8d", weight: 1.5 }, "line"),
-                       t("legend_roads", { profile: profileLabel(state.profile) })));
+                       t("legend_roads", { profile: profileLabel(roadProfile()) })));
     }
     if (state.meta.broadband) {
       const th = (state.meta.broadband.thresholds_mbps || [30])[0];
@@ -1414,8 +1444,9 @@
       (withFacilities.find(function (c) { return c.id === "gp"; }) || withFacilities[0] ||
        state.meta.categories[0]).id;
     const askedProfile = params.get("profile");
-    state.profile = state.meta.profiles.indexOf(askedProfile) >= 0 ? askedProfile :
+    state.profile = profileChoices().indexOf(askedProfile) >= 0 ? askedProfile :
       state.meta.default_profile;
+    if (timetable()) state.measure = "time";
     if (params.get("measure") === "time") state.measure = "time";
     state.showLabels = true;
     if (state.meta.bbox) {

@@ -361,3 +361,17 @@ def test_change_walks_start_at_every_vehicle_stop_not_only_the_first_reached():
     late = latest_departure(c, walks, np.array([-np.inf, -np.inf, -np.inf, hms("09:00")]),
                             since=0)  # fmt: skip
     assert late[2] == hms("08:49") and late[0] == hms("08:40") - 60
+
+
+def test_profiles_keep_the_trip_with_fewer_vehicles_that_arrives_as_early():
+    """From stop 0: a direct vehicle at 08:11 and, a minute later, two vehicles arriving at
+    the same second: one waiting at 08:10 takes the direct one (one vehicle, no transfer)."""
+    dep = np.array([hms("08:11"), hms("08:12"), hms("08:13")], dtype=float)
+    arr = np.array([hms("08:25"), hms("08:13"), hms("08:25")], dtype=float)
+    c = Connections(dep, arr, np.array([0, 0, 1]), np.array([2, 1, 2]), np.array([0, 1, 2]),
+                    n_stops=3, n_trips=3)  # fmt: skip
+    p = profiles_to_targets(c, Footpaths.empty(3), np.array([np.inf, np.inf, 0.0]))
+    lo = p.ptr[0]
+    i = lo + int(np.searchsorted(p.dep[p.ptr[0] : p.ptr[1]], hms("08:10")))
+    assert p.arr[i] == hms("08:25") and p.rides[i] == 1
+    assert p.at(0, hms("08:12")) == hms("08:25")  # later: the two vehicles, as early

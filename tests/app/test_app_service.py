@@ -147,7 +147,8 @@ def test_openapi_has_stable_operation_ids_and_documents_every_response(client):
                 "list_villages", "get_village", "list_facilities", "list_municipalities",
                 "get_isochrones", "post_isochrones", "get_catchment", "post_matrix",
                 "post_scenario", "compare_builds", "post_suggest", "get_closures", "get_access",
-                "get_fairness",
+                "get_fairness", "get_transit", "get_transit_stops", "get_transit_routes",
+                "post_transit_scenario",
                 "list_double_disadvantage", "get_basemap", "get_report"}  # fmt: skip
     assert set(ids) == expected
     for path, method, op in ops:

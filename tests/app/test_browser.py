@@ -657,3 +657,37 @@ def test_redoc_renders_offline(browser, server_url, client):
     assert pg.locator("h2").count() >= 10
     assert pg.blocked == [] and pg.errors == []
     pg.close()
+
+
+# --- public transport ---------------------------------------------------------------------------
+def test_without_a_car_mode_and_transit_isochrones(browser, transit_build_dir):
+    """A build with a GTFS feed offers "public transport" and "without a car": the villages
+    are coloured by time (the fastest of walk, bike and transit), the popup gives the
+    window's median, p90, transfers and the VF ratio, and an isochrone by transit draws."""
+    with _serve(make_settings(build=str(transit_build_dir))) as url:
+        pg = _open_page(browser, url, "lang=en&category=school&profile=no_car")
+        options = pg.locator("#profile option").all_inner_texts()
+        assert options[-2:] == ["Public transport (median)",
+                                "Without a car (walk, bike, transit)"]  # fmt: skip
+        legend = pg.locator("#legend").inner_text()
+        assert "without a car" in legend.lower()
+        pg.evaluate("""() => {
+            const m = Object.values(window.bereik.markers).find(x => x.bereikName === 'Boxberg');
+            m.openPopup(); }""")  # fmt: skip
+        popup = pg.locator(".leaflet-popup-content").inner_text()
+        assert "public transport: median" in popup and "without a car:" in popup
+        assert "transit/car (VF)" in popup
+        _shot(pg, "map-without-car.png")
+        pg.evaluate("() => window.bereik.map.closePopup()")
+        pg.select_option("#profile", "transit")
+        _wait_ready(pg)
+        pg.evaluate("""() => {
+            const m = Object.values(window.bereik.markers).find(x => x.bereikName === 'Boxberg');
+            m.openPopup(); }""")  # fmt: skip
+        pg.click(".leaflet-popup-content .iso-here")  # by transit from the village
+        pg.wait_for_function(
+            "window.bereik.isoLayer.getLayers().length > 0 && " + READY, timeout=30_000
+        )
+        assert "error" not in (pg.locator("#status").get_attribute("class") or "")
+        assert pg.errors == []
+        pg.close()
