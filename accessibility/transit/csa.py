@@ -208,8 +208,10 @@ def profiles_to_targets(conns: Connections, walks: Footpaths, egress_s: np.ndarr
 
 
 def _insert(negdep: list[float], entries: list, d: float, e: tuple[float, int, float]) -> None:
-    """Add a journey leaving at ``d`` (no later than any so far) when it arrives earlier,
-    or as early with fewer vehicles (so the fastest trip's transfers are the fewest)."""
+    """Add a journey leaving at ``d`` (no later than any so far) when it arrives earlier.
+
+    Or as early with fewer vehicles (so the fastest trip's transfers are the fewest).
+    """
     if entries and (e[0], e[1]) >= (entries[-1][0], entries[-1][1]):
         return
     if negdep and negdep[-1] == -d:
