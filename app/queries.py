@@ -198,14 +198,25 @@ def matrix(
     profile: str | None,
     sources: Sequence[tuple[float, float]],
     destinations: Sequence[tuple[float, float]],
+    departure: dt.datetime | None = None,
 ) -> MatrixResponse:
     """Shortest distances and fastest durations, null where unreachable."""
-    net = sb.build.network(profile)
-    res = travel_matrix(net, np.asarray(sources, dtype=float),
-                        np.asarray(destinations, dtype=float),
-                        max_snap_m=settings.max_snap_m, require=False)  # fmt: skip
+    if profile == TRANSIT_PROFILE and sb.build.has_transit:
+        router = sb.cached("transit_router", lambda: transit_router(sb.build))
+        res = router.matrix(np.asarray(sources, dtype=float),
+                            np.asarray(destinations, dtype=float), at=departure,
+                            max_snap_m=settings.max_snap_m)  # fmt: skip
+    else:
+        if departure is not None:
+            msg = "departure= is for profile=transit (a timetable); road profiles take no time"
+            raise InvalidParameterError(msg)
+        net = sb.build.network(profile)
+        profile = net.profile
+        res = travel_matrix(net, np.asarray(sources, dtype=float),
+                            np.asarray(destinations, dtype=float),
+                            max_snap_m=settings.max_snap_m, require=False)  # fmt: skip
     return MatrixResponse(
-        profile=net.profile,
+        profile=profile,
         distances_m=_nullable(res.distances_m, "distances_m"),
         durations_s=_nullable(res.durations_s, "durations_s"),
         sources=_snapped(

@@ -427,6 +427,11 @@ class MatrixRequest(BaseModel):
     profile: Profile | None = Field(None, description=PROFILE_DESCRIPTION)
     sources: list[LonLat] = Field(min_length=1)
     destinations: list[LonLat] = Field(min_length=1)
+    departure: dt.datetime | SkipJsonSchema[None] = Field(
+        None,
+        description="profile=transit only: the departure, local time of the feed, on "
+        "the build's timetable day",
+    )
 
 
 class SnappedLocation(BaseModel):

@@ -26,8 +26,9 @@ from accessibility.isochrones import (
     polygons_of_costs,
 )
 from accessibility.reach import Reached
-from accessibility.routing import router_for
-from accessibility.snapping import Snapped, locate, lonlat_table
+from accessibility.budget import checkpoint
+from accessibility.routing import MatrixResult, router_for
+from accessibility.snapping import Snapped, locate, lonlat_table, snapped_lonlat
 from accessibility.transit.csa import earliest_arrival, latest_departure
 from accessibility.transit.feed import Timetable
 from accessibility.transit.model import WEIGHT, TransitModel, TransitSettings
@@ -130,6 +131,61 @@ class TransitRouter:
         late = latest_departure(m.conns, m.footpaths, deadline, since=at_s - limit_s,
                                 vehicle_only=True)  # fmt: skip
         return at_s - late
+
+    def matrix(
+        self,
+        sources_lonlat: np.ndarray,
+        destinations_lonlat: np.ndarray,
+        *,
+        at: dt.datetime | None = None,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    ) -> MatrixResult:
+        """Door-to-door times by public transport leaving at ``at`` (one scan per source).
+
+        ``durations_s[i][j]``: walk to a stop, ride (changes included), walk from where the
+        vehicle stops; or one walk all the way within the walk limit. NaN where no trip
+        within the limits exists. ``distances_m`` is NaN (a timetable has no distance).
+        """
+        m = self.model
+        at_s = self.check_time(at)
+        src = lonlat_table(sources_lonlat, name="sources")
+        dst = lonlat_table(destinations_lonlat, name="destinations")
+        s_snap = locate(m.walk, src[:, 0], src[:, 1], max_snap_m=max_snap_m, what="source",
+                        require=False)  # fmt: skip
+        d_snap = locate(m.walk, dst[:, 0], dst[:, 1], max_snap_m=max_snap_m,
+                        what="destination", require=False)  # fmt: skip
+        router = router_for(m.walk, [m.stop_snap, s_snap, d_snap])
+        stops = router.nodes(0, len(m.stop_snap))[m.stop_snap.ok]
+        s_nodes, d_nodes = router.nodes(1, len(s_snap)), router.nodes(2, len(d_snap))
+        walk = self.max_walk_s
+        access = router.one_to_many(s_nodes, stops, weight=WEIGHT, limit=walk)
+        egress = router.one_to_many(stops, d_nodes, weight=WEIGHT, limit=walk)
+        out = router.one_to_many(s_nodes, d_nodes, weight=WEIGHT, limit=walk)  # on foot
+        start = np.full(len(m.stop_snap), np.inf)
+        for i in np.flatnonzero(s_snap.ok):
+            checkpoint()
+            start[m.stop_snap.ok] = at_s + access[i]
+            alight, _ = earliest_arrival(m.conns, m.footpaths, start, until=at_s + self.max_trip_s,
+                                         vehicle_only=True)  # fmt: skip
+            e = alight[m.stop_snap.ok] - at_s
+            near = np.isfinite(e)
+            if near.any():
+                out[i] = np.minimum(out[i], np.min(e[near, None] + egress[near], axis=0))
+        out[(out > self.max_trip_s) | ~s_snap.ok[:, None] | ~d_snap.ok[None, :]] = np.inf
+        out = np.where(np.isfinite(out), out, np.nan)
+        return MatrixResult(
+            distances_m=np.full(out.shape, np.nan), durations_s=out,
+            sources_snapped=snapped_lonlat(m.walk, s_snap),
+            destinations_snapped=snapped_lonlat(m.walk, d_snap),
+            source_snap_distance_m=s_snap.snap_distance_m.copy(),
+            destination_snap_distance_m=d_snap.snap_distance_m.copy(),
+            source_on_network=s_snap.ok.copy(), destination_on_network=d_snap.ok.copy(),
+        )  # fmt: skip
+
+    @property
+    def max_trip_s(self) -> float:
+        """The longest trip that counts (seconds)."""
+        return self.model.settings.max_trip_min * 60
 
     def isochrones(
         self,

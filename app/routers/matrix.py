@@ -28,8 +28,10 @@ def post_matrix(sb: BuildDep, settings: SettingsDep, body: MatrixRequest) -> Mat
     where unreachable. Points are snapped to the nearest road (``snap_distance_m``, not
     included in the costs); a point farther than ``max_snap_m`` from every road gets a
     null row (source) or column (destination) and ``reason: not_on_network``, and the
-    other cells are answered.
+    other cells are answered. ``profile=transit`` (builds with a GTFS feed): durations by
+    walk + timetable leaving at ``departure`` (default the timetable's first departure);
+    ``distances_m`` null.
     """
     check_matrix(settings, len(body.sources), len(body.destinations))
     return matrix(sb, settings, profile=body.profile, sources=body.sources,
-                  destinations=body.destinations)  # fmt: skip
+                  destinations=body.destinations, departure=body.departure)  # fmt: skip

@@ -116,3 +116,32 @@ def test_isochrone_costs_equal_the_window_figures_at_one_departure(transit_build
     late = router.isochrones(lon, lat, minutes=[30], at=dt.datetime(2022, 9, 1, 9, 0),
                              direction="to")  # fmt: skip
     assert late.columns["direction"] == ["to"] and late.columns["area_m2"][0] > 1e6
+
+
+def test_matrix_by_transit_equals_the_window_figures_at_one_departure(transit_build_dir):
+    import datetime as dt
+
+    from accessibility.transit.requests import transit_router
+
+    b = load_build(transit_build_dir)
+    router = transit_router(b)
+    v = b.villages
+    pts = np.column_stack([v["lon"], v["lat"]])
+    src, dst = pts[:8], pts[8:16]
+    res = router.matrix(src, dst, at=dt.datetime(2022, 9, 1, 8, 0))
+    assert np.isnan(res.distances_m).all()
+    one = TransitModel.build(router.model.timetable, b.networks["walk"],
+                             TransitSettings(window_min=1, step_s=60))  # fmt: skip
+    checked = 0
+    for i in range(len(src)):
+        for j in range(len(dst)):
+            t = one.times_to_nearest(src[i : i + 1, 0], src[i : i + 1, 1], dst[j : j + 1, 0],
+                                     dst[j : j + 1, 1], start_s=8 * 3600)  # fmt: skip
+            want = t.by_departure_s[0, 0]
+            got = res.durations_s[i, j]
+            if np.isfinite(want):
+                assert got == pytest.approx(want, abs=1e-6)
+                checked += 1
+            else:
+                assert np.isnan(got)
+    assert checked > 5

@@ -144,3 +144,19 @@ def test_transit_routes_without_a_feed(client):
     for path in ("/transit", "/transit/stops"):
         r = client.get(path)
         assert r.status_code == 422 and "--gtfs" in r.json()["detail"]
+
+
+def test_matrix_by_transit(transit_client):
+    body = {"profile": "transit", "sources": [[8.6935, 49.4095], [8.7043, 49.3637]],
+            "destinations": [[8.6728, 49.4177], [8.6889, 49.3756]],
+            "departure": "2022-09-01T08:00"}  # fmt: skip
+    r = transit_client.post("/matrix", json=body)
+    assert r.status_code == 200, r.text
+    m = r.json()
+    assert m["profile"] == "transit"
+    assert all(x is None for row in m["distances_m"] for x in row)
+    assert all(isinstance(x, float) and x > 0 for row in m["durations_s"] for x in row)
+    later = transit_client.post("/matrix", json={**body, "departure": "2022-09-01T08:07"})
+    assert later.status_code == 200 and later.json()["durations_s"] != m["durations_s"]
+    r = transit_client.post("/matrix", json={**body, "profile": "car"})
+    assert r.status_code == 422 and "departure=" in r.json()["detail"]
