@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from accessibility.budget import checkpoint
 from accessibility.defaults import DEFAULT_CELL_M, DEFAULT_MAX_SNAP_M, TRANSIT_PROFILE
 from accessibility.errors import ParameterError
 from accessibility.isochrones import (
@@ -26,7 +27,6 @@ from accessibility.isochrones import (
     polygons_of_costs,
 )
 from accessibility.reach import Reached
-from accessibility.budget import checkpoint
 from accessibility.routing import MatrixResult, router_for
 from accessibility.snapping import Snapped, locate, lonlat_table, snapped_lonlat
 from accessibility.transit.csa import earliest_arrival, latest_departure
