@@ -13,12 +13,14 @@ worse, who loses access, who falls beyond a ring ("1,240 residents lose their GP
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from accessibility.defaults import TRANSIT_PROFILE
 from accessibility.errors import (
     InputFileError,
     PointOutsideNetworkError,
@@ -33,6 +35,8 @@ from accessibility.scenario_local import after_table, opened_reports
 KEY = ["village_id", "category", "profile"]
 #: a change smaller than this (metres) is rounding, not a change
 TOLERANCE_M = 0.5
+#: by public transport a change is a change of the window's median by more than this (s)
+TOLERANCE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,12 @@ class NewFacility:
     facility_id: str = ""
 
 
-def _changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """Join two long indicator tables and compute the change per row."""
+def _changes(before: pd.DataFrame, after: pd.DataFrame, *, by: str = "distance_m") -> pd.DataFrame:
+    """Join two long indicator tables and compute the change per row.
+
+    ``by``: the figure whose change is the status (``travel_time_s`` by public transport,
+    which has no distance).
+    """
     cols = ["distance_m", "travel_time_s", "nearest_by_distance_id", "reason"]
     m = before[["village_id", "village_name", "municipality", "population", "category",
                 "profile", *cols]].merge(
@@ -55,13 +63,14 @@ def _changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     )  # fmt: skip
     for c in ("distance_m", "travel_time_s"):
         m[f"{c}_change"] = m[f"{c}_after"] - m[f"{c}_before"]
-    db = m["distance_m_before"].to_numpy(dtype=float)
-    da = m["distance_m_after"].to_numpy(dtype=float)
+    db = m[f"{by}_before"].to_numpy(dtype=float)
+    da = m[f"{by}_after"].to_numpy(dtype=float)
+    tol = TOLERANCE_M if by == "distance_m" else TOLERANCE_S
     lost = np.isfinite(db) & ~np.isfinite(da)
     gained = ~np.isfinite(db) & np.isfinite(da)
     with np.errstate(invalid="ignore"):
-        worse = lost | (np.isfinite(db) & np.isfinite(da) & (da - db > TOLERANCE_M))
-        better = gained | (np.isfinite(db) & np.isfinite(da) & (db - da > TOLERANCE_M))
+        worse = lost | (np.isfinite(db) & np.isfinite(da) & (da - db > tol))
+        better = gained | (np.isfinite(db) & np.isfinite(da) & (db - da > tol))
     m["status"] = np.select(
         [lost, gained, worse, better], ["lost", "gained", "worse", "better"], default="same"
     )
@@ -177,6 +186,13 @@ def what_if(
         columns=FACILITY_COLUMNS,
     )  # fmt: skip
     profs = list(profiles) if profiles is not None else build.profiles
+    if TRANSIT_PROFILE in profs:  # by public transport: the window's medians, recomputed
+        roads = [p for p in profs if p != TRANSIT_PROFILE]
+        res = what_if(build, close=close, open_=open_, profiles=roads, persons=persons,
+                      method=method) if roads else None  # fmt: skip
+        t = _transit_changes(build, affected, fac, close, new_rows)
+        changes = t if res is None else pd.concat([res.changes, t], ignore_index=True)
+        return ScenarioResult(changes, None if res is None else res.persons)
     params = build.manifest["parameters"]
     radii = tuple(params["radii_km"])
     max_snap = float(params["max_snap_m"])
@@ -206,6 +222,25 @@ def what_if(
                            max_snap_m=max_snap, origins=sinks[0])  # fmt: skip
         table = _persons_changes(sinks[0].distance, sinks[1].distance, build.origins, radii)
     return ScenarioResult(_changes(before, after), table)
+
+
+def _transit_changes(build: Build, affected, fac, close, new_rows) -> pd.DataFrame:
+    """Return the transit figures of the affected categories with the facilities changed."""
+    from accessibility.transit.figures import long_rows, transit_table
+    from accessibility.transit.requests import transit_router
+
+    model = transit_router(build).model
+    villages = pd.DataFrame(build.villages.drop(columns="geometry"))
+    after_fac = pd.concat([fac[~fac["facility_id"].isin(close)], new_rows], ignore_index=True)
+    start = dt.datetime.fromisoformat(build.manifest["transit"]["departure"])
+    start_s = start.hour * 3600 + start.minute * 60
+    radii = tuple(build.manifest["parameters"]["radii_km"])
+    rules = _rules_for(build, affected)
+    table = transit_table(model, villages, after_fac[after_fac["category"].isin(affected)],
+                          rules, start_s=start_s)  # fmt: skip
+    ind = build.indicators
+    before = ind[ind["category"].isin(affected) & (ind["profile"] == TRANSIT_PROFILE)]
+    return _changes(before, long_rows(table, radii), by="travel_time_s")
 
 
 def _persons_changes(before: dict[tuple[str, str], np.ndarray],

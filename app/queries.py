@@ -255,7 +255,7 @@ def scenario(
     sb: ServedBuild, *, profile: str | None, close: Sequence[str], open_: Sequence[OpenFacility]
 ) -> ScenarioResponse:
     """Run a what-if scenario on one profile and shape it for the API."""
-    profile = sb.build.pick_profile(profile)
+    profile = sb.build.pick_indicator_profile(profile)
     opened = [NewFacility(category=o.category, lon=o.lon, lat=o.lat, name=o.name) for o in open_]
     result = what_if(sb.build, close=close, open_=opened, profiles=[profile])
     summary = change_summary(result.changes, profile=profile)

@@ -722,7 +722,7 @@
       sc.result = await api("scenarios", {}, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ close: sc.close, open: sc.open, profile: state.profile }),
+        body: JSON.stringify({ close: sc.close, open: sc.open, profile: apiProfile() }),
       });
     } catch (err) {
       fail(err);
@@ -793,7 +793,7 @@
       return null;
     }
     const body = { category: state.category, within_km: within, objective: sg.objective,
-                   candidates: "villages", profile: state.profile };
+                   candidates: "villages", profile: apiProfile() };
     if (!cover) body.count = count;  // cover: as many as it takes
     return body;
   }
@@ -950,7 +950,7 @@
     try {
       state.compare = await api("compare", {
         old: state.compareOld, new: state.compareNew, category: state.category,
-        profile: state.profile }, null);
+        profile: apiProfile() }, null);
       drawVillages();
       renderMode();
       renderLegend();

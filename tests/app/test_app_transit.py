@@ -160,3 +160,20 @@ def test_matrix_by_transit(transit_client):
     assert later.status_code == 200 and later.json()["durations_s"] != m["durations_s"]
     r = transit_client.post("/matrix", json={**body, "profile": "car"})
     assert r.status_code == 422 and "departure=" in r.json()["detail"]
+
+
+def test_facility_scenarios_by_transit(transit_client):
+    """Closing a school never helps by public transport, opening one never hurts."""
+    schools = transit_client.get("/facilities", params={"category": "school"}).json()
+    fid = schools["features"][0]["properties"]["facility_id"]
+    r = transit_client.post("/scenarios", json={"profile": "transit", "close": [fid]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["summary"][0]["profile"] == "transit"
+    assert {c["status"] for c in body["changes"]} <= {"same", "worse", "lost"}
+    new = {"category": "school", "lon": 8.7543, "lat": 49.3403, "name": "new"}
+    r = transit_client.post("/scenarios", json={"profile": "transit", "open": [new]})
+    assert r.status_code == 200, r.text
+    changes = r.json()["changes"]
+    assert {c["status"] for c in changes} <= {"same", "better", "gained"}
+    assert any(c["status"] in ("better", "gained") for c in changes)  # Gauangelloch, next to it
