@@ -153,6 +153,7 @@ class IsochroneQuery:
     direction: str
     contours: Contours
     departure: dt.datetime | None = None
+    window: bool = False
 
 
 async def get_isochrone_query(
@@ -193,6 +194,13 @@ async def get_isochrone_query(
             examples=["2022-09-01T08:00"],
         ),
     ] = None,
+    window: Annotated[
+        bool,
+        Query(
+            description="profile=transit only: the median over the build's departure "
+            "window from departure (every 5 minutes) instead of one time"
+        ),
+    ] = False,
 ) -> IsochroneQuery:
     """Parse and bound the contours (422 naming the limit when over)."""
     contours = check_contours(
@@ -201,7 +209,8 @@ async def get_isochrone_query(
         meters=parse_numbers("meters", meters) if meters is not None else None,
     )
     return IsochroneQuery(lon=lon, lat=lat, profile=profile, direction=direction,
-                          contours=contours, departure=departure)  # fmt: skip
+                          contours=contours, departure=departure,
+                          window=window)  # fmt: skip
 
 
 IsochroneQueryDep = Annotated[IsochroneQuery, Depends(get_isochrone_query)]

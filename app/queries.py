@@ -80,6 +80,7 @@ def isochrone_features(
     contours: Contours,
     direction: str,
     departure: dt.datetime | None = None,
+    window: bool = False,
 ) -> list[str]:
     """GeoJSON Feature texts, one per location and contour, with the villages inside.
 
@@ -87,8 +88,9 @@ def isochrone_features(
     DataFrames of the old path cost more than the search itself.
     """
     transit = profile == TRANSIT_PROFILE and sb.build.has_transit
-    if departure is not None and not transit:
-        msg = "departure= is for profile=transit (a timetable); road profiles take no time"
+    if (departure is not None or window) and not transit:
+        msg = ("departure= and window= are for profile=transit (a timetable); road profiles "
+               "take no time")  # fmt: skip
         raise InvalidParameterError(msg)
     if transit:
         router = sb.cached("transit_router", lambda: transit_router(sb.build))
@@ -111,7 +113,7 @@ def isochrone_features(
                    "max_snap_m": settings.max_snap_m, "targets": _village_points(sb)}  # fmt: skip
         if transit:
             g = router.isochrones(float(lon), float(lat), minutes=contours.minutes,
-                                  at=departure, **options)  # fmt: skip
+                                  at=departure, window=window, **options)  # fmt: skip
         else:
             g = isochrone_result(net, float(lon), float(lat), minutes=contours.minutes,
                                  meters=contours.meters, **options)  # fmt: skip
@@ -129,7 +131,8 @@ def isochrone_features(
                 "villages_without_population": inside[k]["villages_without_population"],
                 "snap_distance_m": float(c["snap_distance_m"][k]),
                 "cell_m": float(c["cell_m"][k]),
-                **({"departure": c["departure"][k]} if "departure" in c else {}),
+                **{key: c[key][k] for key in ("departure", "statistic", "window_min")
+                   if key in c},
             })  # fmt: skip
             geoms.append(g.geometry[k])
     return row_features(rows, geoms)

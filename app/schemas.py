@@ -391,6 +391,11 @@ class IsochroneRequest(BaseModel):
         description="profile=transit only: the departure (from) or arrival deadline "
         "(to), local time of the feed, on the build's timetable day",
     )
+    window: bool = Field(
+        False,
+        description="profile=transit only: the median over the build's departure window "
+        "from departure (every 5 minutes)",
+    )
 
     @field_validator("minutes", "meters", mode="before")
     @classmethod

@@ -34,6 +34,8 @@ from accessibility.transit.feed import Timetable
 from accessibility.transit.model import WEIGHT, TransitModel, TransitSettings
 
 DIRECTIONS = ("from", "to")
+#: minutes between the departures of a window isochrone (its median over them)
+WINDOW_STEP_MIN = 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,12 +93,19 @@ class TransitRouter:
         return float(when.hour * 3600 + when.minute * 60 + when.second)
 
     def reach(
-        self, snapped: Snapped, *, at_s: float, limit_s: float, direction: str = "from"
+        self,
+        snapped: Snapped,
+        *,
+        at_s: float | Sequence[float],
+        limit_s: float,
+        direction: str = "from",
     ) -> tuple[Reached, object]:
         """Door-to-node travel times within ``limit_s`` (``to``: node-to-door, by ``at_s``).
 
         Returns the reached nodes of the request's graph (the walk network with the stops
-        and the point placed) and that router (its graph draws the contours).
+        and the point placed) and that router (its graph draws the contours). With several
+        times ``at_s`` (a window), a node's cost is its median over them (no interpolation:
+        a node reached at fewer than half of the times is not reached).
         """
         if direction not in DIRECTIONS:
             msg = f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}"
@@ -109,15 +118,20 @@ class TransitRouter:
                             reverse=reverse)  # fmt: skip
         stops = router.nodes(0, len(m.stop_snap))
         door = np.where(m.stop_snap.ok, walk[stops], np.inf)
-        elapsed = self._elapsed(door, at_s, limit_s, reverse)
         walks = self.stop_walks(reverse=reverse)
-        e = elapsed[walks.stop]
-        c = e + walks.seconds
-        keep = np.isfinite(e) & (c <= limit_s)
-        best = np.full(router.n_nodes, np.inf)  # the least cost per node, by any way
-        best[walk.nodes] = walk.cost
-        np.minimum.at(best, walks.node[keep], c[keep])
-        return Reached.from_dense(best), router
+        rows = []
+        for t in np.atleast_1d(np.asarray(at_s, dtype=float)):
+            checkpoint()
+            e = self._elapsed(door, float(t), limit_s, reverse)[walks.stop]
+            c = e + walks.seconds
+            keep = np.isfinite(e) & (c <= limit_s)
+            best = np.full(router.n_nodes, np.inf)  # the least cost per node, by any way
+            best[walk.nodes] = walk.cost
+            np.minimum.at(best, walks.node[keep], c[keep])
+            rows.append(Reached.from_dense(best))
+        if len(rows) == 1:
+            return rows[0], router
+        return _median(rows), router
 
     def _elapsed(self, door: np.ndarray, at_s: float, limit_s: float, reverse: bool):
         """Time from the door to being at each stop off a vehicle (``reverse``: to the door)."""
@@ -199,20 +213,27 @@ class TransitRouter:
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         fill_holes: bool = True,
         targets: np.ndarray | None = None,
+        window: bool = False,
     ) -> ContourResult:
         """Nested contours of where one gets by public transport within ``minutes``.
 
         ``at``: the departure (``from``) or the arrival deadline (``to``: "from where can I
-        be there by 09:00"); default the timetable's first departure. Columns as
+        be there by 09:00"); default the timetable's first departure. ``window``: the
+        median over the build's departure window from ``at`` (every
+        :data:`WINDOW_STEP_MIN` minutes) instead of one time. Columns as
         :func:`accessibility.isochrones.isochrones` gives them, ``profile`` ``transit``,
-        plus ``departure``.
+        plus ``departure`` and ``statistic`` (``at`` or ``median``).
         """
         unit, values, direction, cell_m = check_request(list(minutes), None, direction, cell_m)
         at_s = self.check_time(at)
+        times = [at_s]
+        if window:
+            span = self.model.settings.window_min * 60
+            times = list(at_s + np.arange(0, span, WINDOW_STEP_MIN * 60))
         net = self.model.walk
         snapped = locate(net, lon, lat, max_snap_m=max_snap_m, what="location")
         limits = values * 60.0
-        cost, router = self.reach(snapped, at_s=at_s, limit_s=float(limits[-1]),
+        cost, router = self.reach(snapped, at_s=times, limit_s=float(limits[-1]),
                                   direction=direction)  # fmt: skip
         at_pts = None
         if targets is not None:
@@ -228,8 +249,21 @@ class TransitRouter:
         return contour_result_of(
             net, geoms, values=values, unit=unit, profile=TRANSIT_PROFILE, direction=direction,
             snap_distance_m=float(snapped.snap_distance_m[0]), cell_m=cell_used,
-            target_cost=target_cost, extra={"departure": when.isoformat(timespec="minutes")},
+            target_cost=target_cost,
+            extra={"departure": when.isoformat(timespec="minutes"),
+                   "statistic": "median" if window else "at",
+                   "window_min": self.model.settings.window_min if window else None},
         )  # fmt: skip
+
+
+def _median(rows: list[Reached]) -> Reached:
+    """Per node, the median cost over several searches (inf where not reached at one)."""
+    nodes = np.unique(np.concatenate([r.nodes for r in rows]))
+    costs = np.stack([r[nodes] for r in rows])  # searches x nodes, inf where not reached
+    k = int(np.ceil(0.5 * len(rows))) - 1
+    median = np.partition(costs, k, axis=0)[k]
+    ok = np.isfinite(median)
+    return Reached(nodes[ok], median[ok])
 
 
 def transit_router(build) -> TransitRouter:

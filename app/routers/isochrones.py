@@ -42,7 +42,7 @@ def get_isochrones(sb: BuildDep, settings: SettingsDep, q: IsochroneQueryDep) ->
     """
     texts = isochrone_features(sb, settings, [(q.lon, q.lat)], profile=q.profile,
                                contours=q.contours, direction=q.direction,
-                               departure=q.departure)  # fmt: skip
+                               departure=q.departure, window=q.window)  # fmt: skip
     return geojson_response(collection_text(texts))
 
 
@@ -57,5 +57,5 @@ def post_isochrones(sb: BuildDep, settings: SettingsDep, body: IsochroneRequest)
     contours = check_contours(settings, minutes=body.minutes, meters=body.meters)
     texts = isochrone_features(sb, settings, body.locations, profile=body.profile,
                                contours=contours, direction=body.direction,
-                               departure=body.departure)  # fmt: skip
+                               departure=body.departure, window=body.window)  # fmt: skip
     return geojson_response(collection_text(texts))

@@ -145,3 +145,33 @@ def test_matrix_by_transit_equals_the_window_figures_at_one_departure(transit_bu
             else:
                 assert np.isnan(got)
     assert checked > 5
+
+
+def test_window_isochrone_is_the_median_over_its_departures(transit_build_dir):
+    """Village costs of a window isochrone equal the model's median over the same departures
+    (every 5 minutes for the build's two hours)."""
+    import datetime as dt
+
+    from accessibility.transit.requests import WINDOW_STEP_MIN, transit_router
+
+    b = load_build(transit_build_dir)
+    router = transit_router(b)
+    lon, lat = 8.6935, 49.4095
+    v = b.villages
+    pts = np.column_stack([v["lon"], v["lat"]])
+    iso = router.isochrones(lon, lat, minutes=[60], at=dt.datetime(2022, 9, 1, 7, 0),
+                            window=True, targets=pts)  # fmt: skip
+    assert iso.columns["statistic"] == ["median"] and iso.columns["window_min"] == [120.0]
+    settings = TransitSettings(window_min=120, step_s=WINDOW_STEP_MIN * 60)
+    model = TransitModel.build(router.model.timetable, b.networks["walk"], settings)
+    compared = 0
+    for i in range(len(v)):
+        t = model.times_to_nearest(np.array([lon]), np.array([lat]), pts[i : i + 1, 0],
+                                   pts[i : i + 1, 1], start_s=7 * 3600)  # fmt: skip
+        got = iso.columns["target_cost"][0][i] * 60
+        if np.isfinite(t.median_s[0]) and t.median_s[0] <= 3600:
+            assert got == pytest.approx(t.median_s[0], abs=1e-6), v["village_id"].iloc[i]
+            compared += 1
+        else:
+            assert not np.isfinite(got)
+    assert compared >= 10

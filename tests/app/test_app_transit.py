@@ -85,7 +85,7 @@ def test_transit_isochrones_from_and_to(transit_client):
          "timetable is for 2022-09-01"),
         ({"profile": "transit", "meters": "500"}, "takes minutes="),
         ({"profile": "car", "minutes": "10", "departure": "2022-09-01T08:00"},
-         "departure= is for profile=transit"),
+         "departure= and window= are for profile=transit"),
         ({"profile": "transit", "minutes": "30", "departure": "half past eight"}, "departure"),
     ],
 )  # fmt: skip
@@ -177,3 +177,16 @@ def test_facility_scenarios_by_transit(transit_client):
     changes = r.json()["changes"]
     assert {c["status"] for c in changes} <= {"same", "better", "gained"}
     assert any(c["status"] in ("better", "gained") for c in changes)  # Gauangelloch, next to it
+
+
+def test_window_isochrone_through_the_api(transit_client):
+    r = transit_client.get("/isochrones", params={"lon": 8.6935, "lat": 49.4095,
+                                                  "profile": "transit", "minutes": "30,60",
+                                                  "departure": "2022-09-01T07:00",
+                                                  "window": "true"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    props = [f["properties"] for f in r.json()["features"]]
+    assert {p["statistic"] for p in props} == {"median"} and props[0]["window_min"] == 120
+    r = transit_client.get("/isochrones", params={"lon": 8.6935, "lat": 49.4095, "profile": "car",
+                                                  "minutes": "10", "window": "true"})  # fmt: skip
+    assert r.status_code == 422 and "window=" in r.json()["detail"]
