@@ -1080,26 +1080,21 @@ def findings(res: dict[str, Any]) -> list[str]:
     ratio = s[10_000]["seconds"] / s[100]["seconds"]
     acc = s[10_000]["steps"]["_access_pairs"] + s[10_000]["steps"]["_evaluate"]
     out.append(
-        f"- `accessibility/transit/model.py`'s docstring says \"10,000 origins cost about as "
-        f'much as a hundred"; here 10,000 cost {ratio:.0f}x as much as 100 '
-        f"({fmt_s(s[10_000]['seconds'])} against {fmt_s(s[100]['seconds'])}): the backward "
-        f"scan is once per call ({fmt_s(s[10_000]['steps']['profiles_to_targets'])}), but the "
-        f"access walks and the lookups per origin x departure ({fmt_s(acc)} of it at 10,000) "
-        "grow with the origins. Still seconds, not minutes."
+        f"- Growth with origins: 10,000 origins cost {ratio:.0f}x as much as 100 "
+        f"({fmt_s(s[10_000]['seconds'])} against {fmt_s(s[100]['seconds'])}). The backward "
+        f"profile scan runs once per call ({fmt_s(s[10_000]['steps']['profiles_to_targets'])} "
+        f"at 10,000); the access walks and the lookups per origin x departure "
+        f"({fmt_s(acc)} of it at 10,000) grow with the origins."
     )
     out.append(
-        f"- a `to` isochrone's backward scan (`csa.latest_departure`) walks through every "
-        f"connection arriving after `since` = {clock(ts['since'])} to the end of the kept "
-        f"service day: {ts['scanned']:,} of the {ts['connections']:,} connections for an "
-        f"arrival by {clock(ts['at'])} with 60 minutes, of which {ts['needed']:,} arrive by "
-        f"{clock(ts['at'])} (the others can never be used). The scan with all of them takes "
-        f"{fmt_s(ts['full_s'])}, with only those {fmt_s(ts['bounded_s'])} (10 goal stops, "
-        f"median of 5; same answer: {ts['same']}). The forward scan of a `from` request is "
-        f"bounded by `until` ({ts['forward_scanned']:,} connections for 60 minutes). Every "
-        "isochrone case is within the target all the same."
-        if ts["scanned"] > 2 * ts["needed"]
-        else f"- a `to` isochrone's backward scan looks at {ts['scanned']:,} connections, "
-        f"{ts['needed']:,} of which arrive by the deadline"
+        f"- A `to` isochrone's backward scan (`csa.latest_departure`) reads only the "
+        f"connections that arrive between `since` ({clock(ts['since'])}) and the latest "
+        f"deadline: {ts['needed']:,} of the {ts['connections']:,} connections of the kept "
+        f"day for an arrival by {clock(ts['at'])} with 60 minutes ({ts['scanned']:,} arrive "
+        f"after `since`). Timed here: {fmt_s(ts['full_s'])} given the whole day, "
+        f"{fmt_s(ts['bounded_s'])} given only those (10 goal stops, median of 5; same "
+        f"answer: {ts['same']}). The forward scan of a `from` request is bounded by `until` "
+        f"({ts['forward_scanned']:,} connections for 60 minutes)."
     )
     for key, p in iso["profiled"].items():
         callers = p["numpy_callers"].get("numpy.lexsort", {})
