@@ -210,7 +210,8 @@ def _run_stages(params: BuildParams, out: Path, key: str, hashes: dict[str, str]
     transit = None
     if params.gtfs:
         with stages.stage("transit"):
-            transit = run_transit(params, networks["walk"], villages, facilities, rules, ind)
+            transit = run_transit(params, networks["walk"], villages, facilities, rules, ind,
+                                  figures=figures)  # fmt: skip
             ind = pd.concat([ind, transit.long], ignore_index=True)
             mun = pd.concat([mun, transit.municipalities], ignore_index=True)
     broadband = None
@@ -407,7 +408,8 @@ def _origins(params: BuildParams, osm, villages: pd.DataFrame, village_polys, bo
     assigned = assign_origins(origins, villages, boundaries, village_polygons=village_polys,
                               radius_m=params.assign_radius_km * 1000.0, crs=crs)  # fmt: skip
     return ResidentFigures(assigned, rules, radii_km=params.radii_km,
-                           address_outputs=params.address_outputs)  # fmt: skip
+                           address_outputs=params.address_outputs,
+                           keep_times=("walk", "bike") if params.gtfs else ())  # fmt: skip
 
 
 def _origins_manifest(params: BuildParams, figures: ResidentFigures) -> dict[str, Any]:

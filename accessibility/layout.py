@@ -149,6 +149,11 @@ class BuildLayout:
         return self.root / "transit_municipalities.csv"
 
     @property
+    def transit_persons(self) -> Path:
+        """Over persons (builds with origins): shares within 30/45/60 min without a car (CSV)."""
+        return self.root / "transit_persons.csv"
+
+    @property
     def zonder_auto(self) -> Path:
         """Per village, wide, Dutch names: public transport and "zonder auto" minutes (CSV)."""
         return self.root / "zonder_auto.csv"

@@ -67,6 +67,10 @@ class ResidentFigures:
     rules: CategoryRules
     radii_km: tuple[float, ...] = DEFAULT_RADII_KM
     address_outputs: str = "car"
+    #: profiles whose travel time per origin and category is kept (``times``): the "without
+    #: a car" measures over persons of builds with public transport need walk and bike
+    keep_times: tuple[str, ...] = ()
+    _times: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
     _villages: list[pd.DataFrame] = field(default_factory=list, repr=False)
     _municipalities: list[pd.DataFrame] = field(default_factory=list, repr=False)
     _cbs: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
@@ -106,6 +110,12 @@ class ResidentFigures:
         if self.address_outputs == "all" or values.profile == CBS_PROFILE:
             key = (values.category, values.profile)
             self._distances[key] = values.distance_m.astype(np.float32)
+        if values.profile in self.keep_times:
+            self._times[(values.category, values.profile)] = values.travel_time_s.copy()
+
+    def times(self, category: str, profile: str) -> np.ndarray | None:
+        """Every origin's travel time (s) to the category by the profile, if kept (NaN: none)."""
+        return self._times.get((category, profile))
 
     def _levels(self) -> list[_Level]:
         """Return the village and the municipality level (made on the first call, then kept)."""

@@ -46,6 +46,17 @@ def manifest_summary_lines(manifest: dict[str, Any], path: Path, *, up_to_date: 
             f"  origins: {origins['origins']} ({origins['source']}; weighted by {methods}); "
             f"{origins['counts'].get('in_buitengebied', 0)} in a buitengebied"
         )
+    transit = m.get("transit")
+    if transit:
+        tc, st = transit["counts"], transit["settings"]
+        lines.append(
+            f"  public transport: {', '.join(transit['feeds'])} on {transit['date']}, window "
+            f"{transit['departure'][-5:]} + {st['window_min']:g} min; {tc['stops']} stops "
+            f"({tc['stops_outside_extract']} outside the extract, left out), "
+            f"{tc['connections']:,} connections, {tc['trips']:,} trips"
+            + (f"; feed warnings: {', '.join(f'{k} {v}' for k, v in transit['warnings'].items())}"
+               if transit.get("warnings") else "")
+        )  # fmt: skip
     summ = m.get("summary", {})
     prof = summ.get("profile", "car")
     persons = (origins or {}).get("summary", {}).get("categories", {})

@@ -24,6 +24,7 @@ from accessibility.transit.figures import (
     zonder_auto_wide,
 )
 from accessibility.transit.model import TransitModel, TransitSettings
+from accessibility.transit.persons import persons_table
 from accessibility.writer import write_csv
 
 #: a build keeps the connections of its day up to this time (seconds; 06:00 the next day)
@@ -40,11 +41,14 @@ class TransitOutputs:
     municipalities: pd.DataFrame
     wide: pd.DataFrame
     manifest: dict[str, Any]
+    persons: pd.DataFrame | None = None
 
     def write(self, lay: BuildLayout) -> None:
         """Write the timetable, the tables and the Dutch wide table."""
         self.timetable.save(lay.timetable)
         write_csv(self.table, lay.transit)
+        if self.persons is not None:
+            write_csv(self.persons, lay.transit_persons)
         write_csv(self.municipalities, lay.transit_municipalities)
         write_csv(self.wide, lay.zonder_auto)
 
@@ -61,8 +65,13 @@ def run_transit(
     facilities: pd.DataFrame,
     rules: CategoryRules,
     indicators: pd.DataFrame,
+    *,
+    figures=None,
 ) -> TransitOutputs:
-    """Read the feeds for the departure day, route every village, add the no-car measures."""
+    """Read the feeds for the departure day, route every village, add the no-car measures.
+
+    With ``figures`` (the build's origins): also every origin, aggregated over persons.
+    """
     settings = settings_for(params)
     start = params.transit_start_s
     # the whole service day (and its night past 24:00): isochrones ask any time of it
@@ -82,8 +91,14 @@ def run_transit(
     mun = no_car_municipalities(merged)
     mun.insert(2, "profile", PROFILE)
     wide = zonder_auto_wide(nocar, table)
-    return TransitOutputs(tt, merged, long, _municipality_rows(mun, merged), wide,
-                          _manifest(params, model, table))  # fmt: skip
+    persons = None
+    manifest = _manifest(params, model, table)
+    if figures is not None:
+        persons = persons_table(figures, model, facilities, rules, start_s=start)
+        manifest["persons"] = {"origins": len(figures.assigned),
+                               "table": BuildLayout(".").transit_persons.name}  # fmt: skip
+    return TransitOutputs(tt, merged, long, _municipality_rows(mun, merged), wide, manifest,
+                          persons)  # fmt: skip
 
 
 def _municipality_rows(mun: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:

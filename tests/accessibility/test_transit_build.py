@@ -41,6 +41,11 @@ def test_transit_outputs_and_manifest(transit_build_dir):
     lay = BuildLayout(transit_build_dir)
     wide = pd.read_csv(lay.zonder_auto)
     assert {"school_ov_mediaan_min", "school_zonder_auto_min", "school_vf"} <= set(wide.columns)
+    from accessibility.summary import manifest_summary_lines
+
+    text = "\n".join(manifest_summary_lines(b.manifest, transit_build_dir, up_to_date=True))
+    assert "public transport: vrn-rhein-neckar-2022-cut on 2022-09-01, window 07:00 + 120" in text
+    assert "354 stops (114 outside the extract, left out)" in text
     mun = pd.read_csv(lay.municipalities)
     assert "share_no_car_within_45min" in mun.columns
     assert set(mun["profile"]) == {"car", "bike", "walk", "transit"}
@@ -175,3 +180,70 @@ def test_window_isochrone_is_the_median_over_its_departures(transit_build_dir):
         else:
             assert not np.isfinite(got)
     assert compared >= 10
+
+
+@pytest.fixture(scope="module")
+def transit_persons_build(tmp_path_factory):
+    """Heidelberg + VRN with 300 SYNTHETIC addresses (seeded points, 1-4 residents each)."""
+    from accessibility.build import run_build
+    from accessibility.params import BuildParams
+    from tests.conftest import HEIDELBERG, VRN_FEED, VRN_PLACES
+
+    root = tmp_path_factory.mktemp("transit_persons")
+    rng = np.random.default_rng(7)
+    n = 300
+    pd.DataFrame({"address_id": [f"SYN{i:04d}" for i in range(n)],
+                  "residents": rng.integers(1, 5, n),
+                  "lon": rng.uniform(8.64, 8.72, n), "lat": rng.uniform(49.38, 49.42, n),
+                  "note": "SYNTHETIC test addresses"}).to_csv(root / "synthetic-addresses.csv",
+                                                              index=False)  # fmt: skip
+    out = root / "vrn-persons"
+    params = BuildParams(extract=HEIDELBERG, villages=VRN_PLACES, gtfs=(VRN_FEED,),
+                         departure="2022-09-01T07:00", addresses=root / "synthetic-addresses.csv",
+                         residents_column="residents")  # fmt: skip
+    with pytest.warns(UserWarning, match="public transport stops lie outside"):
+        run_build(params, out)
+    return out
+
+
+def test_no_car_shares_over_persons_equal_an_oracle(transit_persons_build):
+    """Per origin: the fastest of its walk, bike (whole-network matrices) and transit median
+    (the model on the origins); per village and municipality the weighted shares."""
+    from accessibility.routing import travel_matrix
+
+    b = load_build(transit_persons_build)
+    table = pd.read_csv(BuildLayout(transit_persons_build).transit_persons)
+    origins = b.origins
+    lon, lat = origins.geometry.x.to_numpy(), origins.geometry.y.to_numpy()
+    w = origins["weight"].to_numpy(float)
+    tt = Timetable.load(BuildLayout(transit_persons_build).timetable)
+    model = TransitModel.build(tt, b.networks["walk"], TransitSettings(window_min=120))
+    strictly_between = 0
+    for cat in ("school_primary", "performing_arts", "hotel"):
+        fac = b.facilities[b.facilities["category"] == cat]
+        fpts = np.column_stack([fac["lon"], fac["lat"]])
+        best = np.full(len(origins), np.inf)
+        for prof in ("walk", "bike"):
+            m = travel_matrix(b.networks[prof], np.column_stack([lon, lat]), fpts,
+                              require=False)  # fmt: skip
+            d = np.where(np.isnan(m.durations_s), np.inf, m.durations_s)
+            best = np.fmin(best, d.min(axis=1))
+        t = model.times_to_nearest(lon, lat, fac["lon"].to_numpy(), fac["lat"].to_numpy(),
+                                   start_s=7 * 3600)  # fmt: skip
+        best = np.fmin(best, np.nan_to_num(t.median_s, nan=np.inf))
+        rows = table[(table["level"] == "village") & (table["category"] == cat)]
+        assert rows["origins"].sum() == len(origins)
+        for _, r in rows.iterrows():
+            mine = (origins["village_id"] == r["id"]).to_numpy()
+            for mins in (30, 45, 60):
+                want = w[mine & (best <= mins * 60)].sum() / w[mine].sum()
+                assert r[f"share_no_car_within_{mins}min"] == pytest.approx(want, abs=1e-4)
+                strictly_between += 0.01 < want < 0.99
+        whole = table[(table["level"] == "municipality") & (table["category"] == cat)]
+        assert whole["weight"].sum() == pytest.approx(w.sum())
+    assert strictly_between >= 5  # the shares are not all 0 or 1: the test can tell
+    empty = table[table["category"] == "gp"]  # no GP in the extract
+    assert (empty["share_no_car_within_60min"] == 0).all() and empty[
+        "share_no_service"
+    ].isna().all()
+    assert b.manifest["transit"]["persons"]["origins"] == len(origins)
