@@ -88,6 +88,7 @@ class Build:
     origins: gpd.GeoDataFrame | None = None
     persons_grid: gpd.GeoDataFrame | None = None
     transit: pd.DataFrame | None = None
+    transit_persons: pd.DataFrame | None = None
     served_as: str | None = None
 
     @property
@@ -235,6 +236,9 @@ def load_build(path: str | Path, *, name: str | None = None) -> Build:
             origins=_optional(gpd.read_parquet, lay.addresses),
             persons_grid=_optional(gpd.read_parquet, lay.persons_grid),
             transit=_optional(lambda p: _read_csv(p, dtype={"village_id": str}), lay.transit),
+            transit_persons=_optional(
+                lambda p: _read_csv(p, dtype={"id": str}), lay.transit_persons
+            ),
             served_as=name,
         )
     except (OSError, ValueError, KeyError) as exc:

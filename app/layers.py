@@ -238,12 +238,15 @@ def _indicator(sb: ServedBuild, category: str | None, profile: str | None,
         return None
     b = sb.build
     prof = b.pick_indicator_profile(profile)
-    if prof == TRANSIT_PROFILE:  # public transport figures are over village points
-        if method == "persons":
-            msg = ("method='persons' has no public transport figures; profile=transit is "
-                   "over the village points (method=place_point)")  # fmt: skip
+    if prof == TRANSIT_PROFILE:  # over village points; over persons when asked and built
+        if method == "persons" and b.transit_persons is None:
+            msg = ("method='persons' needs a build with origins (addresses) and a feed; "
+                   "this one has public transport over the village points "
+                   "(method=place_point)")  # fmt: skip
             raise InvalidParameterError(msg)
-        return Indicator(b.check_category(category), prof, "place_point")
+        if method not in (None, "persons", "place_point"):
+            b.pick_method(method)  # the same 422 as the road profiles'
+        return Indicator(b.check_category(category), prof, method or "place_point")
     return Indicator(b.check_category(category), prof, b.pick_method(method))
 
 
@@ -304,12 +307,31 @@ def villages(
     counts = [c for c in sel.columns if c.startswith("count_")]
     sel = sel[["village_id", "category", "profile", *INDICATOR_FIELDS, *counts]]
     sel = sel.assign(method="place_point")
-    if ind.method == "persons":
+    if ind.method == "persons" and ind.profile != TRANSIT_PROFILE:
         sel = _with_persons(sel, _select(sb.build.persons_villages, ind), "village_id")
     if ind.profile == TRANSIT_PROFILE and sb.build.transit is not None:
         sel = sel.merge(_transit_fields(sb.build.transit, ind.category), on="village_id",
                         how="left")  # fmt: skip
+        if ind.method == "persons":
+            sel = _with_transit_persons(sel, sb.build.transit_persons, ind.category,
+                                        "village", "village_id")  # fmt: skip
     return _geo(gdf.merge(sel, on="village_id", how="left"))
+
+
+def _with_transit_persons(sel: pd.DataFrame, persons: pd.DataFrame, category: str,
+                          level: str, key: str) -> pd.DataFrame:  # fmt: skip
+    """Attach the figures over persons (``transit_persons.csv``) of a level and category.
+
+    ``travel_time_s`` becomes the weighted median over the persons where the group has
+    origins (``method`` says per row which figure it is).
+    """
+    p = persons[(persons["level"] == level) & (persons["category"] == category)]
+    p = p.drop(columns=["level", "name", "category"]).rename(columns={"id": key})
+    out = sel.merge(p, on=key, how="left")
+    has = out["origins"].fillna(0) > 0
+    out.loc[has, "travel_time_s"] = out.loc[has, "median_transit_s"]
+    out.loc[has, "method"] = "persons"
+    return out
 
 
 def _transit_fields(table: pd.DataFrame, category: str) -> pd.DataFrame:
@@ -392,7 +414,11 @@ def municipalities(
         shares = [c for c in sel.columns if c.startswith("share_no_car_") or "vf_" in c]
     sel = sel[["municipality", "category", "profile", *MUNICIPALITY_FIELDS, *shares]]
     sel = sel.assign(method="place_point")
-    if ind.method == "persons":
+    if ind.profile == TRANSIT_PROFILE:
+        if ind.method == "persons":
+            sel = _with_transit_persons(sel, b.transit_persons, ind.category, "municipality",
+                                        "municipality")  # fmt: skip
+    elif ind.method == "persons":
         sel = _with_persons(sel, _select(b.persons_municipalities, ind), "municipality")
     return _geo(gdf.merge(sel, on="municipality", how="left"))
 

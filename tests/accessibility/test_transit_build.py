@@ -247,3 +247,24 @@ def test_no_car_shares_over_persons_equal_an_oracle(transit_persons_build):
         "share_no_service"
     ].isna().all()
     assert b.manifest["transit"]["persons"]["origins"] == len(origins)
+
+
+def test_persons_figures_by_transit_through_the_api(transit_persons_build):
+    from app.main import create_app
+    from tests.app.app_helpers import TestClient, make_settings
+
+    table = pd.read_csv(BuildLayout(transit_persons_build).transit_persons, dtype={"id": str})
+    with TestClient(create_app(make_settings(build=str(transit_persons_build)))) as c:
+        r = c.get("/villages", params={"category": "school_primary", "profile": "transit",
+                                       "method": "persons"})  # fmt: skip
+        assert r.status_code == 200, r.text
+        props = {f["properties"]["village_id"]: f["properties"] for f in r.json()["features"]}
+        rows = table[(table["level"] == "village") & (table["category"] == "school_primary")]
+        for _, row in rows[rows["id"] != "buitengebied"].iterrows():
+            p = props[row["id"]]
+            assert p["method"] == "persons"
+            assert p["share_no_car_within_45min"] == pytest.approx(row["share_no_car_within_45min"],
+                                                                   abs=1e-3)  # fmt: skip
+        r = c.get("/municipalities", params={"category": "school_primary", "profile": "transit",
+                                             "method": "persons"})  # fmt: skip
+        assert r.status_code == 200, r.text
