@@ -621,11 +621,7 @@ def _contour_result(
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
 ) -> ContourResult:
     """Contours around the snapped points, the columns :func:`isochrones` returns."""
-    at = None
-    if targets is not None:
-        pts = lonlat_table(targets, name="targets")
-        at = locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="target",
-                    require=False)  # fmt: skip
+    at = locate_targets(net, targets, max_snap_m=max_snap_m)
     geoms, target_cost, cell_used = _bounded_polygons(
         net,
         snapped,
@@ -639,6 +635,15 @@ def _contour_result(
     return contour_result_of(net, geoms, values=values, unit=unit, profile=net.profile,
                              direction=direction, snap_distance_m=snap_distance_m,
                              cell_m=cell_used, target_cost=target_cost, extra=extra)  # fmt: skip
+
+
+def locate_targets(net: Network, targets, *, max_snap_m: float) -> Snapped | None:
+    """Snap the targets of a contour request (``k x 2`` lon/lat), or None without any."""
+    if targets is None:
+        return None
+    pts = lonlat_table(targets, name="targets")
+    return locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="target",
+                  require=False)  # fmt: skip
 
 
 def contour_result_of(

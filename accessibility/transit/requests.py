@@ -24,6 +24,7 @@ from accessibility.isochrones import (
     ContourResult,
     check_request,
     contour_result_of,
+    locate_targets,
     polygons_of_costs,
 )
 from accessibility.reach import Reached
@@ -235,11 +236,7 @@ class TransitRouter:
         limits = values * 60.0
         cost, router = self.reach(snapped, at_s=times, limit_s=float(limits[-1]),
                                   direction=direction)  # fmt: skip
-        at_pts = None
-        if targets is not None:
-            pts = lonlat_table(targets, name="targets")
-            at_pts = locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="target",
-                            require=False)  # fmt: skip
+        at_pts = locate_targets(net, targets, max_snap_m=max_snap_m)
         geoms, target_cost, cell_used = polygons_of_costs(
             net, router.graph, cost, snapped, limits=limits, factor=60.0, weight=WEIGHT,
             direction=direction, cell_m=cell_m, fill_holes=fill_holes, targets=at_pts,
