@@ -128,8 +128,9 @@ def read_feeds(
 def check_feeds(paths: Sequence[str | Path], date: dt.date) -> None:
     """Refuse, before any other work, a feed that lacks a file or has no service on ``date``."""
     for p in paths:
-        files = _Files(Path(p))
-        if not active_services(files, date):
+        with _Files(Path(p)) as files:
+            if active_services(files, date):
+                continue
             first, last = service_range(files)
             msg = (f"GTFS feed {p}: no service on {date.isoformat()} (its calendar runs from "
                    f"{first} to {last}); choose a --departure date inside it")  # fmt: skip
@@ -177,6 +178,13 @@ class _Files:
         if missing:
             msg = f"GTFS feed {p}: missing {', '.join(missing)}"
             raise TransitFeedError(msg)
+
+    def __enter__(self) -> _Files:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.zip is not None:
+            self.zip.close()
 
     def has(self, name: str) -> bool:
         return name in self.names
@@ -240,7 +248,12 @@ def service_range(files: _Files) -> tuple[str, str]:
 
 
 def _read_one(p: Path, index: int, date: dt.date, start_s: int, end_s: int, *, tag: str) -> _Part:
-    files = _Files(p)
+    with _Files(p) as files:
+        return _read_files(files, p, date, start_s, end_s, tag=tag)
+
+
+def _read_files(files: _Files, p: Path, date: dt.date, start_s: int, end_s: int, *,
+                tag: str) -> _Part:  # fmt: skip
     warnings: dict[str, int] = {}
     stops = _stops(files, warnings)
     routes = files.read("routes.txt", ("route_id", "route_short_name", "route_long_name",
