@@ -21,6 +21,9 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+#: a JSON true or false only (not 0, 1 or "yes")
+StrictFlag = Annotated[bool, Strict()]
+
 #: a travel profile of the build (GET /builds lists them; they come from its profiles file)
 Profile = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 #: OpenAPI text of a profile parameter
@@ -356,7 +359,19 @@ class ItemFeature(Feature[AnyGeometry, OpenProperties]):
 
 
 # --- requests ------------------------------------------------------------------------------
-class IsochroneRequest(BaseModel):
+class _WithDeparture(BaseModel):
+    """A body with an optional ``departure`` (profile=transit): an ISO date-time text."""
+
+    @field_validator("departure", mode="before", check_fields=False)
+    @classmethod
+    def _departure_text(cls, value: object) -> object:
+        if not isinstance(value, str):  # null or a number: leave it out for none
+            msg = "must be a date and time like 2022-09-01T08:00 (leave it out for none)"
+            raise ValueError(msg)
+        return value
+
+
+class IsochroneRequest(_WithDeparture):
     """Isochrones for several locations at once: give ``minutes`` or ``meters``."""
 
     model_config = ConfigDict(
@@ -391,7 +406,7 @@ class IsochroneRequest(BaseModel):
         description="profile=transit only: the departure (from) or arrival deadline "
         "(to), local time of the feed, on the build's timetable day",
     )
-    window: bool = Field(
+    window: StrictFlag = Field(
         False,
         description="profile=transit only: the median over the build's departure window "
         "from departure (every 5 minutes)",
@@ -413,7 +428,7 @@ class IsochroneRequest(BaseModel):
         return self
 
 
-class MatrixRequest(BaseModel):
+class MatrixRequest(_WithDeparture):
     """Sources and destinations as [lon, lat] pairs."""
 
     model_config = ConfigDict(

@@ -190,3 +190,21 @@ def test_window_isochrone_through_the_api(transit_client):
     r = transit_client.get("/isochrones", params={"lon": 8.6935, "lat": 49.4095, "profile": "car",
                                                   "minutes": "10", "window": "true"})  # fmt: skip
     assert r.status_code == 422 and "window=" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "needle"),
+    [
+        ("/isochrones", {"locations": [[8.6935, 49.4095]], "minutes": [5], "window": 0},
+         "body 'window'"),
+        ("/isochrones", {"locations": [[8.6935, 49.4095]], "minutes": [5], "departure": None},
+         "body 'departure'"),
+        ("/matrix", {"sources": [[8.6935, 49.4095]], "destinations": [[8.69, 49.40]],
+                     "departure": 1662012000}, "body 'departure'"),
+    ],
+)  # fmt: skip
+def test_transit_body_fields_are_strict(transit_client, path, body, needle):
+    """A departure is a date-time text and window a JSON boolean: no null, number or 0/1."""
+    r = transit_client.post(path, json={"profile": "transit", **body})
+    assert r.status_code == 422, r.text
+    assert needle in r.json()["detail"]
