@@ -55,7 +55,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 OSM = ROOT / "data" / "samples" / "heidelberg-2024-09-08.osm.pbf"
-GTFS = Path("/work/shared/data/gtfs/vrn-rhein-neckar-2022-cut.gtfs.zip")
+GTFS = ROOT / "data" / "samples" / "vrn-rhein-neckar-2022-cut.gtfs.zip"
 DAY = dt.date(2022, 9, 1)  # a Thursday, 739 trips run
 BBOX = (8.64, 8.72, 49.38, 49.42)  # lon_min, lon_max, lat_min, lat_max of the origins
 FIRST_MIN, LAST_MIN = 7 * 60, 9 * 60  # departure minutes after local midnight, inclusive
