@@ -173,7 +173,9 @@ class Build:
             msg = (
                 f"profile 'transit' has no road network for this request in build "
                 f"{self.name!r}; by public transport ask /villages, /municipalities, "
-                "/isochrones or /transit (road profiles: " + ", ".join(self.profiles) + ")"
+                "/isochrones, /catchments, /matrix, /scenarios or /transit (road profiles: "
+                + ", ".join(self.profiles)
+                + ")"
             )
             raise UnknownProfileError(msg)
         if profile not in self.networks:

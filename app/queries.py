@@ -146,19 +146,35 @@ def catchment_frame(
     profile: str | None,
     minutes: float,
     direction: str,
+    departure: dt.datetime | None = None,
+    window: bool = False,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Compute the catchment of a category (one row), and every village, inside or not.
 
-    A category without facilities has an empty catchment (null geometry, area 0).
+    A category without facilities has an empty catchment (null geometry, area 0). By
+    public transport (``profile=transit``) at ``departure`` (or the window's median).
     """
-    net = sb.build.network(profile)
-    profile = net.profile
+    transit = profile == TRANSIT_PROFILE and sb.build.has_transit
+    if (departure is not None or window) and not transit:
+        msg = ("departure= and window= are for profile=transit (a timetable); road profiles "
+               "take no time")  # fmt: skip
+        raise InvalidParameterError(msg)
     fac = facilities(sb, category=category)
+    if transit:
+        router = sb.cached("transit_router", lambda: transit_router(sb.build))
+    else:
+        net = sb.build.network(profile)
+        profile = net.profile
     if len(fac):
-        poly = catchment(net, fac[["lon", "lat"]].to_numpy(dtype=float), minutes=minutes,
-                         direction=direction, cell_m=settings.isochrone_cell_m,
-                         fill_holes=settings.isochrone_fill_holes,
-                         max_snap_m=settings.max_snap_m, targets=_village_points(sb))  # fmt: skip
+        pts = fac[["lon", "lat"]].to_numpy(dtype=float)
+        options = {"direction": direction, "cell_m": settings.isochrone_cell_m,
+                   "fill_holes": settings.isochrone_fill_holes,
+                   "max_snap_m": settings.max_snap_m, "targets": _village_points(sb)}  # fmt: skip
+        if transit:
+            poly = router.catchment(pts, minutes=minutes, at=departure, window=window,
+                                    **options).to_frame()  # fmt: skip
+        else:
+            poly = catchment(net, pts, minutes=minutes, **options)
         used = int(poly["points_used"].iloc[0])
         cost_min = poly["target_cost"].iloc[0]
         area, geom = float(poly["area_m2"].iloc[0]), poly.geometry.iloc[0]
@@ -177,6 +193,8 @@ def catchment_frame(
         "population_inside": _sum(pop[inside]), "population_outside": _sum(pop[~inside]),
         "cell_m": cell,
     }  # fmt: skip
+    if transit and len(fac):
+        head.update({k: poly[k].iloc[0] for k in ("departure", "statistic", "window_min")})
     villages = pd.DataFrame({
         "kind": "village", "village_id": v["village_id"].to_numpy(),
         "village_name": v["village_name"].to_numpy(),

@@ -225,14 +225,51 @@ class TransitRouter:
         :func:`accessibility.isochrones.isochrones` gives them, ``profile`` ``transit``,
         plus ``departure`` and ``statistic`` (``at`` or ``median``).
         """
-        unit, values, direction, cell_m = check_request(list(minutes), None, direction, cell_m)
+        _, values, direction, cell_m = check_request(list(minutes), None, direction, cell_m)
+        snapped = locate(self.model.walk, lon, lat, max_snap_m=max_snap_m, what="location")
+        return self._contours(snapped, values, at=at, direction=direction, cell_m=cell_m,
+                              fill_holes=fill_holes, max_snap_m=max_snap_m, targets=targets,
+                              window=window)  # fmt: skip
+
+    def catchment(
+        self,
+        lonlat: np.ndarray,
+        *,
+        minutes: float,
+        at: dt.datetime | None = None,
+        direction: str = "to",
+        cell_m: float = DEFAULT_CELL_M,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        fill_holes: bool = True,
+        targets: np.ndarray | None = None,
+        window: bool = False,
+    ) -> ContourResult:
+        """Return the area within ``minutes`` of ANY of several points by public transport.
+
+        ``direction="to"`` (default): from where one reaches a point in time (arriving by
+        ``at``); ``"from"``: where one gets from a point leaving at ``at``. Points farther
+        than ``max_snap_m`` from the walk network are skipped (``points_used``).
+        """
+        _, values, direction, cell_m = check_request([minutes], None, direction, cell_m,
+                                                     one_limit=True)  # fmt: skip
+        pts = lonlat_table(lonlat, name="points")
+        snapped = locate(self.model.walk, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m,
+                         what="point", require=False)  # fmt: skip
+        return self._contours(snapped, values, at=at, direction=direction, cell_m=cell_m,
+                              fill_holes=fill_holes, max_snap_m=max_snap_m, targets=targets,
+                              window=window,
+                              extra={"points_used": int(snapped.ok.sum())})  # fmt: skip
+
+    def _contours(self, snapped: Snapped, values: np.ndarray, *, at, direction, cell_m,
+                  fill_holes, max_snap_m, targets, window,
+                  extra=None) -> ContourResult:  # fmt: skip
+        """Draw the contours of the node costs from the snapped points (a time or a window)."""
         at_s = self.check_time(at)
         times = [at_s]
         if window:
             span = self.model.settings.window_min * 60
             times = list(at_s + np.arange(0, span, WINDOW_STEP_MIN * 60))
         net = self.model.walk
-        snapped = locate(net, lon, lat, max_snap_m=max_snap_m, what="location")
         limits = values * 60.0
         cost, router = self.reach(snapped, at_s=times, limit_s=float(limits[-1]),
                                   direction=direction)  # fmt: skip
@@ -243,13 +280,16 @@ class TransitRouter:
         )  # fmt: skip
         when = dt.datetime.combine(self.model.timetable.date, dt.time()) + dt.timedelta(
             seconds=at_s)  # fmt: skip
+        ok = snapped.ok
+        snap_m = float(np.nanmean(snapped.snap_distance_m[ok])) if ok.any() else float("nan")
         return contour_result_of(
-            net, geoms, values=values, unit=unit, profile=TRANSIT_PROFILE, direction=direction,
-            snap_distance_m=float(snapped.snap_distance_m[0]), cell_m=cell_used,
+            net, geoms, values=values, unit="minutes", profile=TRANSIT_PROFILE,
+            direction=direction, snap_distance_m=snap_m, cell_m=cell_used,
             target_cost=target_cost,
             extra={"departure": when.isoformat(timespec="minutes"),
                    "statistic": "median" if window else "at",
-                   "window_min": self.model.settings.window_min if window else None},
+                   "window_min": self.model.settings.window_min if window else None,
+                   **(extra or {})},
         )  # fmt: skip
 
 

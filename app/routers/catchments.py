@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -75,6 +76,22 @@ def get_catchment(
             "village as a point with inside and travel_time_s"
         ),
     ] = "area",
+    departure: Annotated[
+        dt.datetime | None,
+        Query(
+            description="profile=transit only: the arrival deadline (direction=to) or the "
+            "departure (from), local time of the feed, on the build's timetable day; "
+            "default its first departure",
+            examples=["2022-09-01T09:00"],
+        ),
+    ] = None,
+    window: Annotated[
+        bool,
+        Query(
+            description="profile=transit only: the median over the build's departure "
+            "window from departure (every 5 minutes)"
+        ),
+    ] = False,
 ) -> Response:
     """Return the catchment of a category, or every village inside or outside it.
 
@@ -89,7 +106,7 @@ def get_catchment(
     check_minutes(settings, minutes)
     area, villages = catchment_frame(
         sb, settings, category=sb.build.check_category(category), profile=profile,
-        minutes=minutes, direction=direction,
+        minutes=minutes, direction=direction, departure=departure, window=window,
     )  # fmt: skip
     if layer == "villages":
         return geojson_response(collection_text(features(villages, id_column="village_id")))

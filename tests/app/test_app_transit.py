@@ -52,9 +52,8 @@ def test_transit_on_a_build_without_a_feed_says_how(client):
 
 
 def test_road_only_routes_refuse_transit_with_a_4xx(transit_client):
-    r = transit_client.get(
-        "/catchments", params={"category": "school", "profile": "transit", "minutes": 10}
-    )
+    r = transit_client.get("/closures", params={"category": "school", "profile": "transit",
+                                                "within_km": 3})  # fmt: skip
     assert r.status_code == 422
     assert "transit" in r.json()["detail"]
 
@@ -208,3 +207,22 @@ def test_transit_body_fields_are_strict(transit_client, path, body, needle):
     r = transit_client.post(path, json={"profile": "transit", **body})
     assert r.status_code == 422, r.text
     assert needle in r.json()["detail"]
+
+
+def test_catchments_by_transit(transit_client):
+    """Villages inside a transit catchment are those whose transit time to a school, arriving
+    by 09:00, is within the minutes; the area grows with the minutes."""
+    base = {"category": "school", "profile": "transit", "departure": "2022-09-01T09:00"}
+    small = transit_client.get("/catchments", params={**base, "minutes": 10})
+    large = transit_client.get("/catchments", params={**base, "minutes": 30})
+    assert small.status_code == 200 and large.status_code == 200, small.text
+    a, b = small.json()["features"][0]["properties"], large.json()["features"][0]["properties"]
+    assert a["profile"] == "transit" and a["departure"] == "2022-09-01T09:00"
+    assert 0 < a["area_m2"] < b["area_m2"] and a["villages_inside"] <= b["villages_inside"]
+    v = transit_client.get("/catchments", params={**base, "minutes": 30, "layer": "villages"})
+    inside = [f["properties"] for f in v.json()["features"] if f["properties"]["inside"]]
+    assert len(inside) == b["villages_inside"] > 0
+    assert all(p["travel_time_s"] <= 30 * 60 for p in inside)
+    r = transit_client.get("/catchments", params={"category": "school", "profile": "car",
+                                                  "minutes": 10, "window": "true"})  # fmt: skip
+    assert r.status_code == 422 and "window=" in r.json()["detail"]
