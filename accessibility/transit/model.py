@@ -196,7 +196,7 @@ class TransitModel:
 def _stop_walks(walk: Network, snap: Snapped, limit_s: float) -> Footpaths:
     """Return the walks between stops within ``limit_s`` on the walk network (sparse)."""
     n = len(snap)
-    if limit_s <= 0 or n == 0:
+    if limit_s <= 0 or not snap.ok.any():
         return Footpaths.empty(n)
     router = router_for(walk, [snap])
     nodes = router.nodes(0, n)

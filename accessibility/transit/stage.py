@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from accessibility.defaults import DEFAULT_NO_CAR_MINUTES
+from accessibility.errors import TransitFeedError
 from accessibility.facilities import CategoryRules
 from accessibility.layout import BuildLayout
 from accessibility.network import Network
@@ -78,6 +79,7 @@ def run_transit(
     end = max(int(start + settings.scan_seconds), DAY_END_S)
     tt = read_feeds(params.gtfs, params.departure_time.date(), start_s=0, end_s=end)
     model = TransitModel.build(tt, walk, settings)
+    check_stops_on_network(model)
     if model.stops_off_network:
         warnings.warn(f"{model.stops_off_network:,} of {tt.n_stops:,} public transport stops "
                       "lie outside the walk network of the extract (farther than 500 m from a "
@@ -99,6 +101,19 @@ def run_transit(
                                "table": BuildLayout(".").transit_persons.name}  # fmt: skip
     return TransitOutputs(tt, merged, long, _municipality_rows(mun, merged), wide, manifest,
                           persons)  # fmt: skip
+
+
+def check_stops_on_network(model: TransitModel) -> None:
+    """Refuse a feed none of whose stops lies on the extract's walk network (another region).
+
+    Some stops outside the extract are normal (a feed covers more than the extract): they are
+    counted and left out.
+    """
+    n = model.timetable.n_stops
+    if n and model.stops_off_network == n:
+        msg = (f"none of the {n:,} stops of the GTFS feed(s) lies within 500 m of the walk "
+               "network of the extract: a feed of another region, or another extract?")  # fmt: skip
+        raise TransitFeedError(msg)
 
 
 def _municipality_rows(mun: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:

@@ -375,3 +375,15 @@ def test_profiles_keep_the_trip_with_fewer_vehicles_that_arrives_as_early():
     i = lo + int(np.searchsorted(p.dep[p.ptr[0] : p.ptr[1]], hms("08:10")))
     assert p.arr[i] == hms("08:25") and p.rides[i] == 1
     assert p.at(0, hms("08:12")) == hms("08:25")  # later: the two vehicles, as early
+
+
+def test_a_feed_of_another_region_is_refused(feed):
+    """Some stops outside the extract are counted; none inside is an error."""
+    from accessibility.transit.stage import check_stops_on_network
+
+    tt = read_feeds([feed], TUESDAY, start_s=0, end_s=hms("30:00"))
+    check_stops_on_network(TransitModel.build(tt, toy_street()))  # all on the street: fine
+    far = make_network({0: (50_000.0, 50_000.0), 1: (50_100.0, 50_000.0)},
+                       [(0, 1, True, True, 3.6)], profile="walk")  # fmt: skip
+    with pytest.raises(TransitFeedError, match=r"none of the 4 stops .* another region"):
+        check_stops_on_network(TransitModel.build(tt, far))
