@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,24 @@ class Build:
     transit: pd.DataFrame | None = None
     transit_persons: pd.DataFrame | None = None
     served_as: str | None = None
+    #: made on first use, then kept: the public transport router (``transit_router``)
+    _lazy: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lazy_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def transit_router(self):
+        """Return the public transport router (timetable on the walk network), made once.
+
+        Raises
+        ------
+        UnknownProfileError
+            When the build has no public transport (the message says how to add it).
+        """
+        from accessibility.transit.requests import transit_router
+
+        with self._lazy_lock:
+            if "transit_router" not in self._lazy:
+                self._lazy["transit_router"] = transit_router(self)
+            return self._lazy["transit_router"]
 
     @property
     def name(self) -> str:

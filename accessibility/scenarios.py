@@ -227,9 +227,8 @@ def what_if(
 def _transit_changes(build: Build, affected, fac, close, new_rows) -> pd.DataFrame:
     """Return the transit figures of the affected categories with the facilities changed."""
     from accessibility.transit.figures import long_rows, transit_table
-    from accessibility.transit.requests import transit_router
 
-    model = transit_router(build).model
+    model = build.transit_router().model
     villages = pd.DataFrame(build.villages.drop(columns="geometry"))
     after_fac = pd.concat([fac[~fac["facility_id"].isin(close)], new_rows], ignore_index=True)
     start = dt.datetime.fromisoformat(build.manifest["transit"]["departure"])

@@ -24,7 +24,6 @@ from accessibility.precision import round_values
 from accessibility.routing import travel_matrix
 from accessibility.scenarios import NewFacility, change_summary, what_if
 from accessibility.snapping import locate
-from accessibility.transit.requests import transit_router
 from app.config import Settings
 from app.errors import InvalidParameterError
 from app.geojson import records, row_features
@@ -71,6 +70,21 @@ def _village_points(sb: ServedBuild) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
+def _transit_router(sb: ServedBuild, profile: str | None, departure: dt.datetime | None, *,
+                    window: bool = False):  # fmt: skip
+    """Return the build's transit router for ``profile=transit``, else None (roads).
+
+    ``departure`` and ``window`` with a road profile are a 422: a road takes no time.
+    """
+    if profile == TRANSIT_PROFILE and sb.build.has_transit:
+        return sb.build.transit_router()
+    if departure is not None or window:
+        msg = ("departure= and window= are for profile=transit (a timetable); road profiles "
+               "take no time")  # fmt: skip
+        raise InvalidParameterError(msg)
+    return None
+
+
 def isochrone_features(
     sb: ServedBuild,
     settings: Settings,
@@ -87,13 +101,9 @@ def isochrone_features(
     Written from plain rows (:func:`app.geojson.row_features`): on a small network the
     DataFrames of the old path cost more than the search itself.
     """
-    transit = profile == TRANSIT_PROFILE and sb.build.has_transit
-    if (departure is not None or window) and not transit:
-        msg = ("departure= and window= are for profile=transit (a timetable); road profiles "
-               "take no time")  # fmt: skip
-        raise InvalidParameterError(msg)
+    router = _transit_router(sb, profile, departure, window=window)
+    transit = router is not None
     if transit:
-        router = sb.cached("transit_router", lambda: transit_router(sb.build))
         net = router.model.walk
         if contours.meters is not None:
             msg = "profile=transit takes minutes= (a timetable has no distance contours)"
@@ -154,15 +164,10 @@ def catchment_frame(
     A category without facilities has an empty catchment (null geometry, area 0). By
     public transport (``profile=transit``) at ``departure`` (or the window's median).
     """
-    transit = profile == TRANSIT_PROFILE and sb.build.has_transit
-    if (departure is not None or window) and not transit:
-        msg = ("departure= and window= are for profile=transit (a timetable); road profiles "
-               "take no time")  # fmt: skip
-        raise InvalidParameterError(msg)
+    router = _transit_router(sb, profile, departure, window=window)
+    transit = router is not None
     fac = facilities(sb, category=category)
-    if transit:
-        router = sb.cached("transit_router", lambda: transit_router(sb.build))
-    else:
+    if not transit:
         net = sb.build.network(profile)
         profile = net.profile
     if len(fac):
@@ -222,15 +227,12 @@ def matrix(
     departure: dt.datetime | None = None,
 ) -> MatrixResponse:
     """Shortest distances and fastest durations, null where unreachable."""
-    if profile == TRANSIT_PROFILE and sb.build.has_transit:
-        router = sb.cached("transit_router", lambda: transit_router(sb.build))
+    router = _transit_router(sb, profile, departure)
+    if router is not None:
         res = router.matrix(np.asarray(sources, dtype=float),
                             np.asarray(destinations, dtype=float), at=departure,
                             max_snap_m=settings.max_snap_m)  # fmt: skip
     else:
-        if departure is not None:
-            msg = "departure= is for profile=transit (a timetable); road profiles take no time"
-            raise InvalidParameterError(msg)
         net = sb.build.network(profile)
         profile = net.profile
         res = travel_matrix(net, np.asarray(sources, dtype=float),

@@ -21,6 +21,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from accessibility.defaults import DEFAULT_TARGET_SHARE
+
 #: a JSON true or false only (not 0, 1 or "yes")
 StrictFlag = Annotated[bool, Strict()]
 
@@ -682,7 +684,9 @@ class SuggestRequest(BaseModel):
         "villages", pattern=CANDIDATES_PATTERN,
         description="villages (without the facility within 1 km) or grid:<size>km|m",
     )  # fmt: skip
-    target_share: float = Field(0.95, gt=0, le=1, description="cover: share to bring within")
+    target_share: float = Field(
+        DEFAULT_TARGET_SHARE, gt=0, le=1, description="cover: share to bring within"
+    )
     time_budget_s: float | None = Field(
         None,
         ge=0,

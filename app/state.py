@@ -23,7 +23,6 @@ from accessibility.errors import AccessibilityError, BuildNotFoundError
 from accessibility.isochrones import prepare_network
 from accessibility.layout import edges_layer
 from accessibility.model import Build, load_build
-from accessibility.transit.requests import transit_router
 from app.errors import BuildUnavailableError, NotFoundError
 
 logger = logging.getLogger("bereik.app")
@@ -110,7 +109,7 @@ class ServedBuild:
         """
         prepare_network(self.build.network())
         if self.build.has_transit:  # the timetable, and the walks from every stop both ways
-            router = self.cached("transit_router", lambda: transit_router(self.build))
+            router = self.build.transit_router()
             for reverse in (False, True):
                 router.stop_walks(reverse=reverse)
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from accessibility.defaults import DEFAULT_CATCHMENT_MIN
 from app.deps import BuildDep, SettingsDep
 from app.errors import error_responses
 from app.geojson import records
@@ -118,7 +119,7 @@ def get_access(
     category: Category,
     catchment_minutes: Annotated[
         float, Query(gt=0, description="Travel time within which a facility is used")
-    ] = 15.0,
+    ] = DEFAULT_CATCHMENT_MIN,
     method: Annotated[
         Literal["e2sfca", "2sfca"],
         Query(description="e2sfca: weights 1, 0.68, 0.22 over the thirds; 2sfca: weight 1"),

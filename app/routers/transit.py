@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from accessibility.defaults import TRANSIT_PROFILE
-from accessibility.transit.requests import transit_router
 from accessibility.transit.whatif import NewLine, TransitChange, compare_change
 from app.deps import BuildDep
 from app.errors import error_responses
@@ -29,7 +28,7 @@ MAX_LINE_STOPS = 100
 
 def _router(sb: ServedBuild):
     sb.build.pick_indicator_profile(TRANSIT_PROFILE)  # a 422 saying how, without a feed
-    return sb.cached("transit_router", lambda: transit_router(sb.build))
+    return sb.build.transit_router()
 
 
 @router.get("", operation_id="get_transit", summary="The build's public transport",
