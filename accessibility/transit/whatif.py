@@ -21,7 +21,7 @@ import pandas as pd
 
 from accessibility.errors import ParameterError
 from accessibility.transit.feed import Timetable
-from accessibility.transit.model import TransitModel, TransitTimes
+from accessibility.transit.model import TransitModel
 
 #: road length over straight-line length of an added line (rural roads, as 1.3 is common)
 DETOUR = 1.3
@@ -208,26 +208,31 @@ def compare_change(
     *,
     start_s: float,
     threshold_min: float | None = None,
+    before_s: np.ndarray | None = None,
 ) -> TransitComparison:
     """Figures of one category's facilities before and after ``change``, per village.
 
     ``facilities``: those of one category. ``threshold_min``: also say who crosses it.
+    ``before_s``: the villages' medians as the build has them (NaN: none); computed when
+    not given.
     """
     after_model = TransitModel.build(apply_change(model.timetable, change), model.walk,
                                      model.settings)  # fmt: skip
     lon, lat = villages["lon"].to_numpy(float), villages["lat"].to_numpy(float)
     flon, flat = facilities["lon"].to_numpy(float), facilities["lat"].to_numpy(float)
-    before = model.times_to_nearest(lon, lat, flon, flat, start_s=start_s)
+    if before_s is None:
+        before_s = model.times_to_nearest(lon, lat, flon, flat, start_s=start_s).median_s
     after = after_model.times_to_nearest(lon, lat, flon, flat, start_s=start_s)
-    return TransitComparison(_table(villages, before, after, threshold_min), change.synthetic)
+    table = _table(villages, np.asarray(before_s, dtype=float), after.median_s, threshold_min)
+    return TransitComparison(table, change.synthetic)
 
 
-def _table(villages, before: TransitTimes, after: TransitTimes, threshold_min) -> pd.DataFrame:
+def _table(villages, before: np.ndarray, after: np.ndarray, threshold_min) -> pd.DataFrame:
     df = villages[["village_id", "village_name", "municipality", "population"]].copy()
-    df["median_before_s"] = before.median_s
-    df["median_after_s"] = after.median_s
-    b = np.where(np.isnan(before.median_s), np.inf, before.median_s)
-    a = np.where(np.isnan(after.median_s), np.inf, after.median_s)
+    df["median_before_s"] = before
+    df["median_after_s"] = after
+    b = np.where(np.isnan(before), np.inf, before)
+    a = np.where(np.isnan(after), np.inf, after)
     both = np.isfinite(a) & np.isfinite(b)
     df["change_s"] = np.subtract(a, b, out=np.full(len(a), np.nan), where=both)
     df["effect"] = np.select([a > b + 0.5, a < b - 0.5], ["loses", "gains"], "same")

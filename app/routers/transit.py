@@ -123,8 +123,12 @@ def post_scenario(sb: BuildDep, body: TransitScenarioRequest) -> Response:
     start = b.manifest["transit"]["departure"]
     start_s = dt.datetime.fromisoformat(start).hour * 3600 + dt.datetime.fromisoformat(
         start).minute * 60  # fmt: skip
+    ind = b.indicators
+    stored = ind[(ind["profile"] == TRANSIT_PROFILE) & (ind["category"] == cat)]
+    before = stored.set_index("village_id")["travel_time_s"].reindex(villages["village_id"])
     result = compare_change(model, change, villages, fac, start_s=start_s,
-                            threshold_min=body.threshold_min)  # fmt: skip
+                            threshold_min=body.threshold_min,
+                            before_s=before.to_numpy(dtype=float))  # fmt: skip
     t = result.table
     gdf = gpd.GeoDataFrame(t, geometry=b.villages.geometry.to_numpy(), crs="EPSG:4326")
     pop = t["population"].fillna(0)
