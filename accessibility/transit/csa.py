@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -63,8 +64,20 @@ class Footpaths:
         src = np.repeat(np.arange(n), np.diff(self.ptr))
         return Footpaths.from_pairs(n, self.target, src, self.seconds)
 
+    @cached_property
+    def backward(self) -> Footpaths:
+        """The walks from their targets back, made once (the backward scans ask per request)."""
+        return self.reversed()
+
     def lists(self) -> list[list[tuple[int, float]]]:
-        """Per stop, its (target, seconds) pairs, self first with 0 s (for the scans)."""
+        """Per stop, its (target, seconds) pairs, self first with 0 s (for the scans).
+
+        Made once and kept: every scan of a request reads them, none changes them.
+        """
+        return self._lists
+
+    @cached_property
+    def _lists(self) -> list[list[tuple[int, float]]]:
         out = []
         for s in range(len(self.ptr) - 1):
             lo, hi = self.ptr[s], self.ptr[s + 1]
@@ -131,7 +144,7 @@ def latest_departure(
     door may end), -inf where none does.
     """
     late = np.asarray(deadline, dtype=float).copy()
-    back = walks.reversed().lists()
+    back = walks.backward.lists()
     usable = np.flatnonzero((conns.arr >= since) & (conns.arr <= np.max(late, initial=-INF)))
     order = usable[np.argsort(-conns.arr[usable], kind="stable")]
     ok = np.zeros(conns.n_trips, bool)
