@@ -44,6 +44,10 @@ DEFAULT_ADDRESS_OUTPUTS = "car"
 #: the road network layers (edges_<profile>) in bereik.gpkg: yes, no, or auto (yes up to
 #: GPKG_EDGES_AUTO_MAX edges over all profiles; a province's roads would be most of the
 #: build's write time: `bereik export` gives them on request)
+#: travel matrices on networks of at most this many nodes use a contraction-hierarchy index
+#: (accessibility.matrix_index; prepared on the first matrix, about 0.1 s at 3,000 nodes and
+#: 2 s at 50,000); larger networks keep the bounded searches (docs/benchmarks-scale.md)
+MATRIX_INDEX_MAX_NODES = 50_000
 DEFAULT_GPKG_EDGES = "auto"
 GPKG_EDGES_CHOICES = ("auto", "yes", "no")
 GPKG_EDGES_AUTO_MAX = 300_000

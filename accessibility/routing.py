@@ -24,7 +24,8 @@ from typing import Protocol
 import numpy as np
 
 from accessibility.defaults import DEFAULT_MAX_SNAP_M
-from accessibility.engine import WEIGHTS, StreetRouter
+from accessibility.engine import WEIGHTS, StreetRouter, VirtualGraph
+from accessibility.matrix_index import MatrixIndex, attach, index_for, point_costs
 from accessibility.network import Network
 from accessibility.reach import Reached
 from accessibility.snapping import Snapped, locate, lonlat_table, snapped_lonlat
@@ -132,6 +133,7 @@ def travel_matrix(
     *,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     require: bool = True,
+    use_index: bool = True,
 ) -> MatrixResult:
     """Shortest distance and fastest duration from every source to every destination.
 
@@ -147,6 +149,10 @@ def travel_matrix(
         True (default): a point beyond ``max_snap_m`` is an error. False: its row or column
         is NaN and ``*_on_network`` says which (the other cells are answered, as OSRM and
         Valhalla do).
+    use_index
+        True (default): where the network has a contraction-hierarchy index
+        (:func:`accessibility.matrix_index.index_for`), costs come from it, summed in
+        millimetres and milliseconds; False: always the searches (exact floats).
 
     Returns
     -------
@@ -164,8 +170,10 @@ def travel_matrix(
 
     Notes
     -----
-    The network itself is neither modified nor copied. Memory is ``min(n, m) x nodes``
-    floats, in batches of at most :data:`accessibility.engine.MAX_DIJKSTRA_CELLS`.
+    The network itself is neither modified nor copied. With an index, the cost is the
+    upward search spaces of the points' network nodes; without one, one search per source
+    and weight (memory ``min(n, m) x nodes`` floats, in batches of at most
+    :data:`accessibility.engine.MAX_DIJKSTRA_CELLS`).
     """
     src = lonlat_table(sources_lonlat, name="sources")
     dst = lonlat_table(destinations_lonlat, name="destinations")
@@ -176,9 +184,13 @@ def travel_matrix(
     router = router_for(net, [s_snap, d_snap])
     s_nodes = router.nodes(0, len(s_snap))
     d_nodes = router.nodes(1, len(d_snap))
+    index = index_for(net, WEIGHTS) if use_index else None
     out = {}
     for w in WEIGHTS:
-        cost = router.one_to_many(s_nodes, d_nodes, weight=w)
+        if index is not None:
+            cost = _indexed(index, router.graph, s_nodes, d_nodes, weight=w)
+        else:
+            cost = router.one_to_many(s_nodes, d_nodes, weight=w)
         cost = np.where(np.isfinite(cost), cost, np.nan)
         cost[cost < ZERO_COST] = 0.0
         out[w] = np.ascontiguousarray(cost)
@@ -192,3 +204,12 @@ def travel_matrix(
         source_on_network=s_snap.ok.copy(),
         destination_on_network=d_snap.ok.copy(),
     )
+
+
+def _indexed(
+    index: MatrixIndex, vg: VirtualGraph, sources: np.ndarray, targets: np.ndarray, *, weight: str
+) -> np.ndarray:
+    """Return ``sources x targets`` costs of one weight from the index (points attached aside)."""
+    tail, head, (cost,) = vg.virtual_arcs([weight])
+    att = attach(vg.net.n_nodes, tail, head, cost, sources, targets)
+    return point_costs(index, weight, att)

@@ -226,8 +226,9 @@ def _random_grid(seed, size=5, spacing=200.0):
     return make_network(nodes, edges)
 
 
+@pytest.mark.parametrize("use_index", [True, False], ids=["index", "searches"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_matrix_matches_networkx_oracle(seed):
+def test_matrix_matches_networkx_oracle(seed, use_index):
     net = _random_grid(seed)
     G = net.to_networkx(geometry=False)
     ids = net.node_osmid
@@ -236,7 +237,7 @@ def test_matrix_matches_networkx_oracle(seed):
     everyone = np.unique(np.concatenate([net.edge_u, net.edge_v]))  # nodes with a road
     few = rng.choice(everyone, size=6, replace=False)
     for src, dst in ((few, everyone), (everyone, few)):  # forward and reversed searches
-        r = travel_matrix(net, lonlat(*xy[src]), lonlat(*xy[dst]))
+        r = travel_matrix(net, lonlat(*xy[src]), lonlat(*xy[dst]), use_index=use_index)
         for weight, got in (("length", r.distances_m), ("travel_time", r.durations_s)):
             expected = np.full((len(src), len(dst)), np.nan)
             for i, s in enumerate(src):

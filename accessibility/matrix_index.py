@@ -1,0 +1,205 @@
+"""A contraction-hierarchy index for travel matrices (RoutingKit's CCH, via pyroutingkit).
+
+A travel matrix on a network without an index runs one whole-network search per source and
+weight. A *customizable contraction hierarchy* (Dibbelt, Strasser and Wagner 2016; the C++
+of RoutingKit, KIT) orders the nodes once by nested dissection (inertial flow on the node
+coordinates), adds the shortcuts of that order, and is then *customized* per weight; a
+many-to-many query walks only the upward search spaces of its sources and targets.
+
+Its costs are integers: every arc weight is rounded to ``1 / resolution`` of its unit
+(:func:`resolution`: millimetres and milliseconds where the network's total fits in 32
+bits), so a route of ``k`` arcs is off by at most ``k / (2 * resolution)``; OSRM sums
+decimetres and deciseconds the same way.
+
+The index answers costs between network nodes. The points of a request (on edges, as
+virtual nodes of :class:`accessibility.engine.VirtualGraph`) are attached on the side: a
+small search on the request's virtual arcs only gives, per source, the network nodes it
+leaves by (and their cost), per destination the nodes it is entered from, and the direct
+cost where one reaches the other without touching the network (two points on one street).
+The matrix is the cheapest of the direct cost and ``exit + index + entry`` (a min-plus
+product over a few nodes per point).
+
+Which networks get an index, and when, is :func:`index_for`'s decision (one place):
+networks of at most :data:`accessibility.defaults.MATRIX_INDEX_MAX_NODES` nodes get one on
+their first matrix, cached for the network's lifetime (about 0.1 s at 3,000 nodes);
+larger ones keep the bounded scipy searches (see ``docs/benchmarks-scale.md`` for the
+index measured on the SYNTHETIC grids, where its preparation grows faster than the
+searches it saves).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from accessibility.defaults import MATRIX_INDEX_MAX_NODES
+from accessibility.network import Network, arcs_to_csr
+
+#: the index's largest cost (RoutingKit's ``inf_weight``, 2^31 - 1); also its "unreachable"
+INF_WEIGHT = 2**31 - 1
+#: finest resolution: 1,000 integer units per metre or second (millimetres, milliseconds)
+MAX_RESOLUTION = 1000.0
+#: coarsest resolution still used (centimetres, hundredths of a second); below it: no index
+MIN_RESOLUTION = 100.0
+
+
+def resolution(weights: np.ndarray) -> float:
+    """Integer units per unit for ``weights`` so that no route can pass ``INF_WEIGHT``.
+
+    A shortest route uses an arc at most once, so the sum of all arc weights bounds its
+    cost: the resolution is the finest power of ten up to :data:`MAX_RESOLUTION` at which
+    that sum stays below :data:`INF_WEIGHT`. 0 when even :data:`MIN_RESOLUTION` does not fit.
+    """
+    total = float(np.sum(weights[np.isfinite(weights)]))
+    res = MAX_RESOLUTION
+    while res >= MIN_RESOLUTION:
+        if total * res < INF_WEIGHT - 1:
+            return res
+        res /= 10.0
+    return 0.0
+
+
+@dataclass(eq=False)
+class MatrixIndex:
+    """One network's hierarchy, customized for each weight (``metrics``, ``resolutions``)."""
+
+    net: Network
+    metrics: dict[str, object]
+    resolutions: dict[str, float]
+
+    @classmethod
+    def prepare(cls, net: Network, weights: tuple[str, ...]) -> MatrixIndex | None:
+        """Order, contract and customize ``net`` for ``weights``; None without pyroutingkit.
+
+        Also None when a weight's total does not fit the index's 32-bit costs at
+        :data:`MIN_RESOLUTION` (a continent by the centimetre): the caller searches instead.
+        """
+        try:
+            from pyroutingkit import CCHMetric, CCHTopology
+        except ImportError:  # an optional speed-up: without it, the matrix searches
+            return None
+        a = net.arcs
+        res = {w: resolution(a[w]) for w in weights}
+        if not all(res.values()):
+            return None
+        topo = CCHTopology()
+        # inertial flow needs planar positions only: the metric x, y serve as lon, lat
+        topo.build(a["tail"].astype(np.uint32), a["head"].astype(np.uint32),
+                   np.asarray(net.node_y, dtype=np.float32),
+                   np.asarray(net.node_x, dtype=np.float32), net.n_nodes)  # fmt: skip
+        metrics = {}
+        for w in weights:
+            m = CCHMetric(topo)
+            m.customize(np.rint(a[w] * res[w]).astype(np.uint32))
+            metrics[w] = m
+        return cls(net, metrics, res)
+
+    def node_costs(self, weight: str, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Costs between network nodes, ``sources x targets`` (inf: unreachable)."""
+        if len(sources) == 0 or len(targets) == 0:
+            return np.full((len(sources), len(targets)), np.inf)
+        raw = self.metrics[weight].distances_many_to_many(
+            np.asarray(sources, dtype=np.uint32), np.asarray(targets, dtype=np.uint32)
+        )
+        raw = np.asarray(raw, dtype=np.float64)
+        return np.where(raw >= INF_WEIGHT, np.inf, raw / self.resolutions[weight])
+
+
+_INDEXES: weakref.WeakKeyDictionary[Network, MatrixIndex | None] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def index_for(
+    net: Network, weights: tuple[str, ...], *, max_nodes: int = MATRIX_INDEX_MAX_NODES
+) -> MatrixIndex | None:
+    """Return the network's index (prepared on first use), or None: search without one.
+
+    None for networks of more than ``max_nodes`` nodes, without pyroutingkit, or where
+    the costs do not fit (:meth:`MatrixIndex.prepare`). Prepared once per network object,
+    under a lock (concurrent first requests wait for the one preparation).
+    """
+    if net.n_nodes > max_nodes or net.n_nodes == 0:
+        return None
+    with _LOCK:
+        if net not in _INDEXES:
+            _INDEXES[net] = MatrixIndex.prepare(net, weights)
+        return _INDEXES[net]
+
+
+@dataclass(frozen=True)
+class Attachments:
+    """How a request's points join the network, from a search on its virtual arcs only.
+
+    ``exit_node``/``exit_cost``/``exit_point``: network nodes a source leaves by (point
+    index per row); ``entry_*`` the same for destinations (node -> point); ``direct``: the
+    ``sources x destinations`` cost without touching the network's own arcs (inf: none).
+    """
+
+    exit_node: np.ndarray
+    exit_cost: np.ndarray
+    exit_point: np.ndarray
+    entry_node: np.ndarray
+    entry_cost: np.ndarray
+    entry_point: np.ndarray
+    direct: np.ndarray
+
+
+def attach(
+    n_network: int,
+    tail: np.ndarray,
+    head: np.ndarray,
+    cost: np.ndarray,
+    sources: np.ndarray,
+    targets: np.ndarray,
+) -> Attachments:
+    """Search the virtual arcs (``tail -> head``, ``cost``) from sources and to targets.
+
+    Every virtual arc has a virtual end, so these arcs form a small graph: its nodes are
+    the placed points and the network nodes at the ends of their edges. Nodes below
+    ``n_network`` are the network's.
+    """
+    nodes = np.unique(np.concatenate([tail, head, sources, targets]))
+    local = np.searchsorted(nodes, [tail, head])
+    g = arcs_to_csr(local[0], local[1], cost, len(nodes))
+    s_loc, t_loc = np.searchsorted(nodes, sources), np.searchsorted(nodes, targets)
+    own = np.flatnonzero(nodes < n_network)
+    fwd = dijkstra(g, directed=True, indices=s_loc) if len(s_loc) else np.zeros((0, len(nodes)))
+    rev = (dijkstra(g.T.tocsr(), directed=True, indices=t_loc) if len(t_loc)
+           else np.zeros((0, len(nodes))))  # fmt: skip
+    ei, ej = np.nonzero(np.isfinite(fwd[:, own]))
+    ni, nj = np.nonzero(np.isfinite(rev[:, own]))
+    return Attachments(
+        exit_node=nodes[own][ej], exit_cost=fwd[:, own][ei, ej], exit_point=ei,
+        entry_node=nodes[own][nj], entry_cost=rev[:, own][ni, nj], entry_point=ni,
+        direct=fwd[:, t_loc],
+    )  # fmt: skip
+
+
+def point_costs(index: MatrixIndex, weight: str, att: Attachments) -> np.ndarray:
+    """Return ``sources x destinations`` costs: the direct one or exit + index + entry, cheapest."""
+    out = att.direct.copy()
+    if len(att.exit_node) == 0 or len(att.entry_node) == 0:
+        return out
+    a_nodes, a_pos = np.unique(att.exit_node, return_inverse=True)
+    b_nodes, b_pos = np.unique(att.entry_node, return_inverse=True)
+    between = index.node_costs(weight, a_nodes, b_nodes)  # exit nodes x entry nodes
+    # exit node -> destination: through its best entry (entries are grouped by point)
+    to_dst, dst = _min_by_group(between[:, b_pos] + att.entry_cost, att.entry_point, axis=1)
+    # source -> destination: through its best exit
+    via, src = _min_by_group(to_dst[a_pos] + att.exit_cost[:, None], att.exit_point, axis=0)
+    out[np.ix_(src, dst)] = np.minimum(out[np.ix_(src, dst)], via)
+    return out
+
+
+def _min_by_group(
+    values: np.ndarray, group: np.ndarray, *, axis: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum of ``values`` over the positions of each ``group`` along ``axis``, and the groups."""
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    return np.minimum.reduceat(np.take(values, order, axis=axis), starts, axis=axis), g[starts]

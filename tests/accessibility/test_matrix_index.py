@@ -1,0 +1,95 @@
+"""The contraction-hierarchy index of travel matrices: against the searches, and its limits."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from accessibility.crs import to_wgs84
+from accessibility.engine import WEIGHTS
+from accessibility.matrix_index import (
+    INF_WEIGHT,
+    MatrixIndex,
+    attach,
+    index_for,
+    point_costs,
+    resolution,
+)
+from accessibility.routing import travel_matrix
+from tests.conftest import make_network
+
+
+@pytest.mark.parametrize(
+    ("total", "expected"),
+    [(1.0, 1000.0), (2.0e6, 1000.0), (2.2e6, 100.0), (2.0e7, 100.0), (2.2e7, 0.0)],
+)
+def test_resolution_keeps_every_route_below_the_index_infinity(total, expected):
+    weights = np.array([total / 2, total / 2, np.inf])  # inf arcs (closed) do not count
+    assert resolution(weights) == expected
+    if expected:
+        assert total * expected < INF_WEIGHT
+
+
+def _points(net, idx, rng, jitter_m=25.0):
+    x = net.node_x[idx] + rng.normal(0, jitter_m, len(idx))
+    y = net.node_y[idx] + rng.normal(0, jitter_m, len(idx))
+    return np.column_stack(to_wgs84(x, y, net.crs))
+
+
+@pytest.mark.parametrize("profile", ["car", "walk"])
+def test_index_equals_the_searches_on_the_demo(demo_build, profile):
+    """Real network (turn restrictions, one-ways): same cells, costs within the rounding."""
+    net = demo_build.network(profile)
+    assert index_for(net, WEIGHTS) is not None
+    rng = np.random.default_rng(7)
+    src = _points(net, rng.choice(net.n_nodes, 40, replace=False), rng)
+    dst = _points(net, rng.choice(net.n_nodes, 30, replace=False), rng)
+    dst = np.vstack([dst, src[:5] + 1e-5, [[0.0, 0.0]]])  # near a source; far off the roads
+    a = travel_matrix(net, src, dst, require=False, use_index=True)
+    b = travel_matrix(net, src, dst, require=False, use_index=False)
+    for field in ("distances_m", "durations_s"):
+        x, y = getattr(a, field), getattr(b, field)
+        np.testing.assert_array_equal(np.isnan(x), np.isnan(y))
+        # each arc rounded to 1/1000 of a metre or second: a route of k arcs is off by k/2000
+        np.testing.assert_allclose(x, y, rtol=0, atol=0.05)
+    assert np.isnan(a.durations_s[:, -1]).all()
+    assert np.isfinite(a.durations_s[:, :-1]).mean() > 0.9
+
+
+def test_two_points_on_a_one_way_street_by_hand():
+    """0 -> 1 one way (1 km at 36 km/h), 1 <-> 2 both ways: the direct cost and the detour."""
+    net = make_network(
+        {0: (0, 0), 1: (1000, 0), 2: (1000, 500)}, [(0, 1, True, False, 36.0), (1, 2)]
+    )
+    ll = np.column_stack(to_wgs84(net.node_x[[0, 0]] + [200.0, 700.0], net.node_y[[0, 0]], net.crs))
+    r = travel_matrix(net, ll, ll, use_index=True)
+    # along the one-way street 200 -> 700 m; back: no way (the street only runs forward)
+    np.testing.assert_allclose(r.distances_m, [[0, 500], [np.nan, 0]], atol=1e-3)
+    np.testing.assert_allclose(r.durations_s, [[0, 50], [np.nan, 0]], atol=1e-3)
+
+
+def test_exit_index_entry_by_hand():
+    """Attachments built by hand: the cheapest of direct and exit + index + entry."""
+    net = make_network({0: (0, 0), 1: (1000, 0), 2: (2000, 0)}, [(0, 1), (1, 2)])
+    index = MatrixIndex.prepare(net, WEIGHTS)
+    # source 3 leaves by node 0 (10 m) or node 1 (990 m); target 4 entered from node 2 (5 m)
+    # or node 1 (995 m); target 5 directly from the source (7 m)
+    tail = np.array([3, 3, 2, 1, 3])
+    head = np.array([0, 1, 4, 4, 5])
+    cost = np.array([10.0, 990.0, 5.0, 995.0, 7.0])
+    att = attach(net.n_nodes, tail, head, cost, np.array([3]), np.array([4, 5]))
+    got = point_costs(index, "length_m", att)
+    # via node 1: 990 + 0 + 995 = 1985; via 0 -> 2: 10 + 2000 + 5 = 2015; via 1 -> 2: 1995
+    np.testing.assert_allclose(got, [[1985.0, 7.0]])
+
+
+def test_large_networks_and_missing_library_fall_back_to_searches(monkeypatch):
+    net = make_network({0: (0, 0), 1: (1000, 0)}, [(0, 1)])
+    assert index_for(net, WEIGHTS, max_nodes=1) is None
+    monkeypatch.setitem(sys.modules, "pyroutingkit", None)  # import fails
+    assert MatrixIndex.prepare(net, WEIGHTS) is None
+    ll = np.column_stack(to_wgs84(net.node_x + np.array([100.0, -100.0]), net.node_y, net.crs))
+    r = travel_matrix(net, ll[:1], ll[1:], use_index=False)
+    np.testing.assert_allclose(r.distances_m, [[800.0]], atol=1e-3)
