@@ -7,7 +7,7 @@ coordinates), adds the shortcuts of that order, and is then *customized* per wei
 many-to-many query walks only the upward search spaces of its sources and targets.
 
 Its costs are integers: every arc weight is rounded to ``1 / resolution`` of its unit
-(:func:`resolution`: millimetres and milliseconds where the network's total fits in 32
+(:func:`resolution`: millimetres and milliseconds where the longest route fits in 32
 bits), so a route of ``k`` arcs is off by at most ``k / (2 * resolution)``; OSRM sums
 decimetres and deciseconds the same way.
 
@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from accessibility.defaults import MATRIX_INDEX_MAX_NODES
 from accessibility.network import Network, arcs_to_csr
@@ -47,20 +47,40 @@ MAX_RESOLUTION = 1000.0
 MIN_RESOLUTION = 100.0
 
 
-def resolution(weights: np.ndarray) -> float:
-    """Integer units per unit for ``weights`` so that no route can pass ``INF_WEIGHT``.
+def resolution(net: Network, weight: str) -> float:
+    """Integer units per unit of ``weight`` so that no shortest route can pass ``INF_WEIGHT``.
 
-    A shortest route uses an arc at most once, so the sum of all arc weights bounds its
-    cost: the resolution is the finest power of ten up to :data:`MAX_RESOLUTION` at which
-    that sum stays below :data:`INF_WEIGHT`. 0 when even :data:`MIN_RESOLUTION` does not fit.
+    The finest power of ten up to :data:`MAX_RESOLUTION` at which :func:`longest_route`
+    stays below :data:`INF_WEIGHT`; 0 when even :data:`MIN_RESOLUTION` does not fit.
     """
-    total = float(np.sum(weights[np.isfinite(weights)]))
+    bound = longest_route(net, weight)
     res = MAX_RESOLUTION
     while res >= MIN_RESOLUTION:
-        if total * res < INF_WEIGHT - 1:
+        if bound * res < INF_WEIGHT - 1:
             return res
         res /= 10.0
     return 0.0
+
+
+def longest_route(net: Network, weight: str) -> float:
+    """Return an upper bound of every shortest route's cost on ``net`` (two searches).
+
+    From a node ``v`` of the largest strongly connected part: a route from ``a`` to ``b``
+    is at most ``d(a, v) + d(v, b)`` inside that part, and a shortest route uses every arc
+    outside it at most once; so the bound is the farthest cost to ``v``, plus the farthest
+    from ``v``, plus the sum of the arcs not inside the part.
+    """
+    a = net.arcs
+    w = np.where(np.isfinite(a[weight]), a[weight], 0.0)
+    g = arcs_to_csr(a["tail"], a["head"], w, net.n_nodes)
+    _, label = connected_components(g, directed=True, connection="strong")
+    big = np.bincount(label).argmax()
+    v = int(np.flatnonzero(label == big)[0])
+    out = dijkstra(g, directed=True, indices=v)
+    into = dijkstra(g.T.tocsr(), directed=True, indices=v)
+    inside = (label[a["tail"]] == big) & (label[a["head"]] == big)
+    far = out[np.isfinite(out)].max() + into[np.isfinite(into)].max()
+    return float(far + w[~inside].sum())
 
 
 @dataclass(eq=False)
@@ -70,6 +90,9 @@ class MatrixIndex:
     net: Network
     metrics: dict[str, object]
     resolutions: dict[str, float]
+    #: one query at a time: pyroutingkit releases the GIL and its metrics keep query state
+    #: (concurrent queries on one metric crash the process)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def prepare(cls, net: Network, weights: tuple[str, ...]) -> MatrixIndex | None:
@@ -83,7 +106,7 @@ class MatrixIndex:
         except ImportError:  # an optional speed-up: without it, the matrix searches
             return None
         a = net.arcs
-        res = {w: resolution(a[w]) for w in weights}
+        res = {w: resolution(net, w) for w in weights}
         if not all(res.values()):
             return None
         topo = CCHTopology()
@@ -102,9 +125,10 @@ class MatrixIndex:
         """Costs between network nodes, ``sources x targets`` (inf: unreachable)."""
         if len(sources) == 0 or len(targets) == 0:
             return np.full((len(sources), len(targets)), np.inf)
-        raw = self.metrics[weight].distances_many_to_many(
-            np.asarray(sources, dtype=np.uint32), np.asarray(targets, dtype=np.uint32)
-        )
+        src = np.asarray(sources, dtype=np.uint32)
+        dst = np.asarray(targets, dtype=np.uint32)
+        with self.lock:
+            raw = self.metrics[weight].distances_many_to_many(src, dst)
         raw = np.asarray(raw, dtype=np.float64)
         return np.where(raw >= INF_WEIGHT, np.inf, raw / self.resolutions[weight])
 

@@ -23,7 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
-from accessibility.defaults import DEFAULT_MAX_SNAP_M
+from accessibility.defaults import DEFAULT_MAX_SNAP_M, MATRIX_INDEX_MAX_NODES
 from accessibility.engine import WEIGHTS, StreetRouter, VirtualGraph
 from accessibility.matrix_index import MatrixIndex, attach, index_for, point_costs
 from accessibility.network import Network
@@ -133,7 +133,7 @@ def travel_matrix(
     *,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     require: bool = True,
-    use_index: bool = True,
+    index_max_nodes: int = MATRIX_INDEX_MAX_NODES,
 ) -> MatrixResult:
     """Shortest distance and fastest duration from every source to every destination.
 
@@ -149,10 +149,11 @@ def travel_matrix(
         True (default): a point beyond ``max_snap_m`` is an error. False: its row or column
         is NaN and ``*_on_network`` says which (the other cells are answered, as OSRM and
         Valhalla do).
-    use_index
-        True (default): where the network has a contraction-hierarchy index
-        (:func:`accessibility.matrix_index.index_for`), costs come from it, summed in
-        millimetres and milliseconds; False: always the searches (exact floats).
+    index_max_nodes
+        Networks of at most this many nodes answer from a contraction-hierarchy index
+        (:func:`accessibility.matrix_index.index_for`, prepared on the first matrix),
+        costs summed in millimetres and milliseconds; larger ones (and 0) search (exact
+        floats).
 
     Returns
     -------
@@ -184,7 +185,7 @@ def travel_matrix(
     router = router_for(net, [s_snap, d_snap])
     s_nodes = router.nodes(0, len(s_snap))
     d_nodes = router.nodes(1, len(d_snap))
-    index = index_for(net, WEIGHTS) if use_index else None
+    index = index_for(net, WEIGHTS, max_nodes=index_max_nodes)
     out = {}
     for w in WEIGHTS:
         if index is not None:

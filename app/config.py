@@ -12,7 +12,12 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from accessibility.defaults import DEFAULT_BUILD, DEFAULT_CELL_M, DEFAULT_MAX_SNAP_M
+from accessibility.defaults import (
+    DEFAULT_BUILD,
+    DEFAULT_CELL_M,
+    DEFAULT_MAX_SNAP_M,
+    MATRIX_INDEX_MAX_NODES,
+)
 from accessibility.isochrones import CELL_M_RANGE, MAX_CONTOURS
 from accessibility.store import build_ref
 
@@ -57,6 +62,14 @@ class Settings(BaseSettings):
     )
     max_locations: int = Field(10, ge=1, description="Most locations in one isochrone POST.")
     max_matrix_cells: int = Field(2_500, ge=1, description="Most sources x destinations.")
+    matrix_index_max_nodes: int = Field(
+        MATRIX_INDEX_MAX_NODES,
+        ge=0,
+        description=(
+            "Matrices on networks of at most this many nodes use a contraction-hierarchy "
+            "index, made on the first matrix of a profile (0: never; larger networks search)."
+        ),
+    )
     max_scenario_changes: int = Field(
         20, ge=1, description="Most facilities closed plus opened in one scenario request."
     )

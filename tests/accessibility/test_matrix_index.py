@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -10,26 +11,15 @@ import pytest
 from accessibility.crs import to_wgs84
 from accessibility.engine import WEIGHTS
 from accessibility.matrix_index import (
-    INF_WEIGHT,
     MatrixIndex,
     attach,
     index_for,
+    longest_route,
     point_costs,
     resolution,
 )
 from accessibility.routing import travel_matrix
 from tests.conftest import make_network
-
-
-@pytest.mark.parametrize(
-    ("total", "expected"),
-    [(1.0, 1000.0), (2.0e6, 1000.0), (2.2e6, 100.0), (2.0e7, 100.0), (2.2e7, 0.0)],
-)
-def test_resolution_keeps_every_route_below_the_index_infinity(total, expected):
-    weights = np.array([total / 2, total / 2, np.inf])  # inf arcs (closed) do not count
-    assert resolution(weights) == expected
-    if expected:
-        assert total * expected < INF_WEIGHT
 
 
 def _points(net, idx, rng, jitter_m=25.0):
@@ -47,8 +37,8 @@ def test_index_equals_the_searches_on_the_demo(demo_build, profile):
     src = _points(net, rng.choice(net.n_nodes, 40, replace=False), rng)
     dst = _points(net, rng.choice(net.n_nodes, 30, replace=False), rng)
     dst = np.vstack([dst, src[:5] + 1e-5, [[0.0, 0.0]]])  # near a source; far off the roads
-    a = travel_matrix(net, src, dst, require=False, use_index=True)
-    b = travel_matrix(net, src, dst, require=False, use_index=False)
+    a = travel_matrix(net, src, dst, require=False, index_max_nodes=10**9)
+    b = travel_matrix(net, src, dst, require=False, index_max_nodes=0)
     for field in ("distances_m", "durations_s"):
         x, y = getattr(a, field), getattr(b, field)
         np.testing.assert_array_equal(np.isnan(x), np.isnan(y))
@@ -64,7 +54,7 @@ def test_two_points_on_a_one_way_street_by_hand():
         {0: (0, 0), 1: (1000, 0), 2: (1000, 500)}, [(0, 1, True, False, 36.0), (1, 2)]
     )
     ll = np.column_stack(to_wgs84(net.node_x[[0, 0]] + [200.0, 700.0], net.node_y[[0, 0]], net.crs))
-    r = travel_matrix(net, ll, ll, use_index=True)
+    r = travel_matrix(net, ll, ll, index_max_nodes=10**9)
     # along the one-way street 200 -> 700 m; back: no way (the street only runs forward)
     np.testing.assert_allclose(r.distances_m, [[0, 500], [np.nan, 0]], atol=1e-3)
     np.testing.assert_allclose(r.durations_s, [[0, 50], [np.nan, 0]], atol=1e-3)
@@ -91,5 +81,34 @@ def test_large_networks_and_missing_library_fall_back_to_searches(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyroutingkit", None)  # import fails
     assert MatrixIndex.prepare(net, WEIGHTS) is None
     ll = np.column_stack(to_wgs84(net.node_x + np.array([100.0, -100.0]), net.node_y, net.crs))
-    r = travel_matrix(net, ll[:1], ll[1:], use_index=False)
+    r = travel_matrix(net, ll[:1], ll[1:], index_max_nodes=0)
     np.testing.assert_allclose(r.distances_m, [[800.0]], atol=1e-3)
+
+
+def test_concurrent_matrices_on_one_index(demo_build):
+    """Requests run in threads: the index answers one query at a time (no crash, same cells)."""
+    net = demo_build.network("car")
+    rng = np.random.default_rng(11)
+    jobs = [_points(net, rng.choice(net.n_nodes, 30, replace=False), rng) for _ in range(6)]
+    expected = [travel_matrix(net, p, p, require=False).durations_s for p in jobs]
+    got: list = [None] * len(jobs)
+
+    def run(i):
+        got[i] = travel_matrix(net, jobs[i], jobs[i], require=False).durations_s
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(e, g)
+
+
+def test_longest_route_bounds_every_shortest_route():
+    """Two parts: a two-way street 0-1-2 and a one-way spur 3 -> 0 outside the strong part."""
+    net = make_network({0: (0, 0), 1: (1000, 0), 2: (3000, 0), 3: (0, 500)},
+                       [(0, 1), (1, 2), (3, 0, True, False, 36.0)])  # fmt: skip
+    # farthest to and from node 0 inside {0, 1, 2}: 3,000 m each way; the spur adds 500 m
+    assert longest_route(net, "length_m") == pytest.approx(3000 + 3000 + 500)
+    assert resolution(net, "length_m") == 1000.0
