@@ -62,6 +62,13 @@ DEFAULT_GRID_M = 250.0
 CANDIDATE_VILLAGE_FREE_M = 1000.0
 #: most candidate sites one question may weigh (more is an error naming this limit)
 DEFAULT_MAX_CANDIDATES = 5000
+#: the objectives of ``bereik suggest`` / ``POST /suggest`` (accessibility.suggest), here so
+#: that the command line lists them without importing the solver
+OBJECTIVES = {
+    "coverage": "most persons newly within the threshold (maximal coverage)",
+    "median": "least total distance over persons (p-median, capped at the search bound)",
+    "cover": "fewest sites until the target share is within the threshold (set cover)",
+}
 #: ``cover``: the share of all persons to bring within the threshold
 DEFAULT_TARGET_SHARE = 0.95
 #: ``median``: costs are searched up to this many times the threshold
@@ -73,6 +80,8 @@ MAX_SUGGEST_SITES = 50
 #: integer programmes with more terms than this (about the site-person pairs that can
 #: change an answer) are solved greedily only
 MAX_EXACT_PAIRS = 400_000
+#: supply against demand (``bereik access``): the methods (accessibility.planning)
+SUPPLY_METHODS = ("e2sfca", "2sfca")
 #: supply against demand (``bereik access``): the travel-time catchment (minutes)
 DEFAULT_CATCHMENT_MIN = 15.0
 

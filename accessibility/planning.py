@@ -29,6 +29,7 @@ from accessibility.defaults import (
     DEFAULT_RADII_KM,
     DEFAULT_SUGGEST_BUDGET_S,
     DEFAULT_TARGET_SHARE,
+    SUPPLY_METHODS,
 )
 from accessibility.errors import InputFileError, ParameterError
 from accessibility.fairness import fairness_table
@@ -37,9 +38,6 @@ from accessibility.model import Build
 from accessibility.placement import Candidates, SitingProblem, candidates_for, demand_of
 from accessibility.suggest import Suggestion, suggest
 from accessibility.supply import PER_PERSONS, aggregate, e2sfca_zones, two_stage_fca
-
-#: supply methods: name -> zones of the catchment (None: weight 1 throughout)
-SUPPLY_METHODS = ("e2sfca", "2sfca")
 
 
 def _no_candidates() -> Candidates:

@@ -41,16 +41,11 @@ from accessibility.defaults import (
     DEFAULT_TARGET_SHARE,
     MAX_EXACT_PAIRS,
     MAX_SUGGEST_SITES,
+    OBJECTIVES,
 )
 from accessibility.errors import ParameterError
 from accessibility.placement import SiteCosts, SitingProblem
 
-#: objective name -> what it optimises (the command line's and the API's help)
-OBJECTIVES = {
-    "coverage": "most persons newly within the threshold (maximal coverage)",
-    "median": "least total distance over persons (p-median, capped at the search bound)",
-    "cover": "fewest sites until the target share is within the threshold (set cover)",
-}
 _EPS = 1e-9
 
 

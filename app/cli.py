@@ -501,7 +501,7 @@ def _planning_common(p: argparse.ArgumentParser) -> None:
 
 
 def _suggest_arguments(p: argparse.ArgumentParser) -> None:
-    from accessibility.suggest import OBJECTIVES
+    from accessibility.defaults import OBJECTIVES
 
     _planning_common(p)
     p.add_argument("--within-km", type=_positive, required=True,
@@ -526,7 +526,7 @@ def _suggest_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _access_arguments(p: argparse.ArgumentParser) -> None:
-    from accessibility.planning import SUPPLY_METHODS
+    from accessibility.defaults import SUPPLY_METHODS
 
     _planning_common(p)
     p.add_argument("--catchment-minutes", type=_positive, default=DEFAULT_CATCHMENT_MIN,
