@@ -15,10 +15,12 @@ table). A missing category/profile pair gives null columns, never 0.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Sequence
 
 import pandas as pd
 
+from accessibility.defaults import TRANSIT_PROFILE
 from accessibility.errors import WideTableError
 
 __all__ = [
@@ -37,6 +39,11 @@ NEAREST_FIELDS = ("nearest_by_distance_id", "nearest_by_time_id")
 #: fields of the municipality itself in ``municipalities.csv`` (the same in every row of it)
 MUNICIPALITY_FIELDS = ("municipality", "villages", "population", "weighting")
 _PAIR = ("category", "profile")
+#: fields a profile does not measure (public transport: the median time only, no route
+#: length, no counts within rings, no snap to a road): not widened for it
+NOT_MEASURED = {
+    TRANSIT_PROFILE: ("distance_m", "nearest_by_distance_id", "count_*", "snap_distance_m")
+}
 
 
 def wide_column(category: str, profile: str, field: str) -> str:
@@ -87,8 +94,10 @@ def villages_wide(
         The village columns, ``snap_distance_m_<profile>`` per profile (the distance from the
         village point to the profile's road, as the facilities table names it), then per
         category per profile ``<category>_<profile>_distance_m``, ``..._travel_time_s``,
-        ``..._count_<r>km`` and ``..._reason`` (see :func:`village_fields`). Distances and
-        times are floats, counts nullable integers; a village without a row is null.
+        ``..._count_<r>km`` and ``..._reason`` (see :func:`village_fields`), less the fields
+        a profile does not measure (:data:`NOT_MEASURED`: public transport has the time
+        only). Distances and times are floats, counts nullable integers; a village without
+        a row is null.
 
     Raises
     ------
@@ -104,7 +113,22 @@ def villages_wide(
         snap = snap.unstack("profile").reindex(columns=profiles).astype(float)
         snap.columns = [f"snap_distance_m_{p}" for p in profiles]
         wide = pd.concat([snap, wide], axis=1)
-    return _attach(villages, wide, "village_id")
+    return _attach(villages, wide.drop(columns=_not_measured(categories, profiles, fields)),
+                   "village_id")  # fmt: skip
+
+
+def _not_measured(
+    categories: Sequence[str], profiles: Sequence[str], fields: Sequence[str]
+) -> list[str]:
+    """Wide village columns of fields their profile does not measure (:data:`NOT_MEASURED`)."""
+    out = []
+    for p in profiles:
+        patterns = NOT_MEASURED.get(p, ())
+        if any(fnmatch.fnmatchcase("snap_distance_m", pat) for pat in patterns):
+            out.append(f"snap_distance_m_{p}")
+        skip = [f for f in fields if any(fnmatch.fnmatchcase(f, pat) for pat in patterns)]
+        out += [wide_column(c, p, f) for c in categories for f in skip]
+    return out
 
 
 def municipalities_wide(

@@ -147,3 +147,25 @@ def test_municipalities_wide_population_once():
     varying = MUNICIPALITIES.assign(population=[150.0, 160.0, np.nan, np.nan])
     with pytest.raises(WideTableError, match="population"):
         municipalities_wide(varying)
+
+
+def test_public_transport_widens_the_time_only():
+    """Transit rows carry the median time and a reason: no length, counts or road snap."""
+    transit = pd.DataFrame([
+        _row("V1", "gp", "transit", None, 900.0, 0, None),
+        _row("V2", "gp", "transit", None, None, 0, None, "no_service"),
+    ])  # fmt: skip
+    transit[["count_1km", "count_3km"]] = pd.NA
+    long = pd.concat([_indicators(), transit], ignore_index=True)
+    for c in ("count_1km", "count_3km"):
+        long[c] = long[c].astype("Int64")
+    w = villages_wide(VILLAGES, long)
+    cols = [c for c in w.columns if "transit" in c]
+    assert cols == [
+        f"{c}_transit_{f}" for c in ("gp", "school") for f in ("travel_time_s", "reason")
+    ]
+    assert "gp_car_distance_m" in w.columns and "snap_distance_m_car" in w.columns
+    v = w.set_index("village_id")
+    assert v.loc["V1", "gp_transit_travel_time_s"] == 900.0
+    assert v.loc["V2", "gp_transit_reason"] == "no_service"
+    assert pd.isna(v.loc["V1", "school_transit_travel_time_s"])  # a missing pair: null
