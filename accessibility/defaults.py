@@ -48,6 +48,10 @@ DEFAULT_ADDRESS_OUTPUTS = "car"
 #: (accessibility.matrix_index; prepared on the first matrix, about 0.1 s at 3,000 nodes and
 #: 2 s at 50,000); larger networks keep the bounded searches (docs/benchmarks-scale.md)
 MATRIX_INDEX_MAX_NODES = 50_000
+#: ... and networks of at most this many get one prepared in a background thread that the
+#: first matrix starts (matrices search until it is ready: 8 s and 0.2 GB at 160,000 grid
+#: nodes, 276 s and 3.3 GB at 1.96M, docs/benchmarks-matrix-index.md)
+MATRIX_INDEX_BACKGROUND_MAX_NODES = 1_000_000
 DEFAULT_GPKG_EDGES = "auto"
 GPKG_EDGES_CHOICES = ("auto", "yes", "no")
 GPKG_EDGES_AUTO_MAX = 300_000

@@ -29,7 +29,9 @@ searches it saves).
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 
@@ -134,24 +136,67 @@ class MatrixIndex:
 
 
 _INDEXES: weakref.WeakKeyDictionary[Network, MatrixIndex | None] = weakref.WeakKeyDictionary()
+_PENDING: weakref.WeakSet[Network] = weakref.WeakSet()
 _LOCK = threading.Lock()
+_log = logging.getLogger("bereik.matrix_index")
 
 
 def index_for(
-    net: Network, weights: tuple[str, ...], *, max_nodes: int = MATRIX_INDEX_MAX_NODES
+    net: Network,
+    weights: tuple[str, ...],
+    *,
+    max_nodes: int = MATRIX_INDEX_MAX_NODES,
+    background_max_nodes: int = 0,
 ) -> MatrixIndex | None:
-    """Return the network's index (prepared on first use), or None: search without one.
+    """Return the network's index, or None: search without one (for now).
 
-    None for networks of more than ``max_nodes`` nodes, without pyroutingkit, or where
-    the costs do not fit (:meth:`MatrixIndex.prepare`). Prepared once per network object,
-    under a lock (concurrent first requests wait for the one preparation).
+    - up to ``max_nodes`` nodes: prepared now, on first use (concurrent first requests wait
+      for the one preparation);
+    - up to ``background_max_nodes``: prepared in a background thread that the first use
+      starts (pyroutingkit releases the GIL, so requests go on); None until it is ready;
+    - larger networks, no pyroutingkit, or costs that do not fit
+      (:meth:`MatrixIndex.prepare`): None.
+
+    Prepared once per network object.
     """
-    if net.n_nodes > max_nodes or net.n_nodes == 0:
+    n = net.n_nodes
+    if n == 0 or n > max(max_nodes, background_max_nodes):
         return None
     with _LOCK:
-        if net not in _INDEXES:
+        if net in _INDEXES:
+            return _INDEXES[net]
+        if n <= max_nodes:
             _INDEXES[net] = MatrixIndex.prepare(net, weights)
-        return _INDEXES[net]
+            return _INDEXES[net]
+        if net not in _PENDING:
+            _PENDING.add(net)
+            threading.Thread(target=_prepare_aside, args=(net, weights), daemon=True,
+                             name=f"matrix-index-{net.profile}").start()  # fmt: skip
+    return None
+
+
+def index_state(net: Network) -> str:
+    """``ready``, ``preparing``, ``unavailable`` (tried, none) or ``none`` (not asked yet)."""
+    with _LOCK:
+        if net in _INDEXES:
+            return "ready" if _INDEXES[net] is not None else "unavailable"
+        return "preparing" if net in _PENDING else "none"
+
+
+def _prepare_aside(net: Network, weights: tuple[str, ...]) -> None:
+    """Prepare ``net``'s index in a background thread and publish it (or None on failure)."""
+    t = time.perf_counter()
+    try:
+        index = MatrixIndex.prepare(net, weights)
+    except Exception:  # never kill the service for a speed-up: the matrix keeps searching
+        _log.exception("matrix index for %s failed; matrices keep searching", net.profile)
+        index = None
+    with _LOCK:
+        _INDEXES[net] = index
+        _PENDING.discard(net)
+    if index is not None:
+        _log.warning("matrix index for %s ready (%d nodes) in %.1f s", net.profile,
+                     net.n_nodes, time.perf_counter() - t)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,12 @@ class Build:
         """Return the network of ``profile`` (default: :attr:`default_profile`)."""
         return self.networks[self.pick_profile(profile)]
 
+    def loaded_networks(self) -> dict[str, Network]:
+        """Return the networks read so far, by profile (never reads one)."""
+        nets = self.networks
+        names = nets.loaded() if isinstance(nets, LazyNetworks) else list(nets)
+        return {p: nets[p] for p in names}
+
 
 def load_build(path: str | Path, *, name: str | None = None) -> Build:
     """Load a build folder (tables and networks) read-only; ``name``: the name it is served as.

@@ -134,6 +134,7 @@ def travel_matrix(
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     require: bool = True,
     index_max_nodes: int = MATRIX_INDEX_MAX_NODES,
+    index_background_max_nodes: int = 0,
 ) -> MatrixResult:
     """Shortest distance and fastest duration from every source to every destination.
 
@@ -154,6 +155,10 @@ def travel_matrix(
         (:func:`accessibility.matrix_index.index_for`, prepared on the first matrix),
         costs summed in millimetres and milliseconds; larger ones (and 0) search (exact
         floats).
+    index_background_max_nodes
+        Networks of at most this many nodes (and more than ``index_max_nodes``) get their
+        index prepared in a background thread that this call starts; they search until it
+        is ready. 0 (default): never.
 
     Returns
     -------
@@ -185,7 +190,8 @@ def travel_matrix(
     router = router_for(net, [s_snap, d_snap])
     s_nodes = router.nodes(0, len(s_snap))
     d_nodes = router.nodes(1, len(d_snap))
-    index = index_for(net, WEIGHTS, max_nodes=index_max_nodes)
+    index = index_for(net, WEIGHTS, max_nodes=index_max_nodes,
+                      background_max_nodes=index_background_max_nodes)  # fmt: skip
     out = {}
     for w in WEIGHTS:
         if index is not None:

@@ -16,6 +16,7 @@ from accessibility.defaults import (
     DEFAULT_BUILD,
     DEFAULT_CELL_M,
     DEFAULT_MAX_SNAP_M,
+    MATRIX_INDEX_BACKGROUND_MAX_NODES,
     MATRIX_INDEX_MAX_NODES,
 )
 from accessibility.isochrones import CELL_M_RANGE, MAX_CONTOURS
@@ -68,6 +69,15 @@ class Settings(BaseSettings):
         description=(
             "Matrices on networks of at most this many nodes use a contraction-hierarchy "
             "index, made on the first matrix of a profile (0: never; larger networks search)."
+        ),
+    )
+    matrix_index_background_max_nodes: int = Field(
+        MATRIX_INDEX_BACKGROUND_MAX_NODES,
+        ge=0,
+        description=(
+            "Networks of at most this many nodes (above matrix_index_max_nodes) get the index "
+            "made in the background, started by the first matrix; they search until it is "
+            "ready (state in GET /builds). 0: never."
         ),
     )
     max_scenario_changes: int = Field(

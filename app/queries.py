@@ -235,9 +235,12 @@ def matrix(
     else:
         net = sb.build.network(profile)
         profile = net.profile
+        background = settings.matrix_index_background_max_nodes
         res = travel_matrix(net, np.asarray(sources, dtype=float),
                             np.asarray(destinations, dtype=float),
-                            max_snap_m=settings.max_snap_m, require=False)  # fmt: skip
+                            max_snap_m=settings.max_snap_m, require=False,
+                            index_max_nodes=settings.matrix_index_max_nodes,
+                            index_background_max_nodes=background)  # fmt: skip
     return MatrixResponse(
         profile=profile,
         distances_m=_nullable(res.distances_m, "distances_m"),

@@ -112,6 +112,13 @@ class BuildInfo(BaseModel):
         description="Public transport (builds with --gtfs): feeds, date, departure window "
         "start, window_min; the indicators then also take profile=transit",
     )
+    matrix_index: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per profile, the contraction-hierarchy index of POST /matrix: ready, "
+        "preparing (in the background; the matrix searches meanwhile), unavailable, or none "
+        "(not made: network not loaded yet, too large, or no matrix asked yet)",
+        examples=[{"car": "ready", "bike": "none", "walk": "none"}],
+    )
     attribution: str = Field(examples=["© OpenStreetMap contributors (ODbL 1.0)"])
 
 

@@ -7,6 +7,7 @@ from functools import cache
 from fastapi import APIRouter
 
 from accessibility.facilities import load_categories
+from accessibility.matrix_index import index_state
 from app import __version__
 from app.deps import RegistryDep, SettingsDep
 from app.errors import BuildUnavailableError, error_responses
@@ -90,7 +91,14 @@ def _info(sb: ServedBuild, *, default: bool) -> BuildInfo:
                  "departure": m["transit"]["departure"],
                  "window_min": m["transit"]["settings"]["window_min"]}
         if b.has_transit else None,
+        matrix_index=_matrix_index(b),
     )  # fmt: skip
+
+
+def _matrix_index(b) -> dict[str, str]:
+    """Return the state of each road profile's matrix index ("none": network not read yet)."""
+    loaded = b.loaded_networks()
+    return {p: index_state(loaded[p]) if p in loaded else "none" for p in b.networks}
 
 
 @router.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from accessibility.matrix_index import (
     MatrixIndex,
     attach,
     index_for,
+    index_state,
     longest_route,
     point_costs,
     resolution,
@@ -112,3 +114,24 @@ def test_longest_route_bounds_every_shortest_route():
     # farthest to and from node 0 inside {0, 1, 2}: 3,000 m each way; the spur adds 500 m
     assert longest_route(net, "length_m") == pytest.approx(3000 + 3000 + 500)
     assert resolution(net, "length_m") == 1000.0
+
+
+def test_background_index_searches_until_ready():
+    net = make_network({0: (0, 0), 1: (1000, 0), 2: (2000, 0)}, [(0, 1), (1, 2)])
+    assert index_state(net) == "none"
+    ll = np.column_stack(to_wgs84(net.node_x + 100.0, net.node_y, net.crs))
+    kw = {"index_max_nodes": 0, "index_background_max_nodes": 10}
+    first = travel_matrix(net, ll, ll, **kw)  # starts the preparation, answers by searching
+    assert index_state(net) in ("preparing", "ready")
+    deadline = time.monotonic() + 30
+    while index_state(net) == "preparing" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert index_state(net) == "ready"
+    assert index_for(net, WEIGHTS, max_nodes=0, background_max_nodes=10) is not None
+    again = travel_matrix(net, ll, ll, **kw)  # now from the index
+    np.testing.assert_allclose(again.distances_m, first.distances_m, atol=1e-3)
+    np.testing.assert_allclose(first.distances_m, [[0, 1000, 1900], [1000, 0, 900],
+                                                   [1900, 900, 0]], atol=1e-3)  # fmt: skip
+    too_big = make_network({0: (0, 0), 1: (1000, 0)}, [(0, 1)])
+    assert index_for(too_big, WEIGHTS, max_nodes=0, background_max_nodes=1) is None
+    assert index_state(too_big) == "none"

@@ -558,3 +558,14 @@ def test_ogc_facilities_have_unique_ids(client):
     hotels = client.get("/collections/facilities/items", params={"category": "hotel"}).json()
     assert "way/318292118" in [f["id"] for f in hotels["features"]]
     assert len(client.get("/facilities").json()["features"]) == 249  # one row per category
+
+
+def test_builds_tell_the_state_of_the_matrix_index(client):
+    (b,) = client.get("/builds").json()["builds"]
+    assert set(b["matrix_index"]) == {"car", "bike", "walk"}
+    assert set(b["matrix_index"].values()) <= {"none", "preparing", "ready", "unavailable"}
+    pts = [[9.5228, 47.1393], [9.5208, 47.1401]]
+    r = client.post("/matrix", json={"profile": "car", "sources": pts, "destinations": pts})
+    assert r.status_code == 200
+    (b,) = client.get("/builds").json()["builds"]
+    assert b["matrix_index"]["car"] == "ready"  # the sample is small: made on the first matrix
