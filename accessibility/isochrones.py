@@ -617,7 +617,7 @@ def _contour_result(
     fill_holes: bool,
     snap_distance_m: float,
     extra: dict[str, object] | None = None,
-    targets: np.ndarray | None = None,
+    targets: np.ndarray | Snapped | None = None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
 ) -> ContourResult:
     """Contours around the snapped points, the columns :func:`isochrones` returns."""
@@ -638,9 +638,13 @@ def _contour_result(
 
 
 def locate_targets(net: Network, targets, *, max_snap_m: float) -> Snapped | None:
-    """Snap the targets of a contour request (``k x 2`` lon/lat), or None without any."""
-    if targets is None:
-        return None
+    """Snap the targets of a contour request (``k x 2`` lon/lat), or None without any.
+
+    Targets already snapped to ``net`` (a :class:`Snapped`, e.g. a service's villages,
+    snapped once) are used as they are.
+    """
+    if targets is None or isinstance(targets, Snapped):
+        return targets
     pts = lonlat_table(targets, name="targets")
     return locate(net, pts[:, 0], pts[:, 1], max_snap_m=max_snap_m, what="target",
                   require=False)  # fmt: skip
@@ -726,7 +730,8 @@ def isochrones(net: Network, lon: float, lat: float, **options: Any) -> gpd.GeoD
     targets
         Optional ``k x 2`` WGS84 lon/lat (e.g. the villages): each is snapped to the
         network (``max_snap_m``) and priced by the same search, so membership is by
-        network cost, not by lying in the polygon.
+        network cost, not by lying in the polygon. Or the targets already snapped to
+        ``net`` (a :class:`Snapped`, which a service makes once): used as they are.
 
     Returns
     -------
@@ -761,7 +766,7 @@ def isochrone_result(
     cell_m: float = DEFAULT_CELL_M,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     fill_holes: bool = True,
-    targets: np.ndarray | Sequence[Sequence[float]] | None = None,
+    targets: np.ndarray | Sequence[Sequence[float]] | Snapped | None = None,
 ) -> ContourResult:
     """Compute :func:`isochrones` as plain columns (:class:`ContourResult`), no GeoDataFrame.
 
@@ -788,7 +793,7 @@ def catchment(
     cell_m: float = DEFAULT_CELL_M,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     fill_holes: bool = True,
-    targets: np.ndarray | Sequence[Sequence[float]] | None = None,
+    targets: np.ndarray | Sequence[Sequence[float]] | Snapped | None = None,
 ) -> gpd.GeoDataFrame:
     """Compute the area within ``minutes`` of ANY of several points (one search).
 

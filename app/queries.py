@@ -19,11 +19,12 @@ from accessibility.budget import checkpoint
 from accessibility.crs import WGS84
 from accessibility.defaults import TRANSIT_PROFILE
 from accessibility.indicators import REASON_NOT_ON_NETWORK
-from accessibility.isochrones import catchment, isochrone_result
+from accessibility.isochrones import catchment, isochrone_result, locate_targets
+from accessibility.network import Network
 from accessibility.precision import round_values
 from accessibility.routing import travel_matrix
 from accessibility.scenarios import NewFacility, change_summary, what_if
-from accessibility.snapping import locate
+from accessibility.snapping import Snapped, locate
 from app.config import Settings
 from app.errors import InvalidParameterError
 from app.geojson import records, row_features
@@ -70,6 +71,18 @@ def _village_points(sb: ServedBuild) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
+def _village_targets(sb: ServedBuild, net: Network, settings: Settings) -> Snapped | None:
+    """Return the villages snapped to a road network (once per build, profile, snap distance).
+
+    Snapping every village per request would cost in proportion to the villages (the size
+    of the area), not to the request.
+    """
+    max_snap_m = settings.max_snap_m
+    key = f"village_targets:{net.profile}:{max_snap_m!r}"
+    pts = _village_points(sb)  # not inside cached(): it takes the same lock
+    return sb.cached(key, lambda: locate_targets(net, pts, max_snap_m=max_snap_m))
+
+
 def _transit_router(sb: ServedBuild, profile: str | None, departure: dt.datetime | None, *,
                     window: bool = False):  # fmt: skip
     """Return the build's transit router for ``profile=transit``, else None (roads).
@@ -114,13 +127,14 @@ def isochrone_features(
     pts = np.asarray(locations, dtype=float).reshape(-1, 2)
     if len(pts) > 1:  # snap all first: an error names the right location index
         locate(net, pts[:, 0], pts[:, 1], max_snap_m=settings.max_snap_m, what="location")
+    targets = _village_points(sb) if transit else _village_targets(sb, net, settings)
     rows: list[dict] = []
     geoms: list = []
     for i, (lon, lat) in enumerate(pts):
         checkpoint()
         options = {"direction": direction, "cell_m": settings.isochrone_cell_m,
                    "fill_holes": settings.isochrone_fill_holes,
-                   "max_snap_m": settings.max_snap_m, "targets": _village_points(sb)}  # fmt: skip
+                   "max_snap_m": settings.max_snap_m, "targets": targets}  # fmt: skip
         if transit:
             g = router.isochrones(float(lon), float(lat), minutes=contours.minutes,
                                   at=departure, window=window, **options)  # fmt: skip
@@ -172,9 +186,10 @@ def catchment_frame(
         profile = net.profile
     if len(fac):
         pts = fac[["lon", "lat"]].to_numpy(dtype=float)
+        targets = _village_points(sb) if transit else _village_targets(sb, net, settings)
         options = {"direction": direction, "cell_m": settings.isochrone_cell_m,
                    "fill_holes": settings.isochrone_fill_holes,
-                   "max_snap_m": settings.max_snap_m, "targets": _village_points(sb)}  # fmt: skip
+                   "max_snap_m": settings.max_snap_m, "targets": targets}  # fmt: skip
         if transit:
             poly = router.catchment(pts, minutes=minutes, at=departure, window=window,
                                     **options).to_frame()  # fmt: skip

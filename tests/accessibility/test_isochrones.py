@@ -11,9 +11,9 @@ import shapely
 
 from accessibility.areas import points_within
 from accessibility.crs import to_wgs84
-from accessibility.defaults import DEFAULT_CELL_M
+from accessibility.defaults import DEFAULT_CELL_M, DEFAULT_MAX_SNAP_M
 from accessibility.errors import NoCrsError, PointOutsideNetworkError
-from accessibility.isochrones import MAX_CONTOURS, catchment, isochrones
+from accessibility.isochrones import MAX_CONTOURS, catchment, isochrones, locate_targets
 from accessibility.routing import travel_matrix
 from tests.accessibility.test_routing import RD, TOY_EDGES, TOY_NODES, lonlat, make_network
 from tests.conftest import X0, Y0
@@ -308,6 +308,23 @@ def test_village_costs_agree_with_the_travel_matrix(demo_build, car, direction):
     assert within.sum() >= 5 and (~within).sum() >= 2
     np.testing.assert_allclose(cost_s[within], expected[within], atol=1.0)
     assert np.isinf(cost_s[expected > 8 * 60 + 1]).all()
+
+
+def test_targets_snapped_once_price_as_the_lonlat_ones(demo_build, car):
+    """A service snaps its villages once: the contours and costs are those of lon/lat."""
+    v = demo_build.villages
+    pts = np.column_stack([v.geometry.x, v.geometry.y])
+    snapped = locate_targets(car, pts, max_snap_m=DEFAULT_MAX_SNAP_M)
+    for kw in ({"minutes": [4, 8]}, {"meters": [3000], "direction": "to"}):
+        a = isochrones(car, *VADUZ, targets=pts, **kw)
+        b = isochrones(car, *VADUZ, targets=snapped, **kw)
+        assert b.geometry.geom_equals_exact(a.geometry, 0).all()
+        np.testing.assert_array_equal(np.stack(b["target_cost"]), np.stack(a["target_cost"]))
+    fac = demo_build.facilities
+    shops = fac[fac["category"] == "supermarket"][["lon", "lat"]].to_numpy(dtype=float)
+    a = catchment(car, shops, minutes=6, targets=pts)
+    b = catchment(car, shops, minutes=6, targets=snapped)
+    np.testing.assert_array_equal(b["target_cost"].iloc[0], a["target_cost"].iloc[0])
 
 
 def test_vaduz_direction_to_and_meters(car):
