@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
 
 from accessibility import engine
 from accessibility.crs import choose_metric_crs
@@ -19,7 +21,7 @@ from accessibility.isochrones import catchment, isochrones
 from accessibility.network import build_network
 from accessibility.osm import read_osm
 from accessibility.profiles import resolve_profile
-from accessibility.reach import NodeGrid, Reached, incident_edges, metres_per_cost
+from accessibility.reach import NodeGrid, Reached, incident_edges, metres_per_cost, wide_search
 from accessibility.routing import router_for, travel_matrix
 from accessibility.snapping import locate
 
@@ -85,6 +87,33 @@ def test_reach_covering_most_of_the_network_falls_back_to_the_whole_graph(
     src = router.nodes(0, 2)
     dense = router.within(src, weight="travel_time_s", limit=1e6)
     assert _same(router.reach(src, weight="travel_time_s", limit=1e6).dense(router.n_nodes), dense)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_wide_search_equals_scipy_on_a_real_network(heidelberg_car, reverse):
+    """The vectorised whole-graph search gives scipy's costs exactly, bit for bit."""
+    router, _ = _router(heidelberg_car, _points(heidelberg_car, 30, seed=4))
+    for weight, limits in (("travel_time_s", (0.0, 90.0, 400.0, np.inf)),
+                           ("length_m", (1500.0, 1e5))):  # fmt: skip
+        graph = router.csr(weight, reverse=reverse)
+        for sources in (router.nodes(0, 30), router.nodes(0, 30)[:1], np.array([5, 5, 900])):
+            for limit in limits:
+                want = dijkstra(graph, directed=True, indices=sources, limit=limit,
+                                min_only=True)  # fmt: skip
+                np.testing.assert_array_equal(wide_search(graph, sources, limit=limit), want)
+
+
+def test_wide_search_equals_scipy_with_zero_costs_and_ties():
+    rng = np.random.default_rng(1)
+    for trial in range(200):
+        n, m = int(rng.integers(1, 60)), int(rng.integers(0, 300))
+        costs = [0.0, 0.5, 1.0, 1.5, 2.0, 3.25]
+        w = rng.choice(costs, m) if trial % 2 else rng.random(m) * 5
+        graph = sp.csr_matrix((w, (rng.integers(0, n, m), rng.integers(0, n, m))), shape=(n, n))
+        sources = rng.integers(0, n, int(rng.integers(1, 4)))
+        for limit in (0.0, 1.0, 2.5, 7.0, np.inf):
+            want = dijkstra(graph, directed=True, indices=sources, limit=limit, min_only=True)
+            np.testing.assert_array_equal(wide_search(graph, sources, limit=limit), want)
 
 
 def test_matrix_by_growing_local_searches_equals_the_whole_graph(heidelberg_car, monkeypatch):
