@@ -381,8 +381,9 @@ class StreetRouter:
                                    weight=weight, limit=limit, reverse=reverse)  # fmt: skip
             if found is not None:
                 return found
-            graph = self.csr(weight, reverse=reverse)
-            return Reached.from_dense(wide_search(graph, origins, limit=limit))
+            if np.isfinite(limit):  # its buckets are a share of the limit
+                graph = self.csr(weight, reverse=reverse)
+                return Reached.from_dense(wide_search(graph, origins, limit=limit))
         return Reached.from_dense(self.within(origins, weight=weight, limit=limit,
                                               reverse=reverse))  # fmt: skip
 
