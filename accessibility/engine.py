@@ -21,7 +21,13 @@ from scipy.sparse.csgraph import dijkstra
 
 from accessibility.budget import checkpoint
 from accessibility.network import Network, arcs_to_csr, arcs_to_csr_multi
-from accessibility.reach import Reached, bounded_search, metres_per_cost, wide_search
+from accessibility.reach import (
+    WIDE_MIN_SOURCES,
+    Reached,
+    bounded_search,
+    metres_per_cost,
+    wide_search,
+)
 from accessibility.snapping import Snapped
 
 WEIGHTS = ("length_m", "travel_time_s")
@@ -370,9 +376,10 @@ class StreetRouter:
 
         On large networks the search runs on the part of the network the limit can reach
         (:func:`accessibility.reach.bounded_search`): its cost grows with the answer, not
-        with the network. Where that part is most of a large network (a catchment of many
-        points), the vectorised whole-graph search :func:`accessibility.reach.wide_search`
-        finds the same costs faster than scipy's heap.
+        with the network. Where that part is most of a large network and the search starts
+        from many points (a catchment; :data:`accessibility.reach.WIDE_MIN_SOURCES`), the
+        vectorised whole-graph search :func:`accessibility.reach.wide_search` finds the same
+        costs faster than scipy's heap.
         """
         origins = np.asarray(origins, dtype=np.int64)
         if self.graph.net.n_nodes >= LOCAL_MIN_NODES:
@@ -381,7 +388,7 @@ class StreetRouter:
                                    weight=weight, limit=limit, reverse=reverse)  # fmt: skip
             if found is not None:
                 return found
-            if np.isfinite(limit):  # its buckets are a share of the limit
+            if np.isfinite(limit) and len(origins) >= WIDE_MIN_SOURCES:  # buckets: of the limit
                 graph = self.csr(weight, reverse=reverse)
                 return Reached.from_dense(wide_search(graph, origins, limit=limit))
         return Reached.from_dense(self.within(origins, weight=weight, limit=limit,
