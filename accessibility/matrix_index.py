@@ -21,10 +21,12 @@ product over a few nodes per point).
 
 Which networks get an index, and when, is :func:`index_for`'s decision (one place):
 networks of at most :data:`accessibility.defaults.MATRIX_INDEX_MAX_NODES` nodes get one on
-their first matrix, cached for the network's lifetime (about 0.1 s at 3,000 nodes);
-larger ones keep the bounded scipy searches (see ``docs/benchmarks-scale.md`` for the
-index measured on the SYNTHETIC grids, where its preparation grows faster than the
-searches it saves).
+their first matrix (about 0.1 s at 3,000 nodes); networks of at most
+:data:`accessibility.defaults.MATRIX_INDEX_BACKGROUND_MAX_NODES` get one made in a
+background thread that their first matrix starts (searching until it is ready); larger
+ones keep the bounded scipy searches. An index is kept for the network's lifetime. See
+``docs/benchmarks-matrix-index.md`` for the index measured by size: on the SYNTHETIC grids
+its preparation grows faster than the network.
 """
 
 from __future__ import annotations
@@ -100,8 +102,9 @@ class MatrixIndex:
     def prepare(cls, net: Network, weights: tuple[str, ...]) -> MatrixIndex | None:
         """Order, contract and customize ``net`` for ``weights``; None without pyroutingkit.
 
-        Also None when a weight's total does not fit the index's 32-bit costs at
-        :data:`MIN_RESOLUTION` (a continent by the centimetre): the caller searches instead.
+        Also None when a weight's longest route (:func:`longest_route`) does not fit the
+        index's 32-bit costs at :data:`MIN_RESOLUTION` (a continent by the centimetre): the
+        caller searches instead. Closed arcs (infinite weight) stay closed.
         """
         try:
             from pyroutingkit import CCHMetric, CCHTopology
@@ -119,7 +122,9 @@ class MatrixIndex:
         metrics = {}
         for w in weights:
             m = CCHMetric(topo)
-            m.customize(np.rint(a[w] * res[w]).astype(np.uint32))
+            finite = np.isfinite(a[w])
+            scaled = np.where(finite, np.rint(np.where(finite, a[w], 0.0) * res[w]), INF_WEIGHT)
+            m.customize(scaled.astype(np.uint32))
             metrics[w] = m
         return cls(net, metrics, res)
 
