@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from accessibility.facilities import load_categories
 from accessibility.matrix_index import index_state
+from accessibility.model import Build
 from app import __version__
 from app.deps import RegistryDep, SettingsDep
 from app.errors import BuildUnavailableError, error_responses
@@ -95,7 +96,7 @@ def _info(sb: ServedBuild, *, default: bool) -> BuildInfo:
     )  # fmt: skip
 
 
-def _matrix_index(b) -> dict[str, str]:
+def _matrix_index(b: Build) -> dict[str, str]:
     """Return the state of each road profile's matrix index ("none": network not read yet)."""
     loaded = b.loaded_networks()
     return {p: index_state(loaded[p]) if p in loaded else "none" for p in b.networks}
